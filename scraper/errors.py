@@ -1,0 +1,67 @@
+"""The one exception hierarchy of nato-watch.
+
+Every error the tool raises on purpose is a `ScraperError`; only `cli.py` turns one into an
+exit code and a one-line message. Messages name the thing that failed and, where there is one,
+the fix. Context lives in attributes so callers (the check log, the scheduler) can record it.
+"""
+
+from __future__ import annotations
+
+
+class ScraperError(Exception):
+    """Base of every error nato-watch raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(ScraperError):
+    """Raised when the configuration file or a command-line value is invalid."""
+
+    exit_code = 2
+
+
+class FetchError(ScraperError):
+    """Raised when a page could not be fetched (network, HTTP status, size, type, truncation)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        attempts: int = 1,
+        final_url: str | None = None,
+        body_size: int | None = None,
+        body_sha256: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.attempts = attempts
+        self.final_url = final_url
+        self.body_size = body_size
+        self.body_sha256 = body_sha256
+
+
+class BlockedError(FetchError):
+    """Raised when the site refused this client: HTTP 403, 429 after retries, or a bot check."""
+
+
+class ParseError(ScraperError):
+    """Raised when a response body is not the article (error page, bot check, JS shell, …)."""
+
+
+class SuspectPageError(ParseError):
+    """Raised when a page parses but no longer looks like the target it replaces."""
+
+
+class StoreError(ScraperError):
+    """Raised when the archive cannot be read or written, or is locked by another process."""
+
+
+class LockedError(StoreError):
+    """Raised when another process holds the archive lock past the wait limit."""
+
+
+class NotFound(ScraperError):
+    """Raised when a target, version or report asked for does not exist."""

@@ -1,0 +1,229 @@
+"""The archive's records: a version (document + provenance) and a check log line.
+
+These are the typed records that cross module boundaries between the pipeline, the store,
+replay and the CLI. JSON is made here, in one place, from the dataclasses. Every timestamp
+is timezone-aware and stored in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from scraper.document import Document
+
+
+class CheckStatus(StrEnum):
+    """The outcome of one check, as `check --json` and the check log report it."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+
+
+class Source(StrEnum):
+    """Where a snapshot came from."""
+
+    LIVE = "live"
+    WAYBACK = "wayback"
+    WARC = "warc"
+
+
+def utc_iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, to the microsecond when there is one."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_utc(text: str) -> datetime:
+    """Read an ISO 8601 timestamp written by `utc_iso` (or any aware ISO form) as UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def stamp_of(moment: datetime) -> str:
+    """The `<stamp>` of a capture time: `YYYY-MM-DDTHHMMSSZ` in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+
+
+def parse_stamp(stamp: str) -> datetime:
+    """The UTC second a `<stamp>` names."""
+    return datetime.strptime(stamp, "%Y-%m-%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where and how a version's snapshot was captured."""
+
+    url: str
+    final_url: str
+    status: int
+    fetched_at: datetime
+    raw_sha256: str
+    parser_version: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    redirects: tuple[str, ...] = ()
+    source: Source = Source.LIVE
+    memento_url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of this provenance."""
+        out: dict[str, Any] = {
+            "url": self.url,
+            "final_url": self.final_url,
+            "status": self.status,
+            "fetched_at": utc_iso(self.fetched_at),
+            "raw_sha256": self.raw_sha256,
+            "parser_version": self.parser_version,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "content_type": self.content_type,
+            "redirects": list(self.redirects),
+            "source": self.source.value,
+        }
+        if self.memento_url is not None:
+            out["memento_url"] = self.memento_url
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Provenance:
+        """Rebuild a provenance from its JSON object."""
+        return cls(
+            url=data["url"],
+            final_url=data["final_url"],
+            status=int(data["status"]),
+            fetched_at=parse_utc(data["fetched_at"]),
+            raw_sha256=data["raw_sha256"],
+            parser_version=data["parser_version"],
+            etag=data.get("etag"),
+            last_modified=data.get("last_modified"),
+            content_type=data.get("content_type"),
+            redirects=tuple(data.get("redirects", ())),
+            source=Source(data.get("source", "live")),
+            memento_url=data.get("memento_url"),
+        )
+
+
+@dataclass(frozen=True)
+class Version:
+    """A distinct document of a target, with its capture time and provenance.
+
+    `id` is the `<stamp>` of `captured_at` (or the next free second after it).
+    """
+
+    target: str
+    id: str
+    captured_at: datetime
+    document: Document
+    provenance: Provenance
+
+    @property
+    def content_hash(self) -> str:
+        """The document's content hash."""
+        return self.document.content_hash
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object stored as `versions/<id>.json`."""
+        return {
+            "format": 1,
+            "target": self.target,
+            "id": self.id,
+            "captured_at": utc_iso(self.captured_at),
+            "content_hash": self.content_hash,
+            "document": self.document.to_dict(),
+            "provenance": self.provenance.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Version:
+        """Rebuild a version from its stored JSON object (the hash is recomputed, not trusted)."""
+        return cls(
+            target=data["target"],
+            id=data["id"],
+            captured_at=parse_utc(data["captured_at"]),
+            document=Document.from_dict(data["document"]),
+            provenance=Provenance.from_dict(data["provenance"]),
+        )
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """One line of a target's check log: every check, failed ones too."""
+
+    target: str
+    started_at: datetime
+    url: str
+    status: CheckStatus
+    duration_ms: int
+    final_url: str | None = None
+    http_status: int | None = None
+    attempts: int = 0
+    raw_sha256: str | None = None
+    body_size: int | None = None
+    content_hash: str | None = None
+    version: str | None = None
+    report: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    source: Source = Source.LIVE
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of this log line; empty fields are left out to keep lines short."""
+        out: dict[str, Any] = {
+            "at": utc_iso(self.started_at),
+            "target": self.target,
+            "url": self.url,
+            "status": self.status.value,
+            "ms": self.duration_ms,
+        }
+        optional: dict[str, Any] = {
+            "final_url": self.final_url if self.final_url != self.url else None,
+            "http": self.http_status,
+            "attempts": self.attempts or None,
+            "raw": self.raw_sha256,
+            "size": self.body_size,
+            "hash": self.content_hash,
+            "version": self.version,
+            "report": self.report,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "not_modified": self.not_modified or None,
+            "source": self.source.value if self.source is not Source.LIVE else None,
+            "error": self.error,
+        }
+        out.update({k: v for k, v in optional.items() if v is not None})
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckRecord:
+        """Rebuild a log line from its JSON object."""
+        return cls(
+            target=data["target"],
+            started_at=parse_utc(data["at"]),
+            url=data["url"],
+            status=CheckStatus(data["status"]),
+            duration_ms=int(data.get("ms", 0)),
+            final_url=data.get("final_url", data["url"]),
+            http_status=data.get("http"),
+            attempts=int(data.get("attempts", 0)),
+            raw_sha256=data.get("raw"),
+            body_size=data.get("size"),
+            content_hash=data.get("hash"),
+            version=data.get("version"),
+            report=data.get("report"),
+            etag=data.get("etag"),
+            last_modified=data.get("last_modified"),
+            not_modified=bool(data.get("not_modified", False)),
+            source=Source(data.get("source", "live")),
+            error=data.get("error"),
+        )
