@@ -216,17 +216,52 @@ class Document:
         for section in self.sections:
             lines.append("")
             if section.heading:
-                lines.append(("#" * section.level) + " " + section.heading)
-                lines.append("")
+                lines += [section.heading, ""]
             for block in section.blocks:
                 if block.kind is BlockKind.BULLET:
-                    lines.append("  " * block.depth + "- " + block.full_text)
+                    lines.append("  " * block.depth + "• " + block.full_text)
                 elif block.kind is BlockKind.FIGURE:
-                    alt = f"[image: {block.alt}]" if block.alt else "[image]"
-                    lines.append(alt + (f" {block.text}" if block.text else ""))
+                    photo = f"[Photo: {block.alt}]" if block.alt else "[Photo]"
+                    lines.append(photo + (f" {block.text}" if block.text else ""))
                 else:
                     lines.append(block.full_text)
         return "\n".join(lines) + "\n"
+
+    def to_markdown(self) -> str:
+        """The document as Markdown: headings, bullets with bold labels, photos."""
+        lines = [f"# {_md(self.title)}", ""]
+        if self.last_updated:
+            lines += [f"*Last updated: {_md(self.last_updated.text)}*", ""]
+        for section in self.sections:
+            if section.heading:
+                lines += ["#" * section.level + " " + _md(section.heading), ""]
+            previous: BlockKind | None = None
+            for block in section.blocks:
+                if previous is BlockKind.BULLET and block.kind is not BlockKind.BULLET:
+                    lines.append("")
+                label = f"**{_md(block.label)}:** " if block.label else ""
+                if block.kind is BlockKind.BULLET:
+                    lines.append("  " * block.depth + "- " + label + _md(block.text))
+                elif block.kind is BlockKind.FIGURE:
+                    lines.append(f"![{_md(block.alt or '')}]({block.src or ''})")
+                    if block.text:
+                        lines.append(f"*{_md(block.text)}*")
+                    lines.append("")
+                else:
+                    lines += [label + _md(block.text), ""]
+                previous = block.kind
+            if previous is BlockKind.BULLET:
+                lines.append("")
+        return "\n".join(lines).rstrip("\n") + "\n"
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
+
+
+def _md(text: str) -> str:
+    """Page text with the characters that would become Markdown markup escaped."""
+    escaped = text.translate(_MD_SPECIAL)
+    return "\\" + escaped if escaped[:1] in ("#", "+", "-") else escaped
 
 
 def canonical_json(obj: Any, *, indent: int | None = None) -> str:

@@ -175,6 +175,7 @@ class CheckRecord:
     last_modified: str | None = None
     not_modified: bool = False
     source: Source = Source.LIVE
+    suspect: bool = False
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -199,6 +200,7 @@ class CheckRecord:
             "last_modified": self.last_modified,
             "not_modified": self.not_modified or None,
             "source": self.source.value if self.source is not Source.LIVE else None,
+            "suspect": self.suspect or None,
             "error": self.error,
         }
         out.update({k: v for k, v in optional.items() if v is not None})
@@ -225,5 +227,6 @@ class CheckRecord:
             last_modified=data.get("last_modified"),
             not_modified=bool(data.get("not_modified", False)),
             source=Source(data.get("source", "live")),
+            suspect=bool(data.get("suspect", False)),
             error=data.get("error"),
         )

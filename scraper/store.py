@@ -375,3 +375,65 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+LATEST_REF = re.compile(r"^latest(?:~(\d+))?$")
+
+
+def resolve_version(archive: Archive, target: str, ref: str) -> str:
+    """The version id `ref` names: an id, a unique id prefix, `latest` or `latest~N`."""
+    ids = archive.version_ids(target)
+    if not ids:
+        raise NotFound(f"target {target!r} has no versions yet; run `nato-watch check` first")
+    match = LATEST_REF.fullmatch(ref)
+    if match:
+        back = int(match.group(1) or 0)
+        if back >= len(ids):
+            raise NotFound(
+                f"{ref}: target {target!r} has only {len(ids)} version(s); "
+                f"the oldest is latest~{len(ids) - 1}"
+            )
+        return ids[-1 - back]
+    if ref in ids:
+        return ref
+    prefixed = [i for i in ids if i.startswith(ref)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if len(prefixed) > 1:
+        raise NotFound(f"{ref!r} matches {len(prefixed)} versions: {', '.join(prefixed[:5])}")
+    raise NotFound(f"no version {ref!r} of {target!r}; nearest: {', '.join(_nearest(ids, ref))}")
+
+
+def version_at(archive: Archive, target: str, when: datetime) -> str:
+    """The id of the version in force at `when`: the last one captured at or before it."""
+    if when.tzinfo is None:
+        raise ValueError("version_at needs an aware datetime")
+    chosen = None
+    for version_id in archive.version_ids(target):
+        if archive.read_version(target, version_id).captured_at <= when:
+            chosen = version_id
+        else:
+            break
+    if chosen is None:
+        ids = archive.version_ids(target)
+        first = ids[0] if ids else "none"
+        raise NotFound(
+            f"target {target!r} has no version at {when.isoformat()}; the first is {first}"
+        )
+    return chosen
+
+
+def _nearest(ids: list[str], ref: str) -> list[str]:
+    """Up to three ids closest to `ref` in time when it reads as a time, else the newest."""
+    try:
+        when = parse_stamp(ref) if STAMP.fullmatch(ref) else _loose_time(ref)
+    except ValueError:
+        return ids[-3:]
+    return sorted(ids, key=lambda i: abs((parse_stamp(i) - when).total_seconds()))[:3]
+
+
+def _loose_time(text: str) -> datetime:
+    from datetime import UTC
+
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,363 @@
+"""The command line: the composition root. It builds the archive, the fetcher and the clock,
+calls one function per command, and is the only module that prints or sets exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from scraper import __version__
+from scraper.config import Config, Target, find_config, load_config, resolve_data_dir
+from scraper.errors import ConfigError, NotFound, ScraperError
+from scraper.records import CheckStatus, Version, utc_iso
+from scraper.store import Archive, resolve_version, version_at
+
+log = logging.getLogger("nato-watch")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Env:
+    """What every command gets: the data dir's archive and the configuration."""
+
+    archive: Archive
+    config: Config
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line on stderr and exit with `code`."""
+    click.echo(f"nato-watch: error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def errors_to_exit() -> Iterator[None]:
+    """Turn a `ScraperError` into a one-line message and an exit code (no traceback)."""
+    try:
+        yield
+    except ScraperError as err:
+        fail(str(err), err.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+
+
+def target_option(help_text: str = "Target name (default: the only target).") -> Callable[[F], F]:
+    """The shared `--target NAME` option."""
+    return click.option("--target", "target_name", metavar="NAME", help=help_text)
+
+
+def format_option(choices: list[str], default: str) -> Callable[[F], F]:
+    """The shared `--format` option."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where snapshots/ and reports/ live (else $NATO_WATCH_DATA_DIR, else the current dir).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML config (else $NATO_WATCH_CONFIG, else <data-dir>/nato-watch.toml if present).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors in the log output.")
+@click.version_option(__version__, prog_name="nato-watch")
+@click.pass_context
+def cli(
+    ctx: click.Context, data_dir: Path | None, config_path: Path | None, verbose: int, quiet: bool
+) -> None:
+    """Watch NATO's "Relations with the Republic of Korea" page and record every wording change.
+
+    Example: nato-watch check
+    """
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    if not verbose and not quiet:
+        level = logging.WARNING
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+        stream=sys.stderr,
+        force=True,
+    )
+    with errors_to_exit():
+        root = resolve_data_dir(data_dir)
+        config = load_config(find_config(config_path, root))
+    ctx.obj = Env(archive=Archive(root), config=config)
+
+
+# -- check -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@target_option("Check only this target (or, with --url, store the URL under this name).")
+@click.option("--url", metavar="URL", help="Check this URL instead of the configured targets.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per target.")
+@click.option("--accept", is_flag=True, help="Accept a page held as suspect as a new version.")
+@click.option("--user-agent", metavar="UA", help="User-Agent header to send.")
+@click.pass_obj
+def check(
+    env: Env,
+    target_name: str | None,
+    url: str | None,
+    as_json: bool,
+    accept: bool,
+    user_agent: str | None,
+) -> None:
+    """Check each target once now; store a new version and its report if the page changed.
+
+    Exit status 0 when every check did its job (changed or not), 1 when any failed.
+
+    Example: nato-watch check --json
+    """
+    from scraper.config import target_for_url
+    from scraper.pipeline import CheckOptions, check_target
+
+    with errors_to_exit():
+        targets = _targets_to_check(env.config, target_name, url, target_for_url)
+        settings = env.config.fetch
+        if user_agent:
+            settings = replace(settings, user_agent=user_agent)
+        options = CheckOptions(
+            accept=accept, suspect_confirmations=env.config.check.suspect_confirmations
+        )
+        failed = 0
+        with _fetcher(settings) as fetcher, env.archive.lock(timeout=env.config.check.lock_timeout):
+            for target in targets:
+                result = check_target(
+                    target, archive=env.archive, fetch=fetcher, now=_now, options=options
+                )
+                if as_json:
+                    click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+                else:
+                    click.echo(_describe_check(result))
+                if result.note:
+                    log.warning("%s: %s", target.name, result.note)
+                if not result.ok:
+                    failed += 1
+                    click.echo(f"nato-watch: error: {target.name}: {result.error}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+def _targets_to_check(
+    config: Config,
+    name: str | None,
+    url: str | None,
+    target_for_url: Callable[..., Target],
+) -> list[Target]:
+    if url:
+        return [target_for_url(url, name=name, config=config)]
+    if name:
+        return [config.target(name)]
+    return list(config.targets)
+
+
+@contextmanager
+def _fetcher(settings: Any) -> Iterator[Any]:
+    from scraper.fetch import Fetcher
+
+    with Fetcher(settings, log=lambda line: log.info("%s", line)) as fetcher:
+        yield fetcher
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _describe_check(result: Any) -> str:
+    stamp = f" (last updated {result.last_updated.text})" if result.last_updated else ""
+    if result.status is CheckStatus.ERROR:
+        return f"{result.target}: error"
+    if result.status is CheckStatus.NEW:
+        return f"{result.target}: new — first version {result.version}{stamp}"
+    if result.status is CheckStatus.CHANGED:
+        return f"{result.target}: changed — version {result.version}{stamp}; report {result.report}"
+    return f"{result.target}: unchanged — latest version {result.version}{stamp}"
+
+
+# -- history: log, show, diff ----------------------------------------------------------------
+
+
+def pick_target(env: Env, name: str | None) -> str:
+    """The archive target a history command works on (`--target`, or the only one)."""
+    from scraper.store import check_target_name
+
+    held = env.archive.targets()
+    if name:
+        check_target_name(name)
+        if name not in held:
+            listed = ", ".join(held) or "none yet"
+            raise NotFound(f"the archive holds no target {name!r}; it holds: {listed}")
+        return name
+    if len(held) == 1:
+        return held[0]
+    if not held:
+        raise NotFound(
+            f"the archive in {env.archive.root} is empty; run `nato-watch check` first "
+            "(or pass --data-dir)"
+        )
+    raise ConfigError(
+        f"the archive holds several targets; pick one with --target: {', '.join(held)}"
+    )
+
+
+def parse_when(text: str) -> datetime:
+    """An ISO 8601 date or time; without an offset it is UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"cannot read {text!r} as a date or time; use ISO 8601, e.g. 2024-07-16 or "
+            "2024-07-16T10:28:00+02:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _summary_of(archive: Archive, version: Version, previous: Version | None) -> str:
+    if previous is None:
+        return "first version"
+    try:
+        from scraper.render import ReportSummary
+
+        return ReportSummary.from_json(archive.read_report(version.target, version.id, "json")).line
+    except NotFound:
+        return "(report missing; `nato-watch replay` rebuilds it)"
+
+
+@cli.command(name="log")
+@target_option()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of versions.")
+@click.pass_obj
+def log_command(env: Env, target_name: str | None, as_json: bool) -> None:
+    """List the versions of a target, oldest first, with a one-line summary of each change.
+
+    Example: nato-watch log --target republic-of-korea
+    """
+    with errors_to_exit():
+        target = pick_target(env, target_name)
+        rows: list[dict[str, Any]] = []
+        previous = None
+        for version in env.archive.iter_versions(target):
+            stamp = version.document.last_updated
+            rows.append(
+                {
+                    "id": version.id,
+                    "captured_at": utc_iso(version.captured_at),
+                    "last_updated": stamp.at.isoformat() if stamp else None,
+                    "last_updated_text": stamp.text if stamp else None,
+                    "hash": version.content_hash,
+                    "source": version.provenance.source.value,
+                    "summary": _summary_of(env.archive, version, previous),
+                }
+            )
+            previous = version
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        click.echo(f"{target}: no versions yet")
+    for row in rows:
+        shown = row["last_updated_text"] or "no stamp"
+        source = "" if row["source"] == "live" else f" [{row['source']}]"
+        click.echo(f"{row['id']}  {shown:<20} {row['hash'][:12]}  {row['summary']}{source}")
+
+
+@cli.command()
+@click.argument("version_ref", metavar="VERSION", required=False)
+@click.option("--at", "at_text", metavar="DATETIME", help="The version in force at this time.")
+@target_option()
+@format_option(["text", "markdown", "json"], "text")
+@click.pass_obj
+def show(
+    env: Env, version_ref: str | None, at_text: str | None, target_name: str | None, fmt: str
+) -> None:
+    """Print the page as it stood at a version (an id, `latest`, `latest~N`) or a time.
+
+    Example: nato-watch show latest~1 --format markdown
+    """
+    with errors_to_exit():
+        if version_ref and at_text:
+            raise ConfigError("give a VERSION or --at, not both")
+        target = pick_target(env, target_name)
+        if at_text:
+            version_id = version_at(env.archive, target, parse_when(at_text))
+        else:
+            version_id = resolve_version(env.archive, target, version_ref or "latest")
+        document = env.archive.read_version(target, version_id).document
+    if fmt == "json":
+        click.echo(document.to_json(indent=1))
+    elif fmt == "markdown":
+        click.echo(document.to_markdown(), nl=False)
+    else:
+        click.echo(document.to_text(), nl=False)
+
+
+@cli.command(name="diff")
+@click.argument("old_ref", metavar="OLD", required=False)
+@click.argument("new_ref", metavar="NEW", required=False)
+@click.option("--since", "since_text", metavar="DATE", help="From the version in force at DATE.")
+@target_option()
+@format_option(["markdown", "html", "json"], "markdown")
+@click.pass_obj
+def diff_command(
+    env: Env,
+    old_ref: str | None,
+    new_ref: str | None,
+    since_text: str | None,
+    target_name: str | None,
+    fmt: str,
+) -> None:
+    """Print the change between any two versions (or since a date, to the latest).
+
+    Example: nato-watch diff latest~1 latest --format markdown
+    """
+    from scraper.diff import diff
+    from scraper.render import Report, VersionRef, render_html, render_json, render_markdown
+
+    with errors_to_exit():
+        if since_text and old_ref:
+            raise ConfigError("give OLD [NEW] or --since, not both")
+        if not since_text and not old_ref:
+            raise ConfigError("give two versions (e.g. `diff latest~1 latest`) or --since DATE")
+        target = pick_target(env, target_name)
+        if since_text:
+            old_id = version_at(env.archive, target, parse_when(since_text))
+        else:
+            old_id = resolve_version(env.archive, target, old_ref or "latest~1")
+        new_id = resolve_version(env.archive, target, new_ref or "latest")
+        old = env.archive.read_version(target, old_id)
+        new = env.archive.read_version(target, new_id)
+        report = Report(
+            target=target,
+            old=VersionRef.from_version(old),
+            new=VersionRef.from_version(new),
+            change=diff(old.document, new.document),
+        )
+    renderers = {"markdown": render_markdown, "html": render_html, "json": render_json}
+    click.echo(renderers[fmt](report), nl=False)
+
+
+def main() -> None:
+    """Entry point of the `nato-watch` console script."""
+    cli(prog_name="nato-watch")

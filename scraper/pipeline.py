@@ -1,0 +1,299 @@
+"""The one pass of a check: fetch → parse → compare with the latest version → store → report.
+
+`check_target` is called by the `check` command and by the scheduler alike. The clock, the
+fetcher and the archive come in as parameters. Writes happen in the order DESIGN.md fixes —
+raw snapshot, version, report, index and feed, then the check-log line — so whatever a kill
+interrupts, what exists is complete and what is missing can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from scraper.config import Target
+from scraper.document import LastUpdated
+from scraper.errors import FetchError, ParseError, ScraperError
+from scraper.fetch import FetchResult, Validators
+from scraper.records import CheckRecord, CheckStatus, Provenance, Source, Version, utc_iso
+from scraper.store import Archive, sha256_hex
+
+Clock = Callable[[], datetime]
+
+
+class FetchFn(Protocol):
+    """What `check_target` needs of a fetcher: a URL and validators in, a `FetchResult` out."""
+
+    def __call__(self, url: str, *, validators: Validators | None = None) -> FetchResult: ...
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Per-run choices of a check."""
+
+    accept: bool = False
+    suspect_confirmations: int = 2
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check of one target."""
+
+    target: str
+    status: CheckStatus
+    version: str | None
+    report: Path | None
+    last_updated: LastUpdated | None
+    error: str | None
+    record: CheckRecord
+    note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the check did its job (whether or not the page changed)."""
+        return self.status is not CheckStatus.ERROR
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object `check --json` prints for this target."""
+        return {
+            "target": self.target,
+            "status": self.status.value,
+            "version": self.version,
+            "report": str(self.report) if self.report else None,
+            "last_updated": self.last_updated.at.isoformat() if self.last_updated else None,
+            "last_updated_text": self.last_updated.text if self.last_updated else None,
+            "checked_at": utc_iso(self.record.started_at),
+            "url": self.record.url,
+            "final_url": self.record.final_url,
+            "http_status": self.record.http_status,
+            "error": self.error,
+            "note": self.note,
+        }
+
+
+def check_target(
+    target: Target,
+    *,
+    archive: Archive,
+    fetch: FetchFn,
+    now: Clock,
+    options: CheckOptions | None = None,
+) -> CheckResult:
+    """Check `target` once: fetch, parse, store a new version if the document changed."""
+    from scraper.parse import PARSER_VERSION, assess, parse
+
+    options = options or CheckOptions()
+    started_at = now()
+    clock_start = time.monotonic()
+
+    def elapsed_ms() -> int:
+        return int((time.monotonic() - clock_start) * 1000)
+
+    latest = archive.latest_version(target.name)
+    validators = _validators_for(latest, target)
+
+    try:
+        result = fetch(target.url, validators=validators)
+    except FetchError as err:
+        record = CheckRecord(
+            target=target.name,
+            started_at=started_at,
+            url=target.url,
+            status=CheckStatus.ERROR,
+            duration_ms=elapsed_ms(),
+            final_url=err.final_url,
+            http_status=err.status,
+            attempts=err.attempts,
+            raw_sha256=err.body_sha256,
+            body_size=err.body_size,
+            error=str(err),
+        )
+        return _finish(archive, record, latest_version=None)
+
+    base = CheckRecord(
+        target=target.name,
+        started_at=started_at,
+        url=target.url,
+        status=CheckStatus.ERROR,
+        duration_ms=0,
+        final_url=result.final_url,
+        http_status=result.status,
+        attempts=result.attempts,
+        etag=result.etag,
+        last_modified=result.last_modified,
+    )
+    if result.not_modified:
+        record = replace(
+            base,
+            status=CheckStatus.UNCHANGED,
+            duration_ms=elapsed_ms(),
+            not_modified=True,
+            content_hash=latest.content_hash if latest else None,
+            version=latest.id if latest else None,
+        )
+        return _finish(archive, record, latest_version=latest)
+
+    body_sha = sha256_hex(result.body)
+    base = replace(base, raw_sha256=body_sha, body_size=len(result.body))
+    try:
+        document = parse(result.text, url=result.final_url)
+    except ParseError as err:
+        record = replace(
+            base,
+            status=CheckStatus.ERROR,
+            duration_ms=elapsed_ms(),
+            error=f"{result.final_url}: {err}",
+        )
+        return _finish(archive, record, latest_version=None)
+    except Exception as err:  # a parser bug must not stop the watch, nor store anything
+        record = replace(
+            base,
+            status=CheckStatus.ERROR,
+            duration_ms=elapsed_ms(),
+            error=f"internal parser error (please report it): {type(err).__name__}: {err}",
+        )
+        return _finish(archive, record, latest_version=None)
+
+    content_hash = document.content_hash
+    if latest is not None and content_hash == latest.content_hash:
+        # Same document, maybe different bytes (a new session id): keep the bytes as evidence
+        # so a better parser can re-read them, but no new version.
+        archive.put_raw(target.name, result.body)
+        record = replace(
+            base,
+            status=CheckStatus.UNCHANGED,
+            duration_ms=elapsed_ms(),
+            content_hash=content_hash,
+            version=latest.id,
+        )
+        return _finish(archive, record, latest_version=latest)
+
+    note = None
+    reason = assess(latest.document if latest else None, document)
+    if reason is not None:
+        seen = 1 + _times_held(archive, target.name, content_hash)
+        if options.accept:
+            note = f"accepted a suspect page (--accept): {reason}"
+        elif seen >= options.suspect_confirmations:
+            note = f"accepted a suspect page after seeing it {seen} times in a row: {reason}"
+        else:
+            record = replace(
+                base,
+                status=CheckStatus.ERROR,
+                duration_ms=elapsed_ms(),
+                content_hash=content_hash,
+                suspect=True,
+                error=(
+                    f"suspect page held ({seen} of {options.suspect_confirmations} sightings): "
+                    f"{reason}; it becomes a version if seen again, or run "
+                    "`nato-watch check --accept`"
+                ),
+            )
+            return _finish(archive, record, latest_version=None)
+
+    archive.put_raw(target.name, result.body)
+    provenance = Provenance(
+        url=target.url,
+        final_url=result.final_url,
+        status=result.status,
+        fetched_at=started_at,
+        raw_sha256=body_sha,
+        parser_version=PARSER_VERSION,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        content_type=result.content_type,
+        redirects=result.redirects,
+        source=Source.LIVE,
+    )
+    version = archive.add_version(target.name, document, provenance, captured_at=started_at)
+    report = write_report(archive, latest, version) if latest is not None else None
+    rebuild_site(archive)
+    record = replace(
+        base,
+        status=CheckStatus.CHANGED if latest is not None else CheckStatus.NEW,
+        duration_ms=elapsed_ms(),
+        content_hash=content_hash,
+        version=version.id,
+        report=str(report) if report else None,
+    )
+    return _finish(archive, record, latest_version=version, report=report, note=note)
+
+
+def _validators_for(latest: Version | None, target: Target) -> Validators | None:
+    if latest is None or latest.provenance.source is not Source.LIVE:
+        return None
+    if latest.provenance.url != target.url:
+        return None
+    if not (latest.provenance.etag or latest.provenance.last_modified):
+        return None
+    return Validators(etag=latest.provenance.etag, last_modified=latest.provenance.last_modified)
+
+
+def _times_held(archive: Archive, target: str, content_hash: str) -> int:
+    """How many of the latest checks in a row held this same suspect document."""
+    run = 0
+    for record in archive.iter_checks(target):
+        if record.suspect and record.content_hash == content_hash:
+            run += 1
+        elif record.status is not CheckStatus.ERROR or record.suspect:
+            run = 0
+        # other failed checks (a timeout between two sightings) neither count nor reset
+    return run
+
+
+def _finish(
+    archive: Archive,
+    record: CheckRecord,
+    *,
+    latest_version: Version | None,
+    report: Path | None = None,
+    note: str | None = None,
+) -> CheckResult:
+    archive.append_check(record)
+    return CheckResult(
+        target=record.target,
+        status=record.status,
+        version=record.version,
+        report=report,
+        last_updated=latest_version.document.last_updated if latest_version else None,
+        error=record.error,
+        record=record,
+        note=note,
+    )
+
+
+def write_report(archive: Archive, old: Version, new: Version) -> Path:
+    """Compute the change from `old` to `new` and write it in every format; return the
+    Markdown report's path."""
+    from scraper.diff import diff
+    from scraper.render import Report, VersionRef, render_html, render_json, render_markdown
+
+    report = Report(
+        target=new.target,
+        old=VersionRef.from_version(old),
+        new=VersionRef.from_version(new),
+        change=diff(old.document, new.document),
+    )
+    archive.write_report(new.target, new.id, "json", render_json(report))
+    archive.write_report(new.target, new.id, "html", render_html(report))
+    return archive.write_report(new.target, new.id, "md", render_markdown(report))
+
+
+def rebuild_site(archive: Archive) -> None:
+    """Rewrite `reports/index.html` and `reports/feed.atom` from the stored JSON reports."""
+    from scraper.render import ReportSummary, render_feed, render_index
+
+    summaries = []
+    for target in archive.targets():
+        for version_id in archive.report_ids(target):
+            try:
+                text = archive.read_report(target, version_id, "json")
+                summaries.append(ReportSummary.from_json(text))
+            except (ScraperError, ValueError, KeyError):
+                continue  # `verify` reports damaged reports; the site lists the rest
+    archive.write_site_file("index.html", render_index(summaries))
+    archive.write_site_file("feed.atom", render_feed(summaries))

@@ -1,0 +1,129 @@
+"""Shared fixtures: a local site on 127.0.0.1, a temp data dir, a fixed clock, the real CLI."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from pages import load_content, nato_page
+
+
+@dataclass
+class Page:
+    """What the local site answers for one path."""
+
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "text/html; charset=utf-8"
+
+
+class Site:
+    """A local web site on 127.0.0.1 whose pages tests can change between requests."""
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.pages: dict[str, Page] = {}
+        self.requests: list[Request] = []
+        server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
+
+    def url(self, path: str) -> str:
+        """The absolute URL of `path` on this site."""
+        return self.server.url_for(path)
+
+    def put(self, path: str, body: str | bytes, **kwargs: object) -> str:
+        """Serve `body` at `path` from now on; return the URL."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.pages[path] = Page(data, **kwargs)  # type: ignore[arg-type]
+        return self.url(path)
+
+    def hits(self, path: str) -> int:
+        """How many requests `path` has received."""
+        return sum(1 for r in self.requests if r.path == path)
+
+    def _handle(self, request: Request) -> Response:
+        self.requests.append(request)
+        page = self.pages.get(request.path)
+        if page is None:
+            return Response("not found", status=404, content_type="text/plain")
+        return Response(
+            page.body, status=page.status, headers=page.headers, content_type=page.content_type
+        )
+
+
+@pytest.fixture
+def site(httpserver: HTTPServer) -> Iterator[Site]:
+    """A local site; nothing outside 127.0.0.1 is contacted."""
+    yield Site(httpserver)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An empty data dir."""
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under `root` (relative path -> bytes), the lock file left out."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".nato-watch.lock"
+    }
+
+
+@pytest.fixture
+def page_2024() -> str:
+    """The 2024 page in the nato.int-like template."""
+    return nato_page(load_content())
+
+
+class Clock:
+    """A fixed clock that moves only when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        """Move the clock forward and return the new time."""
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock fixed at 2024-07-16 08:30:00 UTC."""
+    return Clock(datetime(2024, 7, 16, 8, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+def run_cli(data_dir: Path) -> Callable[..., Result]:
+    """Run the real `nato-watch` command with `--data-dir` set; stdout and stderr apart."""
+    from scraper.cli import cli
+
+    def run(*args: str, env: dict[str, str | None] | None = None) -> Result:
+        runner = CliRunner()
+        return runner.invoke(
+            cli,
+            ["--data-dir", str(data_dir), *args],
+            env={"NATO_WATCH_CONFIG": None, "NATO_WATCH_DATA_DIR": None, **(env or {})},
+            catch_exceptions=False,
+        )
+
+    return run
