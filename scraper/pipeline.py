@@ -125,6 +125,7 @@ def check_target(
         attempts=result.attempts,
         etag=result.etag,
         last_modified=result.last_modified,
+        content_type=result.content_type,
     )
     if result.not_modified:
         record = replace(

@@ -173,6 +173,7 @@ class CheckRecord:
     report: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    content_type: str | None = None
     not_modified: bool = False
     source: Source = Source.LIVE
     suspect: bool = False
@@ -198,6 +199,7 @@ class CheckRecord:
             "report": self.report,
             "etag": self.etag,
             "last_modified": self.last_modified,
+            "type": self.content_type,
             "not_modified": self.not_modified or None,
             "source": self.source.value if self.source is not Source.LIVE else None,
             "suspect": self.suspect or None,
@@ -225,6 +227,7 @@ class CheckRecord:
             report=data.get("report"),
             etag=data.get("etag"),
             last_modified=data.get("last_modified"),
+            content_type=data.get("type"),
             not_modified=bool(data.get("not_modified", False)),
             source=Source(data.get("source", "live")),
             suspect=bool(data.get("suspect", False)),
