@@ -11,35 +11,59 @@ Layout (under the data dir):
 
 Every file write is atomic (temp file in the same directory, fsync, rename, fsync of the
 directory); the check log is appended with one `write` and fsync, and a torn last line is
-skipped on read. One writer at a time holds `<data-dir>/.nato-watch.lock`.
+skipped on read. Leftover `.*.tmp` files of a killed writer are ignored by every reader.
+One writer at a time holds `<data-dir>/.nato-watch.lock`. `verify` re-checks every hash and
+reference and reports what it finds; nothing here repairs an archive behind the user's back.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import fcntl
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import re
+import sys
 import tempfile
+import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 from scraper.document import Document, canonical_json
 from scraper.errors import LockedError, NotFound, StoreError
-from scraper.records import CheckRecord, Provenance, Version, parse_stamp, stamp_of
+from scraper.records import (
+    CheckRecord,
+    CheckStatus,
+    Provenance,
+    Version,
+    parse_stamp,
+    parse_utc,
+    stamp_of,
+    utc_iso,
+)
 
 TARGET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 REPORT_FORMATS = ("md", "html", "json")
+SITE_FILES = ("index.html", "feed.atom")
 LOCK_NAME = ".nato-watch.lock"
+TMP_FILE = re.compile(r"^\..+\.tmp$")
+# Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
+# reader that needs only the capture time reads the head of the file, not the document.
+CAPTURED_AT_HEAD = re.compile(rb'^\{\s*"captured_at":\s*"([^"]+)"')
 
 
 def check_target_name(name: str) -> str:
@@ -64,6 +88,12 @@ class TornLine:
     target: str
     line_number: int
     text: str
+
+
+# The archive lock is re-entrant within one thread (replay takes it, and so may a command that
+# calls replay while holding it); other threads and processes wait on the OS lock.
+_HELD_LOCKS: dict[tuple[str, int], int] = {}
+_HELD_LOCKS_GUARD = threading.Lock()
 
 
 class Archive:
@@ -104,35 +134,49 @@ class Archive:
         """The target's append-only check log."""
         return self.target_dir(target) / "checks.jsonl"
 
+    def relative(self, path: Path) -> Path:
+        """`path` relative to the data dir (for messages), or as given when outside it."""
+        try:
+            return path.relative_to(self.root)
+        except ValueError:
+            return path
+
     # -- lock --------------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def lock(self, *, timeout: float = 60.0) -> Iterator[None]:
-        """Hold the data dir's writer lock; wait up to `timeout` seconds for it."""
+        """Hold the data dir's writer lock; wait up to `timeout` seconds for it.
+
+        Re-entrant within a thread: a function that takes the lock (replay) may be called by
+        one that already holds it. The lock file names the holder, so a waiter that gives up
+        can say which process to wait for.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / LOCK_NAME
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as err:
-                    if err.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise StoreError(f"cannot lock {path}: {err.strerror}") from err
-                    if time.monotonic() >= deadline:
-                        holder = _read_lock_holder(path)
-                        raise LockedError(
-                            f"the archive {self.root} is locked by {holder}; wait for it to "
-                            f"finish, or stop it (lock file {path})"
-                        ) from None
-                    time.sleep(0.05)
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+        key = (os.path.realpath(self.root), threading.get_ident())
+        with _HELD_LOCKS_GUARD:
+            depth = _HELD_LOCKS.get(key, 0)
+            if depth:
+                _HELD_LOCKS[key] = depth + 1
+        if depth:
             try:
                 yield
             finally:
+                with _HELD_LOCKS_GUARD:
+                    _HELD_LOCKS[key] -= 1
+            return
+        path = self.root / LOCK_NAME
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _acquire(fd, path, self.root, timeout)
+            os.ftruncate(fd, 0)
+            os.write(fd, _holder_line().encode("utf-8"))
+            with _HELD_LOCKS_GUARD:
+                _HELD_LOCKS[key] = 1
+            try:
+                yield
+            finally:
+                with _HELD_LOCKS_GUARD:
+                    del _HELD_LOCKS[key]
                 os.ftruncate(fd, 0)
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
@@ -163,22 +207,30 @@ class Archive:
             _atomic_write(path, gzip.compress(body, compresslevel=9, mtime=0))
         return digest
 
-    def read_raw(self, target: str, sha256: str) -> bytes:
-        """The stored body with this sha256, byte for byte."""
+    def read_raw(self, target: str, sha256: str, *, check: bool = False) -> bytes:
+        """The stored body with this sha256, byte for byte; with `check`, re-hash it first."""
         path = self.raw_path(target, sha256)
         try:
-            return gzip.decompress(path.read_bytes())
+            body = gzip.decompress(path.read_bytes())
         except FileNotFoundError:
             raise NotFound(f"raw snapshot {sha256} of target {target!r} is not stored") from None
-        except (OSError, EOFError, gzip.BadGzipFile) as err:
+        except (OSError, EOFError, zlib.error) as err:
             raise StoreError(f"raw snapshot {path} is unreadable: {err}") from err
+        if check and sha256_hex(body) != sha256:
+            raise StoreError(
+                f"raw snapshot {path} does not hash to its name (damaged); "
+                "run `nato-watch verify` and restore it from a backup"
+            )
+        return body
 
     def iter_raw(self, target: str) -> Iterator[str]:
         """The sha256 of every stored raw body of `target`, sorted."""
         folder = self.target_dir(target) / "raw"
         if folder.is_dir():
             for path in sorted(folder.glob("*.html.gz")):
-                yield path.name.removesuffix(".html.gz")
+                name = path.name.removesuffix(".html.gz")
+                if SHA256.fullmatch(name):
+                    yield name
 
     # -- versions ----------------------------------------------------------------------------
 
@@ -206,9 +258,13 @@ class Archive:
         return version
 
     def write_version(self, version: Version) -> Path:
-        """Write (or overwrite) a version file atomically; return its path."""
+        """Write (or overwrite) a version file atomically; return its path.
+
+        A file that already holds exactly these bytes is left alone, so a replay that changes
+        nothing writes nothing.
+        """
         path = self.version_path(version.target, version.id)
-        _atomic_write(path, (canonical_json(version.to_dict(), indent=1) + "\n").encode())
+        _atomic_write(path, version_bytes(version), skip_if_same=True)
         return path
 
     def delete_version(self, target: str, version_id: str) -> None:
@@ -222,8 +278,8 @@ class Archive:
         folder = self.target_dir(target) / "versions"
         if not folder.is_dir():
             return []
-        ids = [p.stem for p in folder.glob("*.json") if STAMP.fullmatch(p.stem)]
-        return sorted(ids, key=parse_stamp)
+        # Ids are `YYYY-MM-DDTHHMMSSZ`: their text order is their time order.
+        return sorted(p.stem for p in folder.glob("*.json") if STAMP.fullmatch(p.stem))
 
     def read_version(self, target: str, version_id: str) -> Version:
         """Version `version_id` of `target`."""
@@ -236,8 +292,22 @@ class Archive:
             raise StoreError(f"version file {path} is unreadable: {err}") from err
         try:
             return Version.from_dict(data)
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise StoreError(f"version file {path} is malformed: {err}") from err
+
+    def read_captured_at(self, target: str, version_id: str) -> datetime:
+        """The capture time of a version, read from the head of its file (not the document)."""
+        path = self.version_path(target, version_id)
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(256)
+        except FileNotFoundError:
+            raise NotFound(f"no version {version_id} of target {target!r}") from None
+        match = CAPTURED_AT_HEAD.match(head)
+        if match:
+            with contextlib.suppress(ValueError):
+                return parse_utc(match.group(1).decode("ascii", errors="replace"))
+        return self.read_version(target, version_id).captured_at
 
     def iter_versions(self, target: str) -> Iterator[Version]:
         """The target's versions, oldest first (by capture time)."""
@@ -254,7 +324,7 @@ class Archive:
     def write_report(self, target: str, version_id: str, fmt: str, text: str) -> Path:
         """Write one format of the report leading to `version_id`; return its path."""
         path = self.report_path(target, version_id, fmt)
-        _atomic_write(path, text.encode("utf-8"))
+        _atomic_write(path, text.encode("utf-8"), skip_if_same=True)
         return path
 
     def read_report(self, target: str, version_id: str, fmt: str) -> str:
@@ -271,24 +341,39 @@ class Archive:
 
     def delete_reports(self, target: str, version_id: str) -> None:
         """Remove every format of the report leading to `version_id`."""
+        removed = False
         for fmt in REPORT_FORMATS:
             with contextlib.suppress(FileNotFoundError):
                 self.report_path(target, version_id, fmt).unlink()
+                removed = True
+        if removed:
+            _fsync_dir(self.reports / check_target_name(target))
 
     def report_ids(self, target: str) -> list[str]:
         """Ids of the versions that have a JSON report, oldest first."""
+        return sorted(
+            i
+            for i, formats in self.report_files(target).items()
+            if "json" in formats and STAMP.fullmatch(i)
+        )
+
+    def report_files(self, target: str) -> dict[str, set[str]]:
+        """Every stored report of `target`: version id -> the formats present."""
         folder = self.reports / check_target_name(target)
-        if not folder.is_dir():
-            return []
-        ids = [p.stem for p in folder.glob("*.json") if STAMP.fullmatch(p.stem)]
-        return sorted(ids, key=parse_stamp)
+        found: dict[str, set[str]] = {}
+        if folder.is_dir():
+            for path in folder.iterdir():
+                stem, _, fmt = path.name.rpartition(".")
+                if fmt in REPORT_FORMATS and STAMP.fullmatch(stem):
+                    found.setdefault(stem, set()).add(fmt)
+        return found
 
     def write_site_file(self, name: str, text: str) -> Path:
         """Write a file of the report site (`index.html`, `feed.atom`) atomically."""
-        if "/" in name or name.startswith("."):
+        if "/" in name or name.startswith(".") or "\\" in name:
             raise StoreError(f"invalid site file name {name!r}")
         path = self.reports / name
-        _atomic_write(path, text.encode("utf-8"))
+        _atomic_write(path, text.encode("utf-8"), skip_if_same=True)
         return path
 
     # -- check log ---------------------------------------------------------------------------
@@ -296,7 +381,7 @@ class Archive:
     def append_check(self, record: CheckRecord) -> None:
         """Append one line to the target's check log and fsync it."""
         path = self.checks_path(record.target)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_dirs(path.parent)
         line = (canonical_json(record.to_dict()) + "\n").encode("utf-8")
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -327,7 +412,7 @@ class Archive:
                     continue
                 try:
                     yield CheckRecord.from_dict(json.loads(text))
-                except (ValueError, KeyError, TypeError):
+                except (ValueError, KeyError, TypeError, AttributeError):
                     yield TornLine(target=target, line_number=number, text=text[:200])
 
     def last_check(self, target: str) -> CheckRecord | None:
@@ -338,12 +423,56 @@ class Archive:
         return last
 
 
+def version_bytes(version: Version) -> bytes:
+    """The exact bytes of a version file: canonical JSON, indented, one trailing newline."""
+    return (canonical_json(version.to_dict(), indent=1) + "\n").encode("utf-8")
+
+
+# -- locking and atomic writes ---------------------------------------------------------------
+
+
+def _acquire(fd: int, path: Path, root: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as err:
+            if err.errno not in (errno.EAGAIN, errno.EACCES):
+                raise StoreError(f"cannot lock {path}: {err.strerror}") from err
+        if time.monotonic() >= deadline:
+            raise LockedError(
+                f"the archive {root} is locked by {_read_lock_holder(path)}; waited "
+                f"{timeout:g}s — wait for it to finish, or stop it (lock file {path})"
+            )
+        time.sleep(0.05)
+
+
+def _holder_line() -> str:
+    """`pid=… since=… cmd=…`: what a waiter that gives up tells the user about the holder."""
+    program = Path(sys.argv[0]).name if sys.argv else "python"
+    if program in ("__main__.py", "-m", "-c"):
+        program = "nato-watch"
+    command = " ".join([program, *sys.argv[1:]])[:160]
+    since = utc_iso(datetime.now(UTC).replace(microsecond=0))
+    return f"pid={os.getpid()} since={since} cmd={command}\n"
+
+
 def _read_lock_holder(path: Path) -> str:
     try:
-        pid = path.read_text().strip()
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
     except OSError:
-        pid = ""
-    return f"process {pid}" if pid else "another process"
+        text = ""
+    fields = dict(part.split("=", 1) for part in text.split(" ", 2) if "=" in part)
+    pid = fields.get("pid") or (text if text.isdigit() else "")
+    if not pid:
+        return "another process"
+    extra = []
+    if fields.get("cmd"):
+        extra.append(f"`{fields['cmd']}`")
+    if fields.get("since"):
+        extra.append(f"since {fields['since']}")
+    return f"process {pid}" + (f" ({', '.join(extra)})" if extra else "")
 
 
 def _last_byte(path: Path) -> bytes:
@@ -360,9 +489,27 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _make_dirs(folder: Path) -> None:
+    """Create `folder` and its parents, fsyncing each new entry so it survives a crash."""
+    if folder.is_dir():
+        return
+    _make_dirs(folder.parent)
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir()
+        _fsync_dir(folder.parent)
+
+
+def _atomic_write(path: Path, data: bytes, *, skip_if_same: bool = False) -> bool:
+    """Write `data` to `path` so that a reader sees the old file or the new one, never half.
+
+    With `skip_if_same`, a file already holding exactly `data` is not rewritten. Returns
+    whether the file was written.
+    """
+    _make_dirs(path.parent)
+    if skip_if_same:
+        with contextlib.suppress(OSError):
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return False
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -375,7 +522,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+    return True
 
+
+# -- walking history: version references and times ------------------------------------------
 
 LATEST_REF = re.compile(r"^latest(?:~(\d+))?$")
 
@@ -385,42 +535,62 @@ def resolve_version(archive: Archive, target: str, ref: str) -> str:
     ids = archive.version_ids(target)
     if not ids:
         raise NotFound(f"target {target!r} has no versions yet; run `nato-watch check` first")
+    ref = ref.strip()
     match = LATEST_REF.fullmatch(ref)
     if match:
         back = int(match.group(1) or 0)
         if back >= len(ids):
             raise NotFound(
                 f"{ref}: target {target!r} has only {len(ids)} version(s); "
-                f"the oldest is latest~{len(ids) - 1}"
+                f"the oldest is latest~{len(ids) - 1} ({ids[0]})"
             )
         return ids[-1 - back]
     if ref in ids:
         return ref
-    prefixed = [i for i in ids if i.startswith(ref)]
+    prefixed = [i for i in ids if ref and i.startswith(ref)]
     if len(prefixed) == 1:
         return prefixed[0]
     if len(prefixed) > 1:
-        raise NotFound(f"{ref!r} matches {len(prefixed)} versions: {', '.join(prefixed[:5])}")
-    raise NotFound(f"no version {ref!r} of {target!r}; nearest: {', '.join(_nearest(ids, ref))}")
+        shown = ", ".join(prefixed[:5]) + (", …" if len(prefixed) > 5 else "")
+        raise NotFound(
+            f"{ref!r} matches {len(prefixed)} versions of {target!r}: {shown}; give more of the id"
+        )
+    raise NotFound(
+        f"no version {ref!r} of {target!r}; nearest: {', '.join(_nearest(ids, ref))} "
+        "(see `nato-watch log`; `latest` and `latest~N` work too)"
+    )
 
 
 def version_at(archive: Archive, target: str, when: datetime) -> str:
-    """The id of the version in force at `when`: the last one captured at or before it."""
+    """The id of the version in force at `when`: the last one captured at or before it.
+
+    A time given to the second covers that whole second (as version ids do), so `--at <id>`
+    names that version; a time with a fraction is compared exactly. Ids are capture seconds,
+    so a bisection over the ids decides almost every case without opening a file; only the
+    versions in `when`'s own second or pushed past their capture second (two captures in one
+    second) need their capture time read, from the head of their file.
+    """
     if when.tzinfo is None:
         raise ValueError("version_at needs an aware datetime")
-    chosen = None
-    for version_id in archive.version_ids(target):
-        if archive.read_version(target, version_id).captured_at <= when:
-            chosen = version_id
-        else:
-            break
-    if chosen is None:
-        ids = archive.version_ids(target)
-        first = ids[0] if ids else "none"
+    ids = archive.version_ids(target)
+    if not ids:
+        raise NotFound(f"target {target!r} has no versions yet; run `nato-watch check` first")
+    limit = when if when.microsecond else when + timedelta(seconds=1, microseconds=-1)
+    # An id is never earlier than its capture second, and a capture is never later than the
+    # end of its id's second: ids before `when`'s second are in force, the rest need a look.
+    if when.microsecond:
+        index = bisect.bisect_left(ids, stamp_of(when))
+    else:
+        index = bisect.bisect_right(ids, stamp_of(when))
+    while index < len(ids) and archive.read_captured_at(target, ids[index]) <= limit:
+        index += 1
+    if index == 0:
+        first = archive.read_captured_at(target, ids[0])
         raise NotFound(
-            f"target {target!r} has no version at {when.isoformat()}; the first is {first}"
+            f"target {target!r} has no version at {utc_iso(when.astimezone(UTC))}: the first "
+            f"({ids[0]}) was captured at {utc_iso(first)}"
         )
-    return chosen
+    return ids[index - 1]
 
 
 def _nearest(ids: list[str], ref: str) -> list[str]:
@@ -429,11 +599,360 @@ def _nearest(ids: list[str], ref: str) -> list[str]:
         when = parse_stamp(ref) if STAMP.fullmatch(ref) else _loose_time(ref)
     except ValueError:
         return ids[-3:]
-    return sorted(ids, key=lambda i: abs((parse_stamp(i) - when).total_seconds()))[:3]
+    ranked = sorted(ids, key=lambda i: abs((parse_stamp(i) - when).total_seconds()))[:3]
+    return sorted(ranked)
 
 
 def _loose_time(text: str) -> datetime:
-    from datetime import UTC
-
-    moment = datetime.fromisoformat(text)
+    """A time read from an id-like text: ISO 8601 or a stamp with its tail missing."""
+    compact = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:T(\d{2})(\d{2})?(\d{2})?Z?)?", text)
+    if compact:
+        day, hour, minute, second = compact.groups()
+        text = f"{day}T{hour or '00'}:{minute or '00'}:{second or '00'}"
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# -- verify ----------------------------------------------------------------------------------
+
+
+class Severity(StrEnum):
+    """How bad a problem `verify` found is."""
+
+    DAMAGE = "damage"  # evidence lost or untrustworthy: a hash mismatch, a broken reference
+    NOTE = "note"  # left by an interrupted write; the next check or replay deals with it
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing `verify` found: how bad, where (relative to the data dir), and what."""
+
+    severity: Severity
+    path: Path
+    message: str
+
+    def line(self) -> str:
+        """The one-line form the CLI prints: `DAMAGE path: message` or `note path: message`."""
+        word = "DAMAGE" if self.severity is Severity.DAMAGE else "note"
+        return f"{word} {self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """What `verify` checked and the problems it found."""
+
+    problems: tuple[Problem, ...]
+    targets: int
+    raws: int
+    versions: int
+    reports: int
+    checks: int
+
+    @property
+    def damage(self) -> tuple[Problem, ...]:
+        """The problems that are damage."""
+        return tuple(p for p in self.problems if p.severity is Severity.DAMAGE)
+
+    @property
+    def notes(self) -> tuple[Problem, ...]:
+        """The problems that are only notes."""
+        return tuple(p for p in self.problems if p.severity is Severity.NOTE)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the archive has no damage (notes alone are fine)."""
+        return not self.damage
+
+    def summary_line(self) -> str:
+        """The final count line of `nato-watch verify`."""
+        damage, notes = len(self.damage), len(self.notes)
+        return (
+            f"checked {_count(self.targets, 'target')}, {_count(self.raws, 'raw snapshot')}, "
+            f"{_count(self.versions, 'version')}, {_count(self.reports, 'report')}, "
+            f"{_count(self.checks, 'check-log line')}: {damage} damage, "
+            f"{_count(notes, 'note')}" + ("" if damage else " — OK")
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def verify(archive: Archive) -> VerifyResult:
+    """Re-check every hash and reference in the archive; report, never repair.
+
+    Raw blobs must re-hash to their names; versions must re-hash to their recorded content
+    hash, carry their own id and target, and point at a stored raw blob; reports must parse
+    and name existing versions; the check log must parse (a torn line is a note) and every
+    successful check's raw blob must be stored; the site files must be there when reports
+    are. Leftover temp files and missing reports are notes: an interrupted write leaves them
+    and the next check or replay deals with them.
+    """
+    checker = _Verifier(archive)
+    for target in archive.targets():
+        checker.target(target)
+    for name in _report_dirs(archive):
+        if name not in archive.targets():
+            checker.reports_only(name)
+    checker.site()
+    return VerifyResult(
+        problems=tuple(checker.problems),
+        targets=len(archive.targets()),
+        raws=checker.raws,
+        versions=checker.versions,
+        reports=checker.reports,
+        checks=checker.checks,
+    )
+
+
+def _report_dirs(archive: Archive) -> list[str]:
+    if not archive.reports.is_dir():
+        return []
+    return sorted(
+        p.name for p in archive.reports.iterdir() if p.is_dir() and TARGET_NAME.fullmatch(p.name)
+    )
+
+
+class _Verifier:
+    """The walk behind `verify`: collects problems and counts as it goes."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.problems: list[Problem] = []
+        self.raws = self.versions = self.reports = self.checks = 0
+        self.any_report = False
+
+    def damage(self, path: Path, message: str) -> None:
+        self.problems.append(Problem(Severity.DAMAGE, self.archive.relative(path), message))
+
+    def note(self, path: Path, message: str) -> None:
+        self.problems.append(Problem(Severity.NOTE, self.archive.relative(path), message))
+
+    def target(self, target: str) -> None:
+        base = self.archive.target_dir(target)
+        self.strays(base, allowed={"raw", "versions", "checks.jsonl"})
+        raws = self.raw_blobs(target)
+        versions = self.version_files(target, raws)
+        self.check_log(target, raws)
+        self.report_files(target, versions)
+
+    def reports_only(self, target: str) -> None:
+        self.report_files(target, {})
+
+    def strays(self, folder: Path, *, allowed: set[str] | None = None) -> None:
+        """Notes for leftover temp files (and, where a set is given, unexpected files)."""
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.iterdir()):
+            if TMP_FILE.fullmatch(path.name):
+                self.note(path, "leftover temp file of an interrupted write; safe to delete")
+            elif allowed is not None and path.name not in allowed:
+                self.note(path, "unexpected file; nato-watch does not use it")
+
+    def raw_blobs(self, target: str) -> dict[str, bool]:
+        """sha256 -> whether the blob is sound, for every raw blob of `target`."""
+        folder = self.archive.target_dir(target) / "raw"
+        self.strays(folder)
+        sound: dict[str, bool] = {}
+        if not folder.is_dir():
+            return sound
+        for path in sorted(folder.iterdir()):
+            if TMP_FILE.fullmatch(path.name):
+                continue
+            name = path.name.removesuffix(".html.gz")
+            if not path.name.endswith(".html.gz") or not SHA256.fullmatch(name):
+                self.note(path, "unexpected file; raw snapshots are named <sha256>.html.gz")
+                continue
+            self.raws += 1
+            try:
+                body = gzip.decompress(path.read_bytes())
+            except (OSError, EOFError, zlib.error) as err:
+                self.damage(path, f"unreadable gzip ({err})")
+                sound[name] = False
+                continue
+            actual = sha256_hex(body)
+            if actual != name:
+                self.damage(path, f"content hashes to {actual[:16]}…, not to its name")
+            sound[name] = actual == name
+        return sound
+
+    def version_files(self, target: str, raws: dict[str, bool]) -> dict[str, Version]:
+        """id -> version for every readable version of `target`."""
+        folder = self.archive.target_dir(target) / "versions"
+        self.strays(folder)
+        found: dict[str, Version] = {}
+        if not folder.is_dir():
+            return found
+        for path in sorted(folder.iterdir()):
+            if TMP_FILE.fullmatch(path.name):
+                continue
+            if path.suffix != ".json" or not STAMP.fullmatch(path.stem):
+                self.note(path, "unexpected file; versions are named YYYY-MM-DDTHHMMSSZ.json")
+                continue
+            self.versions += 1
+            version = self.version_file(target, path, raws)
+            if version is not None:
+                found[path.stem] = version
+        return found
+
+    def version_file(self, target: str, path: Path, raws: dict[str, bool]) -> Version | None:
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+            version = Version.from_dict(data)
+            recorded = data["content_hash"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            self.damage(path, f"unreadable version file ({type(err).__name__}: {err})")
+            return None
+        if version.id != path.stem:
+            self.damage(path, f"records id {version.id!r}, not its file name")
+        if version.target != target:
+            self.damage(path, f"records target {version.target!r}, not {target!r}")
+        if version.content_hash != recorded:
+            self.damage(
+                path,
+                f"document hashes to {version.content_hash[:16]}…, not to its recorded "
+                f"content_hash {str(recorded)[:16]}… (edited after it was stored?)",
+            )
+        if STAMP.fullmatch(version.id) and parse_stamp(version.id) < version.captured_at.replace(
+            microsecond=0
+        ):
+            self.damage(path, f"id is earlier than its capture time {utc_iso(version.captured_at)}")
+        sha = version.provenance.raw_sha256
+        if sha not in raws:
+            self.damage(path, f"points at raw snapshot {sha[:16]}…, which is not stored")
+        return version
+
+    def check_log(self, target: str, raws: dict[str, bool]) -> None:
+        path = self.archive.checks_path(target)
+        if not path.is_file():
+            return
+        lines = list(self.archive.iter_check_lines(target))
+        for index, item in enumerate(lines):
+            self.checks += 1
+            if isinstance(item, TornLine):
+                if _looks_torn(item.text):
+                    where = "last line" if index == len(lines) - 1 else "line"
+                    self.note(
+                        path,
+                        f"{where} {item.line_number} is torn (a write cut short); readers skip it",
+                    )
+                else:
+                    self.damage(path, f"line {item.line_number} is not a check record")
+                continue
+            if (
+                item.status is not CheckStatus.ERROR
+                and item.raw_sha256
+                and item.raw_sha256 not in raws
+                and not item.not_modified
+            ):
+                self.damage(
+                    path,
+                    f"check at {utc_iso(item.started_at)} stored raw snapshot "
+                    f"{item.raw_sha256[:16]}…, which is missing",
+                )
+
+    def report_files(self, target: str, versions: dict[str, Version]) -> None:
+        folder = self.archive.reports / target
+        self.strays(folder)
+        reports = self.archive.report_files(target)
+        ordered = sorted(versions)
+        previous = {new: old for old, new in itertools.pairwise(ordered)}
+        for version_id in sorted(reports):
+            self.reports += 1
+            self.any_report = True
+            formats = reports[version_id]
+            for fmt in REPORT_FORMATS:
+                if fmt not in formats:
+                    self.note(
+                        folder / f"{version_id}.{fmt}",
+                        "missing (an interrupted write?); `nato-watch replay` writes it",
+                    )
+            for fmt in sorted(formats - {"json"}):
+                self.report_text(folder / f"{version_id}.{fmt}", fmt)
+            if "json" in formats:
+                self.report_json(
+                    folder / f"{version_id}.json", target, version_id, versions, previous
+                )
+        for version_id in ordered[1:]:
+            if version_id not in reports:
+                self.note(
+                    folder / f"{version_id}.json",
+                    "the report leading to this version is missing (an interrupted check?); "
+                    "`nato-watch replay` writes it",
+                )
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            stem, _, fmt = path.name.rpartition(".")
+            if not TMP_FILE.fullmatch(path.name) and not (
+                fmt in REPORT_FORMATS and STAMP.fullmatch(stem)
+            ):
+                self.note(path, "unexpected file in the reports folder")
+
+    def report_text(self, path: Path, fmt: str) -> None:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            self.damage(path, f"unreadable {fmt} report ({err})")
+            return
+        if not text.strip():
+            self.damage(path, f"empty {fmt} report")
+
+    def report_json(
+        self,
+        path: Path,
+        target: str,
+        version_id: str,
+        versions: dict[str, Version],
+        previous: dict[str, str],
+    ) -> None:
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+            refs = _report_refs(data)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            self.damage(path, f"unreadable JSON report ({type(err).__name__}: {err})")
+            return
+        old_id, new_id, named_target = refs
+        if named_target != target:
+            self.damage(path, f"names target {named_target!r}, not {target!r}")
+        if new_id != version_id:
+            self.damage(path, f"is the report of version {new_id!r}, not of {version_id}")
+        for role, ref in (("old", old_id), ("new", new_id)):
+            if ref not in versions:
+                self.damage(path, f"its {role} version {ref} does not exist")
+        if new_id in versions and old_id in versions and previous.get(new_id) not in (None, old_id):
+            self.note(
+                path,
+                f"compares with {old_id}, but the version before {new_id} is now "
+                f"{previous[new_id]}; `nato-watch replay` rebuilds it",
+            )
+
+    def site(self) -> None:
+        self.strays(self.archive.reports)
+        for name in SITE_FILES:
+            path = self.archive.reports / name
+            if not path.is_file():
+                if self.any_report:
+                    self.note(path, "missing (an interrupted write?); the next check writes it")
+                continue
+            try:
+                text = path.read_bytes().decode("utf-8")
+                if name.endswith(".atom"):
+                    ElementTree.fromstring(text)
+            except (OSError, UnicodeDecodeError, ElementTree.ParseError) as err:
+                self.damage(path, f"unreadable ({err})")
+
+
+def _report_refs(data: Any) -> tuple[str, str, str]:
+    """The old and new version ids and the target a JSON report names."""
+    old, new, target = data["old"]["id"], data["new"]["id"], data["target"]
+    if not all(isinstance(x, str) for x in (old, new, target)):
+        raise TypeError("old.id, new.id and target must be strings")
+    return old, new, target
+
+
+def _looks_torn(text: str) -> bool:
+    """Whether an unreadable check-log line is a record cut short rather than foreign text.
+
+    Lines are written by one `write` of `{…}\\n`; a cut leaves the start of an object with no
+    closing brace. Anything else (a complete but wrong object, binary junk) is not a tear.
+    """
+    return text.startswith("{") and not text.rstrip().endswith("}")
