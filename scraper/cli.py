@@ -358,6 +358,53 @@ def diff_command(
     click.echo(renderers[fmt](report), nl=False)
 
 
+# -- archive: replay, verify -----------------------------------------------------------------
+
+REPLAY_PROGRESS_EVERY = 50
+
+
+def _replay_progress(done: int, total: int) -> None:
+    """A line on stderr every `REPLAY_PROGRESS_EVERY` captures of a long replay."""
+    if total > REPLAY_PROGRESS_EVERY and (done % REPLAY_PROGRESS_EVERY == 0 or done == total):
+        click.echo(f"replay: {done}/{total} captures read", err=True)
+
+
+@cli.command()
+@target_option()
+@click.pass_obj
+def replay(env: Env, target_name: str | None) -> None:
+    """Re-read every stored snapshot with the current parser; rebuild versions and reports.
+
+    Example: nato-watch replay --target republic-of-korea
+    """
+    from scraper.replay import replay_target
+
+    with errors_to_exit():
+        target = pick_target(env, target_name)
+        timeout = env.config.check.lock_timeout
+        result = replay_target(env.archive, target, progress=_replay_progress, lock_timeout=timeout)
+    for line in result.lines():
+        click.echo(line)
+
+
+@cli.command(name="verify")
+@click.pass_obj
+def verify_command(env: Env) -> None:
+    """Check every hash and reference in the archive; exit 1 on damage (notes alone pass).
+
+    Example: nato-watch verify
+    """
+    from scraper.store import verify
+
+    with errors_to_exit():
+        result = verify(env.archive)
+    for problem in result.problems:
+        click.echo(problem.line())
+    click.echo(result.summary_line())
+    if not result.ok:
+        sys.exit(1)
+
+
 def main() -> None:
     """Entry point of the `nato-watch` console script."""
     cli(prog_name="nato-watch")

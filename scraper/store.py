@@ -688,6 +688,8 @@ def verify(archive: Archive) -> VerifyResult:
     are. Leftover temp files and missing reports are notes: an interrupted write leaves them
     and the next check or replay deals with them.
     """
+    if not archive.root.is_dir():
+        raise NotFound(f"no archive at {archive.root}: the directory does not exist")
     checker = _Verifier(archive)
     for target in archive.targets():
         checker.target(target)

@@ -1,0 +1,327 @@
+"""Replay: re-read every stored raw snapshot of a target with the current parser and rebuild
+its versions and reports from them.
+
+The raw snapshots are the evidence; versions and reports are derived from them. A better
+parser therefore rewrites history's *reading*, never history: replay walks the captures in
+capture order — every successful check-log line that names a raw snapshot, and every existing
+version's provenance (so a kill between a version's write and its log line loses nothing) —
+parses each distinct snapshot once, collapses consecutive equal documents into one version,
+and rewrites versions, reports, the index and the feed. It says which versions the parser now
+reads differently; it never records a change of the site. The check log is never rewritten.
+
+Pure orchestration: the archive does the I/O, `parse` and `pipeline.write_report` /
+`pipeline.rebuild_site` do the work; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from scraper.document import Document
+from scraper.errors import NotFound, ParseError, StoreError
+from scraper.records import CheckRecord, CheckStatus, Provenance, Version, parse_stamp, stamp_of
+from scraper.store import Archive, version_bytes
+
+Progress = Callable[[int, int], None]
+"""Called as `progress(done, total)` after each capture is read."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A capture whose raw snapshot the current parser does not accept as the article."""
+
+    raw_sha256: str
+    captured_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What a replay of one target did."""
+
+    target: str
+    parser_version: str
+    captures: int  # captures read (check-log lines and versions, one per capture)
+    snapshots: int  # distinct raw snapshots parsed
+    versions: tuple[str, ...]  # the target's version ids after the replay, oldest first
+    reread: tuple[str, ...]  # same capture, a different document than before
+    added: tuple[str, ...]  # captures that are versions now and were not before
+    removed: tuple[str, ...]  # version ids that are gone (their captures collapsed or skipped)
+    rewritten: tuple[str, ...]  # version files whose bytes changed (reread, added, provenance)
+    skipped: tuple[Skipped, ...]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the replay changed any version."""
+        return bool(self.reread or self.added or self.removed or self.rewritten)
+
+    def lines(self) -> list[str]:
+        """What the replay did, in a few lines a user reads at a glance."""
+        out = [
+            f"{self.target}: replayed {_count(self.captures, 'capture')} "
+            f"({_count(self.snapshots, 'distinct snapshot')}) with parser {self.parser_version}: "
+            f"{_count(len(self.versions), 'version')}"
+        ]
+        if self.reread:
+            out.append(
+                f"{_count(len(self.reread), 'version')} re-read differently by parser "
+                f"{self.parser_version}: {_ids(self.reread)}"
+            )
+        if self.added:
+            out.append(
+                f"{_count(len(self.added), 'capture')} now read as a new version: "
+                f"{_ids(self.added)}"
+            )
+        if self.removed:
+            out.append(
+                f"{_count(len(self.removed), 'version')} no longer distinct, removed with "
+                f"{'its report' if len(self.removed) == 1 else 'their reports'}: "
+                f"{_ids(self.removed)}"
+            )
+        for item in self.skipped:
+            out.append(
+                f"skipped snapshot {item.raw_sha256[:12]} captured {stamp_of(item.captured_at)}: "
+                f"{item.reason}"
+            )
+        if not self.changed:
+            out.append("no version changed; reports, index and feed rebuilt")
+        elif not (self.reread or self.added or self.removed):
+            out.append(
+                f"{_count(len(self.rewritten), 'version file')} rewritten with the same "
+                "documents (provenance updated)"
+            )
+        return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _ids(ids: tuple[str, ...], limit: int = 5) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f", … ({len(ids) - limit} more)" if len(ids) > limit else "")
+
+
+@dataclass(frozen=True)
+class _Capture:
+    """One moment a raw snapshot was captured, from a version, a log line, or both."""
+
+    at: datetime
+    raw: str
+    provenance: Provenance | None = None  # of the existing version of this capture
+    record: CheckRecord | None = None  # its check-log line
+    version_id: str | None = None  # the existing version's id
+    content_hash: str | None = None  # the existing version's document hash
+
+    @property
+    def content_type(self) -> str | None:
+        if self.provenance is not None and self.provenance.content_type:
+            return self.provenance.content_type
+        return self.record.content_type if self.record is not None else None
+
+    @property
+    def url(self) -> str:
+        """The URL the page is read as: the final URL, as `check_target` reads it."""
+        if self.provenance is not None:
+            return self.provenance.final_url
+        assert self.record is not None
+        return self.record.final_url or self.record.url
+
+
+def replay_target(
+    archive: Archive,
+    target: str,
+    *,
+    progress: Progress | None = None,
+    lock_timeout: float = 60.0,
+) -> ReplayResult:
+    """Re-parse every stored raw snapshot of `target` in capture order and rebuild its
+    versions, its reports, the index and the feed; return what changed.
+
+    Takes the archive lock. A raw snapshot that no longer parses is skipped and reported; one
+    that is missing or damaged stops the replay before anything is written (run `verify`).
+    """
+    from scraper.parse import PARSER_VERSION
+    from scraper.pipeline import rebuild_site, write_report
+
+    with archive.lock(timeout=lock_timeout):
+        existing = list(archive.iter_versions(target))
+        captures = _captures(archive, target, existing)
+        documents, skipped = _read_all(archive, target, captures, progress)
+        produced = _versions(target, captures, documents, PARSER_VERSION)
+
+        before = {v.id: v for v in existing}
+        rewritten = tuple(
+            v.id
+            for v in produced
+            if v.id not in before or version_bytes(before[v.id]) != version_bytes(v)
+        )
+        # Versions first, then the reports that name them, then what is gone: whatever a kill
+        # interrupts, every report names versions that exist.
+        for version in produced:
+            archive.write_version(version)
+        for old, new in itertools.pairwise(produced):
+            write_report(archive, old, new)
+        produced_ids = {v.id for v in produced}
+        first = produced[0].id if produced else None
+        for version_id in sorted(archive.report_files(target)):
+            if version_id not in produced_ids or version_id == first:
+                archive.delete_reports(target, version_id)
+        removed = tuple(v.id for v in existing if v.id not in produced_ids)
+        for version_id in removed:
+            archive.delete_version(target, version_id)
+        rebuild_site(archive)
+
+    old_by_capture = {(c.at, c.raw): c for c in captures if c.version_id is not None}
+    reread: list[str] = []
+    added: list[str] = []
+    for version in produced:
+        key = (version.captured_at, version.provenance.raw_sha256)
+        capture = old_by_capture.get(key)
+        if capture is None:
+            added.append(version.id)
+        elif capture.content_hash != version.content_hash:
+            reread.append(version.id)
+    return ReplayResult(
+        target=target,
+        parser_version=PARSER_VERSION,
+        captures=len(captures),
+        snapshots=len({(c.raw, c.content_type, c.url) for c in captures}),
+        versions=tuple(v.id for v in produced),
+        reread=tuple(reread),
+        added=tuple(added),
+        removed=removed,
+        rewritten=rewritten,
+        skipped=tuple(skipped),
+    )
+
+
+def _captures(archive: Archive, target: str, existing: list[Version]) -> list[_Capture]:
+    """Every capture of `target`, in capture order: existing versions ∪ successful checks."""
+    found: dict[tuple[datetime, str], _Capture] = {}
+    for version in existing:
+        key = (version.captured_at, version.provenance.raw_sha256)
+        found[key] = _Capture(
+            at=version.captured_at,
+            raw=version.provenance.raw_sha256,
+            provenance=version.provenance,
+            version_id=version.id,
+            content_hash=version.content_hash,
+        )
+    for record in archive.iter_checks(target):
+        if record.status is CheckStatus.ERROR or not record.raw_sha256 or record.not_modified:
+            continue
+        key = (record.started_at, record.raw_sha256)
+        known = found.get(key)
+        if known is None:
+            found[key] = _Capture(at=record.started_at, raw=record.raw_sha256, record=record)
+        elif known.record is None:
+            found[key] = replace(known, record=record)
+    return [found[key] for key in sorted(found)]
+
+
+def _read_all(
+    archive: Archive,
+    target: str,
+    captures: list[_Capture],
+    progress: Progress | None,
+) -> tuple[dict[int, Document], list[Skipped]]:
+    """Parse each distinct snapshot once: capture index -> document, and what was skipped.
+
+    Every raw blob is read and re-hashed before anything is written, so a damaged archive
+    stops the replay instead of losing versions.
+    """
+    from scraper.fetch import decode_body
+    from scraper.parse import parse
+
+    cache: dict[tuple[str, str | None, str], Document | str] = {}
+    documents: dict[int, Document] = {}
+    skipped: list[Skipped] = []
+    for index, capture in enumerate(captures):
+        key = (capture.raw, capture.content_type, capture.url)
+        if key not in cache:
+            try:
+                body = archive.read_raw(target, capture.raw, check=True)
+            except (NotFound, StoreError) as err:
+                raise StoreError(
+                    f"cannot replay {target!r}: the raw snapshot captured at "
+                    f"{stamp_of(capture.at)} is missing or damaged ({err}); nothing was "
+                    "changed — run `nato-watch verify`"
+                ) from err
+            text = decode_body(body, content_type=capture.content_type).text
+            try:
+                cache[key] = parse(text, url=capture.url)
+            except ParseError as err:
+                cache[key] = str(err)
+        outcome = cache[key]
+        if isinstance(outcome, Document):
+            documents[index] = outcome
+        else:
+            skipped.append(Skipped(capture.raw, capture.at, outcome))
+        if progress is not None:
+            progress(index + 1, len(captures))
+    return documents, skipped
+
+
+def _versions(
+    target: str,
+    captures: list[_Capture],
+    documents: dict[int, Document],
+    parser_version: str,
+) -> list[Version]:
+    """The versions the captures make: consecutive equal documents collapse into the first."""
+    produced: list[Version] = []
+    last_id: str | None = None
+    last_hash: str | None = None
+    for index, capture in enumerate(captures):
+        document = documents.get(index)
+        if document is None or document.content_hash == last_hash:
+            continue
+        version_id = _version_id(capture, last_id)
+        produced.append(
+            Version(
+                target=target,
+                id=version_id,
+                captured_at=capture.at,
+                document=document,
+                provenance=_provenance(capture, parser_version),
+            )
+        )
+        last_id, last_hash = version_id, document.content_hash
+    return produced
+
+
+def _version_id(capture: _Capture, last_id: str | None) -> str:
+    """The capture's existing id when it still fits, else its second or the next free one.
+
+    Ids rise with capture time and are never earlier than the capture's second.
+    """
+    floor = capture.at.replace(microsecond=0)
+    if last_id is not None:
+        floor = max(floor, parse_stamp(last_id) + timedelta(seconds=1))
+    if capture.version_id is not None and parse_stamp(capture.version_id) >= floor:
+        return capture.version_id
+    return stamp_of(floor)
+
+
+def _provenance(capture: _Capture, parser_version: str) -> Provenance:
+    """The existing version's provenance when there is one, else one built from the log."""
+    if capture.provenance is not None:
+        return replace(capture.provenance, parser_version=parser_version)
+    record = capture.record
+    assert record is not None
+    return Provenance(
+        url=record.url,
+        final_url=record.final_url or record.url,
+        status=record.http_status or 200,
+        fetched_at=record.started_at,
+        raw_sha256=capture.raw,
+        parser_version=parser_version,
+        etag=record.etag,
+        last_modified=record.last_modified,
+        content_type=record.content_type,
+        source=record.source,
+    )
