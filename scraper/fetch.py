@@ -13,7 +13,8 @@ gzip/deflate, connection reuse) and a robots.txt cache, and calling it GETs one 
   failure raises `FetchError` with a one-line message that says what happened and what to do.
 
 `decode_body` is public and pure so that replay and imports decode stored bodies exactly as a
-live check did.
+live check did. `post_json` sends a notification webhook's POST (for `run`), so that requests
+stays in this one module.
 """
 
 from __future__ import annotations
@@ -22,17 +23,18 @@ import codecs
 import contextlib
 import email.utils
 import hashlib
+import json
 import random
 import re
 import threading
 import time
 import urllib.robotparser
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -1155,3 +1157,82 @@ def _size(n: int) -> str:
     if n >= 1024 and n % 1024 == 0:
         return f"{n // 1024} KB"
     return f"{n} bytes"
+
+
+# -- notifications ---------------------------------------------------------------------------
+
+
+def post_json(
+    url: str,
+    payload: Mapping[str, Any],
+    *,
+    timeout: float,
+    tries: int = 3,
+    backoff: float = 1.0,
+    user_agent: str = DEFAULT_USER_AGENT,
+    stop: threading.Event | None = None,
+) -> int:
+    """POST `payload` as JSON to `url` (a notification webhook) and return the 2xx status.
+
+    Connection errors, timeouts, 429 and 5xx are tried again, up to `tries` times in all,
+    waiting `backoff`, then twice as long, and so on (cut short when `stop` is set). Anything
+    else, or the last failure, raises `FetchError`. Redirects are not followed: a webhook
+    that moved should be configured with its new URL.
+    """
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": user_agent}
+    with requests.Session() as session:
+        for attempt in range(1, tries + 1):
+            try:
+                response = session.post(
+                    url,
+                    data=body,
+                    headers=headers,
+                    timeout=(timeout, timeout),
+                    allow_redirects=False,
+                )
+            except requests.RequestException as err:
+                reason = _post_failure(err, url, timeout)
+                error = FetchError(
+                    f"POST {url} failed ({reason}); check that the webhook URL is reachable",
+                    url=url,
+                    attempts=attempt,
+                )
+                retryable = True
+            else:
+                with contextlib.closing(response):
+                    status = response.status_code
+                    if 200 <= status < 300:
+                        return status
+                    said = " ".join(response.text[:200].split())
+                error = FetchError(
+                    f"POST {url} returned HTTP {status}{f' ({said})' if said else ''}; "
+                    "check the webhook URL and what the receiver accepts",
+                    url=url,
+                    status=status,
+                    attempts=attempt,
+                )
+                retryable = status == 429 or status >= 500
+            if not retryable or attempt == tries:
+                raise error
+            wait = backoff * 2 ** (attempt - 1)
+            if stop is not None and stop.wait(wait):
+                raise error
+            if stop is None:
+                time.sleep(wait)
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _post_failure(err: requests.RequestException, url: str, timeout: float) -> str:
+    """What went wrong with a POST, in a few words."""
+    causes = list(_causes(err))
+    if isinstance(err, requests.Timeout):
+        return f"timed out after {timeout:g} s"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "connection refused"
+    if any(isinstance(c, urllib3.exceptions.NameResolutionError) for c in causes):
+        return f"could not resolve the host name {urlsplit(url).hostname}"
+    for cause in causes:
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
+    return _first_line(err)
