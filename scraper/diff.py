@@ -16,7 +16,7 @@ import bisect
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
 
 from diff_match_patch import diff_match_patch
@@ -813,7 +813,31 @@ class _SectionDiffer:
 
 
 def _ordered(placed: list[_Placed]) -> tuple[BlockChange, ...]:
-    return tuple(p.change for p in sorted(placed, key=lambda p: p.key))
+    return _note_splits(tuple(p.change for p in sorted(placed, key=lambda p: p.key)))
+
+
+def _note_splits(items: tuple[BlockChange, ...]) -> tuple[BlockChange, ...]:
+    """Name a split (or merge): an added (removed) block that is exactly what its neighbour
+    lost (gained), so the reader sees one paragraph became two, not an unrelated addition."""
+    out = list(items)
+    for k, item in enumerate(items):
+        if item.status is BlockStatus.ADDED:
+            own, lost_op, verb = item.new_text, Op.DELETE, "split from"
+        elif item.status is BlockStatus.REMOVED:
+            own, lost_op, verb = item.old_text, Op.INSERT, "merged into"
+        else:
+            continue
+        for step, where in ((1, "next"), (-1, "previous")):
+            if not 0 <= k + step < len(items):
+                continue
+            neighbour = items[k + step]
+            if neighbour.status is not BlockStatus.CHANGED:
+                continue
+            moved_words = " ".join(p.text.strip() for p in neighbour.diff if p.op is lost_op)
+            if own and moved_words == own.strip():
+                out[k] = replace(item, notes=(*item.notes, f"{verb} the {where} block"))
+                break
+    return tuple(out)
 
 
 def _pair_score(left: _Leftover, right: _Leftover, floor: float) -> float:

@@ -1,0 +1,28 @@
+"""Rendering change reports: JSON, Markdown, standalone HTML, the index page and the Atom feed.
+
+Renderers only format a `Report` (two `VersionRef`s and the `Change` that `scraper.diff`
+computed); they never diff, read files or look at the clock, so the same inputs always give
+the same bytes. The index and the feed are built from `ReportSummary`s, which can be read
+back from stored JSON reports.
+"""
+
+from __future__ import annotations
+
+from scraper.render.json_report import render_json
+from scraper.render.markdown import escape_markdown, render_markdown
+from scraper.render.model import Report, ReportSummary, VersionRef, report_to_dict
+from scraper.render.site import FEED_ID, render_feed, render_html, render_index
+
+__all__ = [
+    "FEED_ID",
+    "Report",
+    "ReportSummary",
+    "VersionRef",
+    "escape_markdown",
+    "render_feed",
+    "render_html",
+    "render_index",
+    "render_json",
+    "render_markdown",
+    "report_to_dict",
+]

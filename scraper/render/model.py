@@ -1,0 +1,212 @@
+"""What a report is made of: the two versions compared, the `Change`, and a report's summary.
+
+`Report` is what every renderer formats; `ReportSummary` is the little of a report that the
+index page and the Atom feed need, read back from a stored JSON report so the site can be
+rebuilt without re-diffing. `report_to_dict` is the one place the JSON report is made.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from scraper.diff import (
+    BlockChange,
+    Change,
+    SectionChange,
+    StampStatus,
+    Summary,
+    section_name,
+    summary_line,
+)
+from scraper.document import LastUpdated
+from scraper.records import Source, Version, parse_utc, utc_iso
+
+# The JSON report's format number; bumped only on an incompatible change of its schema.
+REPORT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """One side of a report: which version, when captured and fetched, and its page stamp."""
+
+    id: str
+    captured_at: datetime
+    fetched_at: datetime
+    last_updated: LastUpdated | None
+    imported: bool = False
+
+    def __post_init__(self) -> None:
+        if self.captured_at.tzinfo is None or self.fetched_at.tzinfo is None:
+            raise ValueError("VersionRef times must be timezone-aware")
+
+    @classmethod
+    def from_version(cls, version: Version) -> VersionRef:
+        """The reference to a stored version (imported = not captured live by this tool)."""
+        return cls(
+            id=version.id,
+            captured_at=version.captured_at,
+            fetched_at=version.provenance.fetched_at,
+            last_updated=version.document.last_updated,
+            imported=version.provenance.source is not Source.LIVE,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `old` / `new` JSON object of a report."""
+        return {
+            "id": self.id,
+            "last_updated": self.last_updated.at.isoformat() if self.last_updated else None,
+            "last_updated_text": self.last_updated.text if self.last_updated else None,
+            "fetched_at": utc_iso(self.fetched_at),
+            "captured_at": utc_iso(self.captured_at),
+            "imported": self.imported,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VersionRef:
+        """Rebuild a reference from its JSON object."""
+        return cls(
+            id=data["id"],
+            captured_at=parse_utc(data["captured_at"]),
+            fetched_at=parse_utc(data["fetched_at"]),
+            last_updated=_stamp_from(data),
+            imported=bool(data.get("imported", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """The change from one version of a target to another, ready to render."""
+
+    target: str
+    old: VersionRef
+    new: VersionRef
+    change: Change
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What the index page and the feed show of one report."""
+
+    target: str
+    old_id: str
+    new_id: str
+    captured_at: datetime
+    old_last_updated: LastUpdated | None
+    last_updated: LastUpdated | None
+    stamp: StampStatus
+    silent_edit: bool
+    restamp: bool
+    summary: Summary
+    summary_line: str
+    sections: tuple[str, ...] = ()
+    imported: bool = False
+
+    @classmethod
+    def from_report(cls, report: Report) -> ReportSummary:
+        """The summary of a report in memory."""
+        change = report.change
+        return cls(
+            target=report.target,
+            old_id=report.old.id,
+            new_id=report.new.id,
+            captured_at=report.new.captured_at,
+            old_last_updated=report.old.last_updated,
+            last_updated=report.new.last_updated,
+            stamp=change.stamp,
+            silent_edit=change.silent_edit,
+            restamp=change.restamp,
+            summary=change.summary,
+            summary_line=summary_line(change),
+            sections=tuple(sec.name for sec in change.sections),
+            imported=report.new.imported,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ReportSummary:
+        """The summary of a stored JSON report (as `render_json` wrote it)."""
+        data = json.loads(text)
+        old = VersionRef.from_dict(data["old"])
+        new = VersionRef.from_dict(data["new"])
+        return cls(
+            target=data["target"],
+            old_id=old.id,
+            new_id=new.id,
+            captured_at=new.captured_at,
+            old_last_updated=old.last_updated,
+            last_updated=new.last_updated,
+            stamp=StampStatus(data["stamp"]),
+            silent_edit=bool(data["silent_edit"]),
+            restamp=bool(data["restamp"]),
+            summary=Summary.from_dict(data["summary"]),
+            summary_line=data["summary_line"],
+            sections=tuple(section_name(sec["heading"]) for sec in data.get("sections", ())),
+            imported=new.imported,
+        )
+
+    @property
+    def line(self) -> str:
+        """The one-line summary (`summary_line`), as `log` prints it."""
+        return self.summary_line
+
+    def report_path(self, ext: str) -> str:
+        """The report's path relative to `reports/`: `<target>/<new id>.<ext>`."""
+        return f"{self.target}/{self.new_id}.{ext}"
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The JSON report (DESIGN.md "The report"): sections and blocks list changes only."""
+    change = report.change
+    title = {"old": change.old_title, "new": change.new_title} if change.title_changed else None
+    return {
+        "format": REPORT_FORMAT,
+        "target": report.target,
+        "old": report.old.to_dict(),
+        "new": report.new.to_dict(),
+        "stamp": change.stamp.value,
+        "silent_edit": change.silent_edit,
+        "restamp": change.restamp,
+        "summary": change.summary.to_dict(),
+        "summary_line": summary_line(change),
+        "title": title,
+        "sections": [_section_to_dict(sec) for sec in change.sections],
+        # Filled by the wording-flags issue; present now so the schema does not move.
+        "flags": [],
+        "terms": {},
+    }
+
+
+def _section_to_dict(sec: SectionChange) -> dict[str, Any]:
+    return {
+        "id": sec.id,
+        "heading": sec.heading,
+        "old_heading": sec.old_heading,
+        "status": sec.status.value,
+        "level": sec.level,
+        "notes": list(sec.notes),
+        "blocks": [_block_to_dict(item) for item in sec.blocks],
+    }
+
+
+def _block_to_dict(item: BlockChange) -> dict[str, Any]:
+    return {
+        "status": item.status.value,
+        "kind": item.kind.value,
+        "label": item.label,
+        "old": item.old_text,
+        "new": item.new_text,
+        "diff": [part.to_pair() for part in item.diff],
+        "old_index": item.old_index,
+        "new_index": item.new_index,
+        "old_section": item.old_section,
+        "notes": list(item.notes),
+    }
+
+
+def _stamp_from(data: dict[str, Any]) -> LastUpdated | None:
+    at, text = data.get("last_updated"), data.get("last_updated_text")
+    if at is None or text is None:
+        return None
+    return LastUpdated(text=text, at=datetime.fromisoformat(at))

@@ -1,0 +1,107 @@
+"""The sentences every format shares: what the stamp did, and how a block is introduced.
+
+Markdown, HTML and the feed say the same thing in the same words, so the wording lives here
+once. Everything returns plain text; each renderer escapes it for its own format.
+"""
+
+from __future__ import annotations
+
+from scraper.diff import BlockChange, BlockStatus, Change, StampStatus
+from scraper.document import LastUpdated
+
+_STALE = "the page may have been restored from an older copy or served from a stale cache"
+
+
+def stamp_sentences(
+    stamp: StampStatus,
+    *,
+    silent_edit: bool,
+    restamp: bool,
+    content_changed: bool,
+    old: LastUpdated | None,
+    new: LastUpdated | None,
+) -> tuple[str, ...]:
+    """The report's opening: the headline sentence, then what the stamp says."""
+    o = old.text if old else None
+    n = new.text if new else None
+    if restamp:
+        if stamp is StampStatus.BACKWARDS:
+            return (
+                f"The 'Last updated' stamp went backwards, from {o} to {n}; the wording is "
+                "identical (restamp).",
+                f"An older date with the same words: {_STALE}.",
+            )
+        first = "Only the 'Last updated' stamp changed (restamp); the wording is identical."
+        if stamp is StampStatus.MISSING:
+            return (first, f"The stamp, which read {o}, is gone from the page.")
+        if stamp is StampStatus.CHANGED and o is None:
+            return (first, f"The page now shows a stamp, {n}, where it showed none.")
+        if stamp is StampStatus.CHANGED:
+            return (first, f"The stamp went from {o} to {n}.")
+        return (first, f"The stamp names the same moment, written differently: {o} → {n}.")
+    if not content_changed:
+        return ("The two versions have the same wording and the same 'Last updated' stamp.",)
+    if silent_edit and stamp is StampStatus.MISSING:
+        return (
+            "NATO changed the wording and removed the page's 'Last updated' stamp (silent edit).",
+            f"The stamp read {o}; the page now shows none.",
+        )
+    if silent_edit and n is None:
+        return (
+            "NATO changed the wording; the page shows no 'Last updated' stamp, so the change "
+            "is undated (silent edit).",
+        )
+    if silent_edit:
+        return (
+            "NATO changed the wording without updating the page's 'Last updated' stamp "
+            "(silent edit).",
+            f"The stamp still reads {n}.",
+        )
+    if stamp is StampStatus.BACKWARDS:
+        return (
+            f"The 'Last updated' stamp went backwards, from {o} to {n}, and the wording changed.",
+            f"An older date over different words: {_STALE}.",
+        )
+    first = "NATO changed the wording and updated the page's 'Last updated' stamp."
+    if o is None:
+        return (first, f"The page now shows a stamp, {n}, where it showed none.")
+    return (first, f"The stamp went from {o} to {n}.")
+
+
+def change_sentences(change: Change) -> tuple[str, ...]:
+    """`stamp_sentences` for a `Change`."""
+    return stamp_sentences(
+        change.stamp,
+        silent_edit=change.silent_edit,
+        restamp=change.restamp,
+        content_changed=change.content_changed,
+        old=change.old_stamp,
+        new=change.new_stamp,
+    )
+
+
+def block_heading(item: BlockChange) -> str:
+    """How a block change is introduced: "Changed bullet", "Moved from Introduction", …."""
+    kind = item.kind.value
+    if item.status is BlockStatus.MOVED:
+        if item.moved_from is not None:
+            return f"Moved {kind}, from {item.moved_from}"
+        assert item.old_index is not None and item.new_index is not None
+        was, now = item.old_index + 1, item.new_index + 1
+        return f"Moved {kind}, within this section (was item {was}, now {now})"
+    return f"{item.status.value.capitalize()} {kind}"
+
+
+def stamp_label(stamp: StampStatus, *, silent_edit: bool, restamp: bool) -> str:
+    """A short badge for the index and feed: "silent edit", "restamp", "stamp backwards", …."""
+    if silent_edit and stamp is StampStatus.MISSING:
+        return "silent edit, stamp removed"
+    if silent_edit:
+        return "silent edit"
+    if restamp and stamp is StampStatus.BACKWARDS:
+        return "restamp, backwards"
+    if restamp:
+        return "restamp"
+    if stamp is StampStatus.BACKWARDS:
+        return "stamp backwards"
+    return "stamp updated" if stamp is StampStatus.CHANGED else "stamp unchanged"
