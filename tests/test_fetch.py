@@ -13,6 +13,7 @@ import email.utils
 import gzip
 import hashlib
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -73,6 +74,19 @@ Reference&#32;&#35;18&#46;5c1e1002&#46;1721118480&#46;1a2b3c4d
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A threading server that does not print a traceback when the client hangs up on it
+    (the fetcher does that on purpose, e.g. past the size cap)."""
+
+    daemon_threads = True  # slow handlers must not hold up the end of a test
+    block_on_close = False
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet about clients that went away; report anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class RawServer:
     """A stdlib HTTP/1.1 server on 127.0.0.1 whose handlers write whatever bytes they like."""
 
@@ -96,10 +110,7 @@ class RawServer:
                     return
                 handler(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        # Slow handlers must not hold up the end of a test.
-        self.server.daemon_threads = True
-        self.server.block_on_close = False
+        self.server = _QuietServer(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
