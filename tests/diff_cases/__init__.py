@@ -23,13 +23,15 @@ from zoneinfo import ZoneInfo
 from pages import Item, PageContent, Part, edited, load_content
 
 from scraper.diff import diff
-from scraper.document import Block, BlockKind, Document, LastUpdated, Section
+from scraper.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.records import stamp_of
 from scraper.render import Report, VersionRef
 
 CASES_DIR = Path(__file__).parent
 TARGET = "republic-of-korea"
 BASE = "https://www.nato.int"
+PAGE_URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
+ITPP = "Individually Tailored Partnership Programme"
 BRUSSELS = ZoneInfo("Europe/Brussels")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
@@ -70,7 +72,12 @@ def _block(item: Item) -> Block:
         return Block(BlockKind.FIGURE, text, alt=alt, src=BASE + (item.src or ""))
     kind = BlockKind.BULLET if item.kind == "li" else BlockKind.PARAGRAPH
     label = normalize_text(item.label) if item.label else None
-    return Block(kind, text, label=label)
+    links: tuple[Link, ...] = ()
+    if kind is BlockKind.BULLET and ITPP in text:
+        # `nato_page` links this phrase with a session id, `selectedLocale` and a fragment;
+        # the parser normalises all three away.
+        links = (Link(ITPP, PAGE_URL),)
+    return Block(kind, text, label=label, links=links)
 
 
 # -- editing helpers (what NATO does to the page) --------------------------------------------
