@@ -294,6 +294,26 @@ def test_connection_and_robots_cache_are_reused_across_calls(
     assert len(requests_to(httpserver, "/p")) == 3
 
 
+def test_one_keep_alive_connection_serves_a_run(raw_server: RawServer, fetcher: Fetcher) -> None:
+    ports: list[int] = []
+
+    def page(h: BaseHTTPRequestHandler) -> None:
+        ports.append(h.client_address[1])
+        send(h, 200, PAGE_BYTES)
+
+    def chunked(h: BaseHTTPRequestHandler) -> None:
+        ports.append(h.client_address[1])
+        send_chunked(h, iter([PAGE_BYTES[:5000], PAGE_BYTES[5000:]]))
+
+    raw_server.routes.update({"/p": page, "/c": chunked})
+
+    for path in ("/p", "/c", "/p", "/c"):
+        assert fetcher(raw_server.url(path)).body == PAGE_BYTES
+
+    assert len(ports) == 4
+    assert len(set(ports)) == 1
+
+
 # -- redirects -------------------------------------------------------------------------------
 
 
