@@ -470,7 +470,7 @@ def _similarity_tokens(text: str) -> tuple[str, ...]:
 
 
 def _ratio(a: Sequence[str], b: Sequence[str]) -> float:
-    """Word-sequence similarity in [0, 1] (difflib ratio; cheap upper bounds checked first)."""
+    """Word-sequence similarity in [0, 1] (difflib's ratio: twice the matches over the total)."""
     if not a and not b:
         return 1.0
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -529,6 +529,7 @@ class _SectionDiffer:
         self.kept: dict[tuple[int, int], tuple[int, int]] = {}
 
     def run(self) -> tuple[SectionChange, ...]:
+        """Every changed section, in new-page order, removed ones where they stood."""
         self._match_sections()
         for i, j in self.pairs:
             self._align(i, j)
@@ -654,21 +655,23 @@ class _SectionDiffer:
             self._fancy_pair(olds, news)
 
     def _fancy_pair(self, olds: list[_Leftover], news: list[_Leftover]) -> None:
-        if not olds or not news:
-            return
-        best: tuple[float, int, int] | None = None
-        for a, left in enumerate(olds):
-            for b, right in enumerate(news):
-                score = _pair_score(left, right, EDIT_MATCH_RATIO)
-                if score and (best is None or score > best[0]):
-                    best = (score, a, b)
-        if best is None:
-            return
-        _, a, b = best
-        self._pair(olds[a], news[b], BlockStatus.CHANGED)
-        # Pairs stay in order: recurse on what lies before and after the best pair.
-        self._fancy_pair(olds[:a], news[:b])
-        self._fancy_pair(olds[a + 1 :], news[b + 1 :])
+        # Pairs stay in order: take the most similar pair, then do the same before and after
+        # it (a stack, not recursion, so a page of a thousand new bullets cannot overflow).
+        stack = [(olds, news)]
+        while stack:
+            left_run, right_run = stack.pop()
+            best: tuple[float, int, int] | None = None
+            for a, left in enumerate(left_run):
+                for b, right in enumerate(right_run):
+                    score = _pair_score(left, right, EDIT_MATCH_RATIO)
+                    if score and (best is None or score > best[0]):
+                        best = (score, a, b)
+            if best is None:
+                continue
+            _, a, b = best
+            self._pair(left_run[a], right_run[b], BlockStatus.CHANGED)
+            stack.append((left_run[a + 1 :], right_run[b + 1 :]))
+            stack.append((left_run[:a], right_run[:b]))
 
     def _pair_near_moves(self) -> None:
         """Near-identical text in another place: moved, with its word diff."""
@@ -775,6 +778,9 @@ class _SectionDiffer:
             if old_sec.level != sec.level:
                 notes.append(f"heading level {old_sec.level} → {sec.level}")
             renamed = old_sec.heading != sec.heading
+            if old_sec.id != sec.id and not renamed:
+                # Same heading, new anchor (e.g. a duplicate heading appeared above it).
+                notes.append(f"section id {old_sec.id} → {sec.id}")
             if not renamed and not notes and not any(item.is_change for item in items):
                 continue
             status = SectionStatus.RENAMED if renamed else SectionStatus.CHANGED

@@ -593,3 +593,12 @@ def test_split_and_merge_are_named() -> None:
     merged = diff(new, old)
     (removed,) = [i for i in merged.sections[0].blocks if i.status is BlockStatus.REMOVED]
     assert removed.notes == ("merged into the next block",)
+
+
+def test_level_and_id_changes_are_noted() -> None:
+    blocks = (para("Text stays the same."),)
+    old = doc(Section("dialogue", "Dialogue", 2, blocks))
+    new = doc(Section("dialogue-2", "Dialogue", 3, blocks))
+    (sec,) = diff(old, new).sections
+    assert sec.status is SectionStatus.CHANGED
+    assert sec.notes == ("heading level 2 → 3", "section id dialogue → dialogue-2")
