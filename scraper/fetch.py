@@ -26,6 +26,7 @@ import hashlib
 import json
 import random
 import re
+import socket
 import threading
 import time
 import urllib.robotparser
@@ -55,6 +56,8 @@ CHUNK_SIZE = 64 * 1024
 # RFC 9309: crawlers must parse at least 500 KiB of robots.txt and may cache it up to 24 h.
 ROBOTS_MAX_BYTES = 512 * 1024
 ROBOTS_TTL_SECONDS = 24 * 3600
+# An unreadable robots.txt is taken as "allow"; ask again sooner so a rule is not missed long.
+ROBOTS_RETRY_SECONDS = 3600
 ROBOTS_MAX_REDIRECTS = 5
 # The HTML spec's prescan looks at 1024 bytes; real pages sometimes put a long <head> first.
 META_SCAN_BYTES = 8192
@@ -258,7 +261,12 @@ class _Robots:
 
     parser: urllib.robotparser.RobotFileParser | None  # None: allow everything
     read_at: float
-    note: str | None = None
+    note: str | None = None  # set when robots.txt could not be read
+
+    def fresh(self, now: float) -> bool:
+        """Whether this reading may still be used (RFC 9309 allows caching up to 24 h)."""
+        ttl = ROBOTS_RETRY_SECONDS if self.note else ROBOTS_TTL_SECONDS
+        return now - self.read_at < ttl
 
 
 class Fetcher:
@@ -794,7 +802,8 @@ class Fetcher:
                 summary=f"failed: the URL is not valid ({_first_line(err)})",
                 advice="fix the target's url",
             )
-        if any(isinstance(c, urllib3.exceptions.NameResolutionError) for c in causes):
+        # socket.gaierror: what urllib3 1.x wraps, and the cause of 2.x's NameResolutionError.
+        if any(isinstance(c, socket.gaierror) for c in causes):
             return _Failure(
                 outcome="DNS failure",
                 summary=f"failed: could not resolve the host name {urlsplit(url).hostname}",
@@ -895,11 +904,12 @@ class Fetcher:
         )
 
     def _robots_for(self, url: str) -> _Robots:
-        """The robots.txt of `url`'s origin, read at most once per host (per 24 h)."""
+        """The robots.txt of `url`'s origin, read once per host (again after 24 h, or after
+        1 h if it could not be read)."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         cached = self._robots.get(origin)
-        if cached is not None and time.monotonic() - cached.read_at < ROBOTS_TTL_SECONDS:
+        if cached is not None and cached.fresh(time.monotonic()):
             return cached
         robots = self._read_robots(origin)
         self._robots[origin] = robots
