@@ -1,0 +1,276 @@
+"""`verify` through the real CLI: a sound archive passes; tampering, deletions and broken
+references are damage (exit 1); what an interrupted write leaves is a note (exit 0)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from conftest import Site
+from pages import edited, load_content, nato_page
+
+from scraper.store import Archive, Severity, verify
+
+TARGET = "republic-of-korea"
+PATH = "/cps/en/natohq/topics_50098.htm"
+
+
+@pytest.fixture
+def archive(site: Site, run_cli: Callable[..., Result], data_dir: Path) -> Archive:
+    """Three versions and an unchanged check whose bytes differ (a second raw for version 3)."""
+    content = load_content()
+    url = site.url(PATH)
+    edits = [
+        {},
+        {
+            "stamp": "18 Jul. 2024 09:15",
+            "replace_text": {"steadfast in supporting": "unwavering in its support for"},
+        },
+        {"stamp": "20 Jul. 2024 14:02", "replace_text": {"Republic of Korea": "ROK"}},
+    ]
+    for edit in edits:
+        content = edited(content, **edit)
+        site.put(PATH, nato_page(content))
+        assert run_cli("check", "--url", url, "--target", TARGET).exit_code == 0
+    site.put(PATH, nato_page(content) + "\n<!-- served by another node -->\n")
+    result = run_cli("check", "--url", url, "--target", TARGET, "--json")
+    assert json.loads(result.stdout)["status"] == "unchanged"
+    archive = Archive(data_dir)
+    assert len(list(archive.iter_raw(TARGET))) == 4
+    assert len(archive.version_ids(TARGET)) == 3
+    return archive
+
+
+def run_verify(run_cli: Callable[..., Result]) -> tuple[int, list[str]]:
+    result = run_cli("verify")
+    return result.exit_code, result.stdout.splitlines()
+
+
+def test_a_sound_archive_passes_with_nothing_to_say(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    code, lines = run_verify(run_cli)
+
+    assert code == 0
+    assert lines == [
+        "checked 1 target, 4 raw snapshots, 3 versions, 2 reports, 4 check-log lines: "
+        "0 damage, 0 notes — OK"
+    ]
+
+
+def test_a_tampered_raw_blob_is_damage(archive: Archive, run_cli: Callable[..., Result]) -> None:
+    sha = archive.read_version(TARGET, archive.version_ids(TARGET)[1]).provenance.raw_sha256
+    path = archive.raw_path(TARGET, sha)
+    body = gzip.decompress(path.read_bytes()).replace(b"unwavering", b"unswerving")
+    path.write_bytes(gzip.compress(body))
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 1
+    assert lines[0].startswith(f"DAMAGE snapshots/{TARGET}/raw/{sha}.html.gz: content hashes to ")
+    assert lines[-1].endswith("1 damage, 0 notes")
+
+
+def test_a_raw_blob_that_is_not_gzip_is_damage(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    sha = next(archive.iter_raw(TARGET))
+    path = archive.raw_path(TARGET, sha)
+    path.write_bytes(path.read_bytes()[:100])  # cut short
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 1
+    assert f"DAMAGE snapshots/{TARGET}/raw/{sha}.html.gz: unreadable gzip" in lines[0]
+
+
+def test_a_deleted_version_breaks_the_reports_that_name_it(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    ids = archive.version_ids(TARGET)
+    archive.version_path(TARGET, ids[1]).unlink()
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 1
+    assert (
+        f"DAMAGE reports/{TARGET}/{ids[1]}.json: its new version {ids[1]} does not exist" in lines
+    )
+    assert (
+        f"DAMAGE reports/{TARGET}/{ids[2]}.json: its old version {ids[1]} does not exist" in lines
+    )
+
+
+def test_an_edited_version_document_is_damage(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    version_id = archive.version_ids(TARGET)[0]
+    path = archive.version_path(TARGET, version_id)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["document"]["title"] = "Relations with Japan"
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 1
+    assert lines[0].startswith(
+        f"DAMAGE snapshots/{TARGET}/versions/{version_id}.json: document hashes to "
+    )
+    assert "not to its recorded content_hash" in lines[0]
+
+
+def test_a_renamed_version_file_is_damage(archive: Archive, run_cli: Callable[..., Result]) -> None:
+    version_id = archive.version_ids(TARGET)[0]
+    path = archive.version_path(TARGET, version_id)
+    path.rename(path.with_name("2019-01-01T000000Z.json"))
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 1
+    assert (
+        f"DAMAGE snapshots/{TARGET}/versions/2019-01-01T000000Z.json: records id '{version_id}', not its file name"
+        in lines
+    )
+
+
+def test_a_version_whose_raw_blob_is_gone_is_damage(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    version_id = archive.version_ids(TARGET)[0]
+    sha = archive.read_version(TARGET, version_id).provenance.raw_sha256
+    archive.raw_path(TARGET, sha).unlink()
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 1
+    assert (
+        f"DAMAGE snapshots/{TARGET}/versions/{version_id}.json: points at raw snapshot {sha[:16]}…, which is not stored"
+        in lines
+    )
+    assert any(
+        line.startswith(f"DAMAGE snapshots/{TARGET}/checks.jsonl: check at ") for line in lines
+    )
+
+
+def test_a_truncated_last_log_line_is_a_note(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    path = archive.checks_path(TARGET)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 80])  # the last line cut mid-way
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 0
+    assert lines[0] == (
+        f"note snapshots/{TARGET}/checks.jsonl: last line 4 is torn (a write cut short); readers skip it"
+    )
+    assert lines[-1].endswith("0 damage, 1 note — OK")
+    # and the next check appends after it, with the torn line staying a note
+    assert len(list(archive.iter_checks(TARGET))) == 3
+
+
+def test_foreign_text_in_the_log_is_damage(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    path = archive.checks_path(TARGET)
+    lines_before = path.read_text().splitlines()
+    lines_before.insert(1, '{"note": "added by hand"}')
+    path.write_text("\n".join(lines_before) + "\n")
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 1
+    assert lines[0] == f"DAMAGE snapshots/{TARGET}/checks.jsonl: line 2 is not a check record"
+
+
+def test_what_an_interrupted_write_leaves_is_a_note(
+    archive: Archive, run_cli: Callable[..., Result], data_dir: Path
+) -> None:
+    ids = archive.version_ids(TARGET)
+    # a kill after the version was written, before its report and the site
+    for fmt in ("md", "html", "json"):
+        archive.report_path(TARGET, ids[2], fmt).unlink()
+    (data_dir / "reports" / "feed.atom").unlink()
+    (archive.target_dir(TARGET) / "versions" / f".{ids[2]}.json.x8k2.tmp").write_text('{"capt')
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 0, lines
+    assert lines[:-1] == [
+        f"note snapshots/{TARGET}/versions/.{ids[2]}.json.x8k2.tmp: leftover temp file of an interrupted write; safe to delete",
+        f"note reports/{TARGET}/{ids[2]}.json: the report leading to this version is missing (an interrupted check?); `nato-watch replay` writes it",
+        "note reports/feed.atom: missing (an interrupted write?); the next check writes it",
+    ]
+    # replay writes what was missing; the temp file stays a note until someone deletes it
+    assert run_cli("replay").exit_code == 0
+    code, lines = run_verify(run_cli)
+    assert code == 0 and len(lines) == 2 and ".tmp" in lines[0]
+
+
+def test_a_damaged_report_is_damage(archive: Archive, run_cli: Callable[..., Result]) -> None:
+    ids = archive.version_ids(TARGET)
+    archive.report_path(TARGET, ids[1], "json").write_text('{"target": "republic-of-korea", "old"')
+    archive.report_path(TARGET, ids[2], "html").write_bytes(b"\xff\xfe broken")
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 1
+    assert lines[0].startswith(f"DAMAGE reports/{TARGET}/{ids[1]}.json: unreadable JSON report")
+    assert lines[1].startswith(f"DAMAGE reports/{TARGET}/{ids[2]}.html: unreadable html report")
+
+
+def test_a_report_filed_under_the_wrong_version_is_damage(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    ids = archive.version_ids(TARGET)
+    report = archive.report_path(TARGET, ids[2], "json").read_text()
+    archive.report_path(TARGET, ids[1], "json").write_text(report)
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 1
+    assert (
+        f"DAMAGE reports/{TARGET}/{ids[1]}.json: is the report of version '{ids[2]}', not of {ids[1]}"
+        in lines
+    )
+
+
+def test_a_broken_feed_is_damage(
+    archive: Archive, run_cli: Callable[..., Result], data_dir: Path
+) -> None:
+    feed = data_dir / "reports" / "feed.atom"
+    feed.write_text(feed.read_text()[:-40])
+
+    code, lines = run_verify(run_cli)
+
+    assert code == 1
+    assert lines[0].startswith("DAMAGE reports/feed.atom: unreadable")
+
+
+def test_verify_never_repairs(
+    archive: Archive, run_cli: Callable[..., Result], data_dir: Path
+) -> None:
+    ids = archive.version_ids(TARGET)
+    archive.version_path(TARGET, ids[1]).unlink()
+    before = {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
+
+    run_verify(run_cli)
+    result = verify(archive)
+
+    assert {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()} == before
+    assert {p.severity for p in result.problems} == {Severity.DAMAGE}
+    assert not result.ok
+
+
+def test_verify_of_a_missing_data_dir_is_an_error(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    result = run_cli("--data-dir", str(tmp_path / "nowhere"), "verify")
+
+    assert result.exit_code == 1
+    assert "no archive at" in result.stderr
