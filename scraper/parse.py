@@ -104,6 +104,10 @@ _BLOCKS = frozenset(
 _TITLE_TAGS = ("h2", "h3", "h4", "h5", "h6", "p", "div", "td", "th", "span", "font", "b",
                "strong", "center", "big")  # fmt: skip
 _MAIN_XPATH = "//main|//*[@role='main']|//article"
+# What an article is made of, when deciding whether broken markup pushed some of it outside.
+_CONTENT_TAGS = frozenset(
+    {"h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "dl", "blockquote", "figure", "pre", "hr"}
+)
 _TITLE_SEPARATOR = re.compile(r"\s+[-|–—•·]\s+")
 _TITLE_PREFIX = re.compile(
     r"^(?:topic|topics|news|official text|opinion|event|sujet|thème|actualités)\s*:\s*", re.I
@@ -112,7 +116,7 @@ _SITE_NAMES = frozenset(
     {"nato", "otan", "nato - otan", "nato otan", "north atlantic treaty organization",
      "organisation du traité de l'atlantique nord", "nato.int"}
 )  # fmt: skip
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 # --- the stamp --------------------------------------------------------------------------------
 
@@ -192,18 +196,16 @@ def parse(html: str | bytes, *, url: str) -> Document:
         el.drop_tree()
     body = root.find("body")
     visible = _norm(body.text_content()) if body is not None else ""
-    _refuse_non_article(text, head_title, root, visible)
+    anchor = _find_title_element(body, head_title) if body is not None else None
+    heading = _element_text(anchor) if anchor is not None else ""
+    _refuse_non_article(text, head_title, heading, visible)
     if body is None or not visible:
         if has_scripts:
             raise ParseError(_BROWSER_HINT)
         raise ParseError("empty body: the page has no visible text")
 
     base = _base_url(root, url)
-    anchor = _find_title_element(body, head_title)
-    if anchor is not None:
-        title = _norm(anchor.text_content())
-    else:
-        title = _title_core(head_title) if head_title else ""
+    title = heading or (_title_core(head_title) if head_title else "")
     if not title:
         raise ParseError(
             "no title: the page has no <h1> heading and no <title>; it does not look like an "
@@ -315,7 +317,7 @@ def _decode(data: bytes) -> str:
 def _norm(text: str) -> str:
     """Collapse whitespace (NBSP included), drop zero-width characters, compose to NFC."""
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+        text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
     return " ".join(text.split())
 
 
@@ -373,16 +375,22 @@ def _base_url(root: _El, url: str) -> str:
 # --- non-articles -----------------------------------------------------------------------------
 
 
+def _element_text(el: _El) -> str:
+    """An element's text as read: a space wherever a line break or a block boundary is."""
+    pieces, _ = _inline_pieces(el, "")
+    return _norm("".join(p[0] for p in pieces))
+
+
 def _head_title(root: _El) -> str:
     title = root.find(".//title")
     return _norm(title.text_content()) if title is not None else ""
 
 
-def _refuse_non_article(raw: str, head_title: str, root: _El, visible: str) -> None:
-    """Raise `ParseError` for a bot check or an error page; both say so in their title."""
-    h1s = [_norm(h.text_content()) for h in root.iter("h1")]
+def _refuse_non_article(raw: str, head_title: str, heading: str, visible: str) -> None:
+    """Raise `ParseError` for a bot check or an error page: both say so in their <title> or
+    main heading, or (when the page is short) in their text."""
     words = len(visible.split())
-    headlines = [t for t in (head_title, *h1s) if t]
+    headlines = [t for t in (head_title, heading) if t]
     for line in headlines:
         match = _BOT_PHRASES.search(line)
         if match:
@@ -462,7 +470,7 @@ def _find_title_element(body: _El, head_title: str) -> _El | None:
         text = el.text_content()
         if len(text) > 4 * longest + 200:
             continue  # a container far bigger than a title: skip without normalising it
-        if _norm(text) in wanted and not any(_is_boilerplate(a) for a in el.iterancestors()):
+        if _element_text(el) in wanted and not any(_is_boilerplate(a) for a in el.iterancestors()):
             return el
     return None
 
@@ -500,23 +508,61 @@ def _drop_boilerplate(body: _El, anchor: _El | None) -> None:
 
 def _mass(el: _El) -> int:
     """How much text an element holds (whitespace not counted)."""
-    return sum(len(w) for w in el.text_content().split())
+    return len("".join(el.text_content().split()))
+
+
+def _prose(el: _El) -> int:
+    """How much text an element holds outside links: navigation columns are nearly all links,
+    an article nearly none, so this tells them apart where the markup does not."""
+    return _mass(el) - sum(_mass(a) for a in el.iter("a"))
 
 
 def _find_region(root: _El, body: _El, anchor: _El | None) -> _El:
-    """The element that holds the article: the title's lowest ancestor with most of the text."""
-    total = _mass(body)
-    if anchor is not None:
-        node = anchor.getparent()
-        while node is not None and node is not body:
-            if 2 * _mass(node) >= total:
-                return node
-            node = node.getparent()
+    """The element that holds the article.
+
+    The title's lowest ancestor holding at least half the page's prose; then, because stray
+    end tags can push the rest of an article out of its container, widened for as long as
+    what follows the container is plainly more article (headings, paragraphs, lists).
+    """
+    total = _prose(body)
+    if anchor is None:
+        for candidate in root.xpath(_MAIN_XPATH):
+            if 2 * _prose(candidate) >= total:
+                return candidate
         return body
-    for candidate in root.xpath(_MAIN_XPATH):
-        if 2 * _mass(candidate) >= total:
-            return candidate
-    return body
+    node = anchor.getparent()
+    while node is not None and node is not body and 2 * _prose(node) < total:
+        node = node.getparent()
+    while node is not None and node is not body and _followed_by_content(node):
+        node = node.getparent()
+    return node if node is not None else body
+
+
+def _followed_by_content(node: _El) -> bool:
+    """Whether everything after `node` in its parent is article-like (or nothing at all)."""
+    text = links = 0
+    for sibling in node.itersiblings():
+        if not isinstance(sibling.tag, str):
+            continue
+        mass = _mass(sibling)
+        if mass and not _is_content_like(sibling, 2):
+            return False
+        text += mass
+        links += sum(_mass(a) for a in sibling.iter("a"))
+    return 2 * links <= text
+
+
+def _is_content_like(el: _El, depth: int) -> bool:
+    tag = el.tag
+    if tag in _CONTENT_TAGS:
+        return True
+    if tag in ("div", "section", "article") and depth > 0:
+        return all(
+            _is_content_like(child, depth - 1)
+            for child in el
+            if isinstance(child.tag, str) and _mass(child)
+        )
+    return False
 
 
 # --- the stamp --------------------------------------------------------------------------------
@@ -552,10 +598,12 @@ def _stamp_before(anchor: _El, skip: set[_El]) -> LastUpdated | None:
     for _ in range(2):
         if sibling is None:
             break
-        stamp = _match_stamp(_norm(sibling.text_content()))
-        if stamp is not None:
-            skip.add(sibling)
-            return stamp
+        # The sibling itself, or one of its items (a list holding a date, "|" and the stamp).
+        for el in (sibling, *sibling.iter("li", "span", "p", "div", "time", "dd")):
+            stamp = _match_stamp(_norm(el.text_content()))
+            if stamp is not None:
+                skip.add(sibling)
+                return stamp
         sibling = sibling.getprevious()
     return None
 
@@ -636,6 +684,8 @@ class _Walker:
             return
         if not self.started and self.anchor is not None and not _contains(el, self.anchor):
             return
+        if self.window_open and self.started and tag in _BLOCKS and self._stamp_container(el):
+            return
         bold = bold or tag in _BOLD_TAGS or _BOLD_STYLE.search(el.get("style") or "") is not None
         if tag == "br":
             self._line_break()
@@ -664,6 +714,22 @@ class _Walker:
         else:
             self._walk(el, bold, link)
 
+    def _stamp_container(self, el: _El) -> bool:
+        """A small block whose whole text is the stamp, even split over children
+        (`<dl><dt>Last updated:</dt><dd>16 Jul. 2024 10:28</dd></dl>`, table cells)."""
+        if self.stamp is not None:
+            return False
+        raw = el.text_content()
+        if len(raw) > 400:
+            return False
+        stamp = _match_stamp(_element_text(el))
+        if stamp is None:
+            return False
+        self._flush()
+        self.stamp = stamp
+        self.window_open = False
+        return True
+
     def _line_break(self) -> None:
         if not self.started:
             return
@@ -690,7 +756,7 @@ class _Walker:
         if not self.started:
             return
         self._flush()
-        text = _norm(el.text_content())
+        text = _element_text(el)
         if not text:
             return
         if self.window_open and self.stamp is None:
