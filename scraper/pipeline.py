@@ -126,6 +126,7 @@ def check_target(
         etag=result.etag,
         last_modified=result.last_modified,
         content_type=result.content_type,
+        notes=result.notes,
     )
     if result.not_modified:
         record = replace(

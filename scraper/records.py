@@ -177,6 +177,7 @@ class CheckRecord:
     not_modified: bool = False
     source: Source = Source.LIVE
     suspect: bool = False
+    notes: tuple[str, ...] = ()
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -203,6 +204,7 @@ class CheckRecord:
             "not_modified": self.not_modified or None,
             "source": self.source.value if self.source is not Source.LIVE else None,
             "suspect": self.suspect or None,
+            "notes": list(self.notes) or None,
             "error": self.error,
         }
         out.update({k: v for k, v in optional.items() if v is not None})
@@ -231,5 +233,6 @@ class CheckRecord:
             not_modified=bool(data.get("not_modified", False)),
             source=Source(data.get("source", "live")),
             suspect=bool(data.get("suspect", False)),
+            notes=tuple(data.get("notes", ())),
             error=data.get("error"),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -17,6 +18,15 @@ from werkzeug import Request, Response
 sys.path.insert(0, str(Path(__file__).parent))
 
 from pages import load_content, nato_page
+
+# The local server's access log is not the CLI's output.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """Serve on 127.0.0.1 itself (not "localhost", which may resolve elsewhere)."""
+    return ("127.0.0.1", 0)
 
 
 @dataclass

@@ -144,7 +144,7 @@ def test_unreachable_host_fails_with_one_line_naming_the_url(
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert url in last
-    assert sorted(tree(data_dir)) == [f"snapshots/{TARGET}/checks.jsonl", "nato-watch.toml"]
+    assert sorted(tree(data_dir)) == ["nato-watch.toml", f"snapshots/{TARGET}/checks.jsonl"]
 
 
 def test_check_without_url_checks_every_configured_target(
