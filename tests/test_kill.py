@@ -1,0 +1,209 @@
+"""The archive survives real processes: `nato-watch check` SIGKILLed at many instants while it
+writes leaves an archive `verify` accepts (and the next check works), and two checks started
+together either both succeed or one gives up naming the lock's holder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import Site
+from pages import edited, load_content, nato_page
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from scraper.replay import replay_target
+from scraper.store import Archive, verify
+
+TARGET = "republic-of-korea"
+PATH = "/cps/en/natohq/topics_50098.htm"
+KILLS = 30
+
+
+def command(data_dir: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "scraper", "--data-dir", str(data_dir), *args]
+
+
+def environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NATO_WATCH_")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def raw_entries(data_dir: Path) -> int:
+    """How many entries `raw/` holds (temp files included): a check's first write adds one."""
+    try:
+        return len(os.listdir(data_dir / "snapshots" / TARGET / "raw"))
+    except FileNotFoundError:
+        return 0
+
+
+def start_check(data_dir: Path, url: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        command(data_dir, "check", "--url", url, "--target", TARGET),
+        env=environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for_first_write(proc: subprocess.Popen[bytes], data_dir: Path, before: int) -> float:
+    """Wait until the check starts writing (its raw snapshot); return when, or -1 if it ended."""
+    started = time.monotonic()
+    while raw_entries(data_dir) == before:
+        if proc.poll() is not None:
+            return -1.0
+        time.sleep(0.001)
+    return time.monotonic() - started
+
+
+def test_sigkill_at_any_instant_leaves_an_archive_verify_accepts(
+    site: Site, data_dir: Path
+) -> None:
+    archive = Archive(data_dir)
+    base = load_content()
+    url = site.url(PATH)
+
+    def page(n: int) -> str:
+        """Version n of the page: one word and the stamp differ from every other version."""
+        return nato_page(
+            edited(
+                base,
+                stamp=f"{n % 28 + 1} Aug. 2024 10:00",
+                replace_text={"steadfast": f"steadfast ({n})"},
+            )
+        )
+
+    # A small history first, so a check has reports, an index and a feed to write.
+    for n in range(3):
+        site.put(PATH, page(100 + n))
+        assert start_check(data_dir, url).wait() == 0
+    # How long a check writes: from its first write (the raw snapshot) to its log line.
+    site.put(PATH, page(103))
+    log_size = archive.checks_path(TARGET).stat().st_size
+    proc = start_check(data_dir, url)
+    assert wait_for_first_write(proc, data_dir, raw_entries(data_dir)) >= 0
+    writing_started = time.monotonic()
+    deadline = writing_started + 30
+    while archive.checks_path(TARGET).stat().st_size == log_size:  # the log line is last
+        assert time.monotonic() < deadline, "the calibration check never wrote its log line"
+        time.sleep(0.001)
+    window = time.monotonic() - writing_started
+    assert proc.wait() == 0
+
+    # Kill instants spread over the writing window (and a little past it), one per check.
+    interrupted = cut_mid_write = 0
+    for n in range(KILLS):
+        # Every third check: the same page in other bytes, the unchanged path (raw + log line).
+        site.put(PATH, page(n - 1) + f"<!-- node {n} -->\n" if n % 3 == 2 else page(n))
+        lines_before = len(archive.checks_path(TARGET).read_bytes().splitlines())
+        versions_before = archive.version_ids(TARGET)
+        proc = start_check(data_dir, url)
+        if wait_for_first_write(proc, data_dir, raw_entries(data_dir)) >= 0:
+            time.sleep(window * 1.1 * n / (KILLS - 1))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if proc.returncode == -signal.SIGKILL:
+            interrupted += 1
+            logged = len(archive.checks_path(TARGET).read_bytes().splitlines()) > lines_before
+            if archive.version_ids(TARGET) != versions_before and not logged:
+                cut_mid_write += 1
+
+        result = verify(archive)
+        assert result.ok, f"kill {n}: " + "; ".join(p.line() for p in result.damage)
+
+    assert interrupted >= KILLS // 2, f"only {interrupted} of {KILLS} kills hit a running check"
+    assert cut_mid_write >= 3, (
+        f"only {cut_mid_write} kills landed between a version and its log line"
+    )
+
+    # The archive is still usable: a normal check and a replay succeed, and verify is happy.
+    site.put(PATH, page(1000))
+    done = subprocess.run(
+        command(data_dir, "check", "--url", url, "--target", TARGET),
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "changed" in done.stdout
+    replay_target(archive, TARGET)
+    result = verify(archive)
+    assert result.ok, [p.line() for p in result.damage]
+    assert not [p for p in result.notes if "missing" in p.message]  # replay wrote them all
+
+
+def test_two_checks_at_once_both_succeed_when_the_lock_wait_is_long_enough(
+    httpserver: HTTPServer, data_dir: Path
+) -> None:
+    url = _slow_site(httpserver, seconds=0.5)
+
+    _, results = _run_together(data_dir, url, lock_timeout=30)
+
+    assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
+    outputs = sorted(r.stdout.split(":")[1].split()[0] for r in results)
+    assert outputs == ["new", "unchanged"]
+    assert verify(Archive(data_dir)).ok
+    assert len(Archive(data_dir).version_ids(TARGET)) == 1
+
+
+def test_two_checks_at_once_one_gives_up_naming_the_holder(
+    httpserver: HTTPServer, data_dir: Path
+) -> None:
+    url = _slow_site(httpserver, seconds=1.5)
+
+    procs, results = _run_together(data_dir, url, lock_timeout=0.3)
+
+    codes = sorted(r.returncode for r in results)
+    assert codes == [0, 1], [r.stderr for r in results]
+    winner, loser = (0, 1) if results[0].returncode == 0 else (1, 0)
+    message = results[loser].stderr.strip()
+    assert message.startswith("nato-watch: error: the archive ")
+    assert f"is locked by process {procs[winner].pid} (`nato-watch " in message
+    assert "waited 0.3s" in message
+    assert len(message.splitlines()) == 1
+    archive = Archive(data_dir)
+    assert verify(archive).ok
+    assert len(archive.version_ids(TARGET)) == 1
+    assert len(list(archive.iter_checks(TARGET))) == 1  # the loser never checked
+
+
+def _slow_site(httpserver: HTTPServer, *, seconds: float) -> str:
+    page = nato_page(load_content())
+
+    def slow(request: Request) -> Response:
+        time.sleep(seconds)
+        return Response(page, content_type="text/html; charset=utf-8")
+
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request(PATH).respond_with_handler(slow)
+    return httpserver.url_for(PATH)
+
+
+def _run_together(
+    data_dir: Path, url: str, *, lock_timeout: float
+) -> tuple[list[subprocess.Popen[str]], list[subprocess.CompletedProcess[str]]]:
+    """Start two `check` processes at once with this lock wait; wait for both."""
+    (data_dir / "nato-watch.toml").write_text(
+        f'[[targets]]\nname = "{TARGET}"\nurl = "{url}"\n\n[check]\nlock_timeout = {lock_timeout}\n'
+    )
+    procs = [
+        subprocess.Popen(
+            command(data_dir, "check"),
+            env=environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        results.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
+    return procs, results
