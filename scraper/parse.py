@@ -45,16 +45,19 @@ _El = Any
 
 # --- what is never content --------------------------------------------------------------------
 
-# Elements that never carry article text, wherever they are.
+# Elements that never carry article text, wherever they are (their content is raw text or
+# nothing, so they cannot swallow an article however broken the markup).
 _ALWAYS_DROP = (
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math",
-    "canvas", "video", "audio", "map", "button", "input", "select", "textarea", "link", "meta",
-    "dialog",
+    "script", "style", "noscript", "template", "iframe", "input", "select", "textarea", "link",
+    "meta",
 )  # fmt: skip
 _ALWAYS_DROP_XPATH = "|".join(f"//{tag}" for tag in _ALWAYS_DROP)
 
 # Elements that are page furniture by their role; kept only if they hold the title.
-_ROLE_TAGS = frozenset({"nav", "header", "footer", "aside", "form"})
+_ROLE_TAGS = frozenset(
+    {"nav", "header", "footer", "aside", "form", "button", "dialog", "object", "embed", "svg",
+     "math", "canvas", "video", "audio", "map"}
+)  # fmt: skip
 _ROLE_ATTRS = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog",
      "menu", "menubar", "toolbar"}
@@ -152,6 +155,7 @@ _BOT_MARKERS = re.compile(
     r"|px-captcha|g-recaptcha|h-captcha|captcha-delivery",
     re.I,
 )
+_LONG_LINK = 300  # characters: more than any menu entry, less than an article
 _BOT_MAX_WORDS = 300  # a real article is longer; phrases in its text are then not evidence
 _ERROR_TITLE = re.compile(
     r"^(?:(?:http\s+)?(?:error|erreur)\b.*"
@@ -165,6 +169,7 @@ _ERROR_TITLE = re.compile(
 )
 _ERROR_TEXT = re.compile(r"\b(?:page (?:was )?not found|404 not found|page introuvable)\b", re.I)
 _ERROR_MAX_WORDS = 150
+_SHELL_MAX_WORDS = 100  # a JavaScript shell shows little text before its scripts run
 _BROWSER_HINT = "no article content: the page may need a browser to render (try --browser)"
 
 
@@ -197,7 +202,7 @@ def parse(html: str | bytes, *, url: str) -> Document:
     body = root.find("body")
     visible = _norm(body.text_content()) if body is not None else ""
     anchor = _find_title_element(body, head_title) if body is not None else None
-    heading = _element_text(anchor) if anchor is not None else ""
+    heading = _title_text(anchor) if anchor is not None else ""
     _refuse_non_article(text, head_title, heading, visible)
     if body is None or not visible:
         if has_scripts:
@@ -222,11 +227,11 @@ def parse(html: str | bytes, *, url: str) -> Document:
     sections = _build_sections(walker.items)
     words = sum(len(b.full_text.split()) for s in sections for b in s.blocks)
     if words < MIN_ARTICLE_WORDS:
-        if has_scripts:
+        if has_scripts and len(visible.split()) < _SHELL_MAX_WORDS:
             raise ParseError(_BROWSER_HINT)
         raise ParseError(
-            f"no article content: only {words} words follow the title {title!r}; "
-            "the page is a stub, not the article"
+            f"no article content: only {words} words follow the title {_clip(title)!r}; the "
+            "page is a stub, or its template changed so that the article is no longer found"
         )
     return Document(title=title, last_updated=walker.stamp, sections=sections)
 
@@ -237,14 +242,18 @@ def normalize_url(href: str, *, base: str) -> str:
     Absolute; a Wayback Machine rewrite (`https://web.archive.org/web/<ts>[im_]/<original>`)
     undone; `SID-…` session path segments, the `selectedLocale` query parameter, a bare
     trailing `?` and the fragment removed; scheme and host lower-cased, default ports dropped.
-    Non-web links (`mailto:`, `tel:`, `javascript:`, `data:`) come back as written.
+    Non-web links (`mailto:`, `tel:`, `javascript:`, `data:`) and hrefs that are not URLs at
+    all come back as written.
     """
     href = "".join(href.split()) if ("\n" in href or "\t" in href) else href.strip()
     lowered = href[:11].lower()
     if lowered.startswith(("mailto:", "tel:", "javascript:", "data:")):
         return href
-    joined = _unwrap_wayback(urljoin(_unwrap_wayback(base.strip()), href))
-    parts = urlsplit(joined)
+    try:
+        joined = _unwrap_wayback(urljoin(_unwrap_wayback(base.strip()), href))
+        parts = urlsplit(joined)
+    except ValueError:  # not a URL at all (a broken IPv6 host, …): keep what the page says
+        return href
     scheme = parts.scheme.lower()
     netloc = _normal_netloc(parts.netloc, scheme)
     path = "/".join(seg for seg in parts.path.split("/") if not _SID_SEGMENT.match(seg))
@@ -381,6 +390,29 @@ def _element_text(el: _El) -> str:
     return _norm("".join(p[0] for p in pieces))
 
 
+def _title_text(anchor: _El) -> str:
+    """The title heading's text, up to its first block: an unclosed <h1> holds the article."""
+    rest = _after_title(anchor)
+    if not rest:
+        return _element_text(anchor)
+    pieces, _ = _inline_pieces(anchor, "", stop=rest[0])
+    return _norm("".join(p[0] for p in pieces))
+
+
+def _after_title(anchor: _El) -> list[_El]:
+    """The title heading's children from its first block on (none when it is well formed)."""
+    children = list(anchor)
+    for i, child in enumerate(children):
+        if child.tag in _BLOCKS or child.tag in _LISTS or child.tag in _HEADINGS:
+            return children[i:]
+    return []
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    """Text short enough to quote in a one-line message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _head_title(root: _El) -> str:
     title = root.find(".//title")
     return _norm(title.text_content()) if title is not None else ""
@@ -394,7 +426,7 @@ def _refuse_non_article(raw: str, head_title: str, heading: str, visible: str) -
     for line in headlines:
         match = _BOT_PHRASES.search(line)
         if match:
-            raise ParseError(_bot_message(line))
+            raise ParseError(_bot_message(_clip(line)))
     if words < _BOT_MAX_WORDS:
         match = _BOT_PHRASES.search(visible) or _BOT_MARKERS.search(raw)
         if match:
@@ -402,7 +434,7 @@ def _refuse_non_article(raw: str, head_title: str, heading: str, visible: str) -
     for line in headlines:
         segments = [line, *(s.strip() for s in _TITLE_SEPARATOR.split(line))]
         if any(_ERROR_TITLE.match(s) for s in segments if s):
-            raise ParseError(f"not the article: the server sent an error page ({line!r})")
+            raise ParseError(f"not the article: the server sent an error page ({_clip(line)!r})")
     if words < _ERROR_MAX_WORDS:
         match = _ERROR_TEXT.search(visible)
         if match:
@@ -422,6 +454,19 @@ def _bot_message(evidence: str) -> str:
 @lru_cache(maxsize=4096)
 def _class_words(value: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _WORD_SPLIT.split(value) if w)
+
+
+def _is_hidden(el: _El) -> bool:
+    """Hidden from sighted readers: the `hidden` attribute, aria-hidden, display:none, or a
+    screen-reader-only class."""
+    get = el.get
+    if get("hidden") is not None or (get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    style = get("style")
+    if style and _DISPLAY_NONE.search(style):
+        return True
+    classes = get("class")
+    return bool(classes) and any(v.lower() in _HIDDEN_CLASSES for v in classes.split())
 
 
 def _is_boilerplate(el: _El) -> bool:
@@ -453,10 +498,11 @@ def _find_title_element(body: _El, head_title: str) -> _El | None:
     """The page's main heading: the best <h1>, else the element showing the <title> text."""
     best: tuple[int, _El] | None = None
     for h1 in body.iter("h1"):
-        if not _norm(h1.text_content()):
-            continue  # a logo image in an <h1>
+        text = _norm(h1.text_content())
+        if not text or text.casefold() in _SITE_NAMES:
+            continue  # a logo in an <h1>: an image, or just the site's name
         rank = _h1_rank(h1)
-        if rank is not None and (best is None or rank < best[0]):
+        if best is None or rank < best[0]:
             best = (rank, h1)
             if rank == 0:
                 break
@@ -475,17 +521,24 @@ def _find_title_element(body: _El, head_title: str) -> _El | None:
     return None
 
 
-def _h1_rank(h1: _El) -> int | None:
-    """0: inside main/article; 1: plain; 2: inside a header; None: inside other furniture."""
-    in_header = False
+def _h1_rank(h1: _El) -> int:
+    """0: inside main/article; 1: plain; 2: inside a header; 3: inside other furniture (where
+    an unclosed tag can nest a whole article); 4: hidden (a dialog), the last resort."""
+    in_main = in_header = in_furniture = False
     for ancestor in h1.iterancestors():
         tag = ancestor.tag
+        if _is_hidden(ancestor):
+            return 4
         if tag in ("main", "article") or ancestor.get("role") == "main":
-            return 0
-        if tag == "header" or ancestor.get("role") == "banner":
+            in_main = True
+        elif tag == "header" or ancestor.get("role") == "banner":
             in_header = True
         elif _is_boilerplate(ancestor):
-            return None
+            in_furniture = True
+    if in_furniture:
+        return 3
+    if in_main:
+        return 0
     return 2 if in_header else 1
 
 
@@ -498,11 +551,14 @@ def _title_core(title: str) -> str:
 
 
 def _drop_boilerplate(body: _El, anchor: _El | None) -> None:
+    """Drop page furniture, except what holds the title or most of the page's prose: an
+    unclosed share bar or button swallows the article after it, and the article must stay."""
     keep = set(anchor.iterancestors()) if anchor is not None else set()
     if anchor is not None:
         keep.add(anchor)
+    total = _prose(body)
     for el in body.xpath(_BOILER_XPATH):
-        if el not in keep and _is_boilerplate(el):
+        if el not in keep and _is_boilerplate(el) and 2 * _prose(el) < total:
             el.drop_tree()
 
 
@@ -514,7 +570,18 @@ def _mass(el: _El) -> int:
 def _prose(el: _El) -> int:
     """How much text an element holds outside links: navigation columns are nearly all links,
     an article nearly none, so this tells them apart where the markup does not."""
-    return _mass(el) - sum(_mass(a) for a in el.iter("a"))
+    return _mass(el) - _link_mass(el)
+
+
+def _link_mass(el: _El) -> int:
+    """Text inside navigation-like links; a link holding paragraphs of text is an unclosed
+    <a> swallowing the page, not navigation."""
+    total = 0
+    for a in el.iter("a"):
+        mass = _mass(a)
+        if mass < _LONG_LINK:
+            total += mass
+    return total
 
 
 def _find_region(root: _El, body: _El, anchor: _El | None) -> _El:
@@ -548,7 +615,7 @@ def _followed_by_content(node: _El) -> bool:
         if mass and not _is_content_like(sibling, 2):
             return False
         text += mass
-        links += sum(_mass(a) for a in sibling.iter("a"))
+        links += _link_mass(sibling)
     return 2 * links <= text
 
 
@@ -681,6 +748,11 @@ class _Walker:
             return
         if el is self.anchor:
             self.started = True
+            # An unclosed title heading holds the article: read what follows its title text.
+            for child in _after_title(el):
+                self._visit(child, bold, link)
+                if child.tail:
+                    self._add(child.tail, bold, link)
             return
         if not self.started and self.anchor is not None and not _contains(el, self.anchor):
             return
@@ -897,8 +969,11 @@ def _contains(el: _El, node: _El) -> bool:
     return any(a is el for a in node.iterancestors())
 
 
-def _inline_pieces(el: _El, base: str) -> tuple[list[_Piece], list[str | None]]:
-    """An element's text as one line of pieces, with its links (for captions)."""
+def _inline_pieces(
+    el: _El, base: str, *, stop: _El | None = None
+) -> tuple[list[_Piece], list[str | None]]:
+    """An element's text as one line of pieces, with its links (for captions and headings);
+    `stop` is a child of `el` where reading ends."""
     pieces: list[_Piece] = []
     hrefs: list[str | None] = []
 
@@ -906,6 +981,8 @@ def _inline_pieces(el: _El, base: str) -> tuple[list[_Piece], list[str | None]]:
         if node.text:
             pieces.append((node.text, bold, link))
         for child in node:
+            if child is stop:
+                return
             if isinstance(child.tag, str):
                 inner_bold = bold or child.tag in _BOLD_TAGS
                 inner_link = link

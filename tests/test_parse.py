@@ -548,6 +548,76 @@ def test_a_new_caption_or_photo_changes_the_document() -> None:
     assert len({before.content_hash, recaptioned.content_hash, new_photo.content_hash}) == 3
 
 
+def all_words(doc: Document) -> list[str]:
+    return sorted(
+        " ".join(f"{b.label}: {b.text}" if b.label else b.text for b in blocks(doc)).split()
+    )
+
+
+def test_unclosed_title_heading_still_gives_the_article() -> None:
+    html = nato_page(load_content()).replace(f"{TITLE}</h1>", TITLE, 1)
+    assert parse(html, url=CANONICAL) == parse_case("nato_2024")
+
+
+def test_unclosed_share_bar_does_not_take_the_article_with_it() -> None:
+    html = nato_page(load_content()).replace(
+        '<a href="javascript:window.print()">Print</a></div>',
+        '<a href="javascript:window.print()">Print</a>',
+        1,
+    )
+    doc = parse(html, url=CANONICAL)
+    reference = parse_case("nato_2024")
+    assert doc.last_updated == reference.last_updated
+    assert [s.heading for s in doc.sections] == [s.heading for s in reference.sections]
+    # Every word of the article is kept; the swallowing bar's own words come along.
+    assert set(all_words(reference)) <= set(all_words(doc))
+
+
+@pytest.mark.parametrize(
+    ("closing", "instead"),
+    [
+        ("Skip to main content</a>", "Skip to main content"),
+        ("Accept all cookies</button>", "Accept all cookies"),
+    ],
+)
+def test_unclosed_link_or_button_does_not_lose_the_article(closing: str, instead: str) -> None:
+    html = read_case("modern_2024")[0].replace(closing, instead, 1)
+    doc = parse(html, url=CANONICAL)
+    assert doc.title == TITLE and doc.last_updated == parse_case("nato_2024").last_updated
+    assert set(all_words(parse_case("nato_2024"))) <= set(all_words(doc))
+
+
+def test_damaged_markup_never_crashes_the_parser() -> None:
+    import random
+
+    tags = [
+        "<li>", "</li>", "<ul>", "</ul>", "<h1>", "</h1>", "<h2>", "</h2>", "<p>", "</div>",
+        "<div>", "<b>", "</b>", "<table>", "<td>", "<br>", "<img src='x.jpg'>", "<figure>",
+        "&nbsp;", "\u200b", "<!--", "<script>", '<a href="http://[::1">', '<a href="::x::">',
+        "Last updated: ", "Last updated: 99 Jul. 2024 10:28", "\x00", "<?xml version='1.0'?>",
+    ]  # fmt: skip
+    sources = [
+        read_case(name)[0] for name in ("nato_2024", "table_2024", "modern_2024", "wayback_2024")
+    ]
+    rng = random.Random(2024)
+    outcomes = {"document": 0, "refused": 0}
+    for _ in range(300):
+        html = rng.choice(sources)
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(html) + 1)
+            if rng.random() < 0.3:
+                html = html[:at] + html[at + rng.randint(1, 300) :]
+            else:
+                html = html[:at] + rng.choice(tags) + html[at:]
+        try:
+            parse(html, url=CANONICAL)
+            outcomes["document"] += 1
+        except ParseError:
+            outcomes["refused"] += 1
+    # Damage is either read through or refused with a reason; most pages survive it.
+    assert outcomes["document"] > 200, outcomes
+
+
 # --- title, region, boilerplate ------------------------------------------------------------------
 
 
@@ -579,6 +649,18 @@ def test_hidden_error_dialog_does_not_sink_a_real_article() -> None:
         '<body class="topics">', f'<body class="topics">{dialog}'
     )
     assert parse(html, url=CANONICAL) == parse_case("nato_2024")
+
+
+def test_logo_heading_is_not_the_title() -> None:
+    html = (
+        f"<html><head><title>NATO - Topic: {TITLE}</title></head><body>"
+        "<header><h1><a href='/'>NATO</a></h1></header>"
+        f"<table><tr><td><font size='5'><b>{TITLE}</b></font><br>{FILLER}</td></tr></table>"
+        "</body></html>"
+    )
+    doc = parse(html, url=CANONICAL)
+    assert doc.title == TITLE
+    assert len(blocks(doc)) == 1
 
 
 @pytest.mark.parametrize(
