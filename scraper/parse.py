@@ -156,6 +156,7 @@ _BOT_MARKERS = re.compile(
     re.I,
 )
 _LONG_LINK = 300  # characters: more than any menu entry, less than an article
+_LONG_LINK_XPATH = f".//a[string-length(normalize-space(.)) >= {_LONG_LINK}]"
 _BOT_MAX_WORDS = 300  # a real article is longer; phrases in its text are then not evidence
 _ERROR_TITLE = re.compile(
     r"^(?:(?:http\s+)?(?:error|erreur)\b.*"
@@ -557,9 +558,17 @@ def _drop_boilerplate(body: _El, anchor: _El | None) -> None:
     if anchor is not None:
         keep.add(anchor)
     total = _prose(body)
+    dropped: set[_El] = set()
     for el in body.xpath(_BOILER_XPATH):
-        if el not in keep and _is_boilerplate(el) and 2 * _prose(el) < total:
-            el.drop_tree()
+        if el in keep or not _is_boilerplate(el):
+            continue
+        if any(a in dropped for a in el.iterancestors()):
+            continue  # already gone with its container
+        # Raw size first: most furniture is far too small to hold the article.
+        if 2 * _mass(el) >= total and 2 * _prose(el) >= total:
+            continue
+        el.drop_tree()
+        dropped.add(el)
 
 
 def _mass(el: _El) -> int:
@@ -576,11 +585,9 @@ def _prose(el: _El) -> int:
 def _link_mass(el: _El) -> int:
     """Text inside navigation-like links; a link holding paragraphs of text is an unclosed
     <a> swallowing the page, not navigation."""
-    total = 0
-    for a in el.iter("a"):
-        mass = _mass(a)
-        if mass < _LONG_LINK:
-            total += mass
+    total = len("".join("".join(el.xpath(".//a//text()", smart_strings=False)).split()))
+    for a in el.xpath(_LONG_LINK_XPATH):
+        total -= _mass(a)
     return total
 
 
