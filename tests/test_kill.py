@@ -142,8 +142,10 @@ def test_two_checks_at_once_both_succeed_when_the_lock_wait_is_long_enough(
     httpserver: HTTPServer, data_dir: Path
 ) -> None:
     url = _slow_site(httpserver, seconds=0.5)
+    _configure(data_dir, url, lock_timeout=30)
 
-    _, results = _run_together(data_dir, url, lock_timeout=30)
+    procs = [_start(data_dir), _start(data_dir)]
+    results = [_finish(proc) for proc in procs]
 
     assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
     outputs = sorted(r.stdout.split(":")[1].split()[0] for r in results)
@@ -155,22 +157,29 @@ def test_two_checks_at_once_both_succeed_when_the_lock_wait_is_long_enough(
 def test_two_checks_at_once_one_gives_up_naming_the_holder(
     httpserver: HTTPServer, data_dir: Path
 ) -> None:
-    url = _slow_site(httpserver, seconds=1.5)
+    url = _slow_site(httpserver, seconds=2.5)
+    _configure(data_dir, url, lock_timeout=0.3)
+    holder = _start(data_dir)
+    # The second starts once the first holds the lock (it is fetching the slow page).
+    deadline = time.monotonic() + 30
+    while not (data_dir / ".nato-watch.lock").is_file() or not (
+        data_dir / ".nato-watch.lock"
+    ).read_text().startswith(f"pid={holder.pid} "):
+        assert time.monotonic() < deadline and holder.poll() is None
+        time.sleep(0.005)
+    waiter = _start(data_dir)
+    results = [_finish(holder), _finish(waiter)]
 
-    procs, results = _run_together(data_dir, url, lock_timeout=0.3)
-
-    codes = sorted(r.returncode for r in results)
-    assert codes == [0, 1], [r.stderr for r in results]
-    winner, loser = (0, 1) if results[0].returncode == 0 else (1, 0)
-    message = results[loser].stderr.strip()
+    assert [r.returncode for r in results] == [0, 1], [r.stderr for r in results]
+    message = results[1].stderr.strip()
     assert message.startswith("nato-watch: error: the archive ")
-    assert f"is locked by process {procs[winner].pid} (`nato-watch " in message
+    assert f"is locked by process {holder.pid} (`nato-watch " in message
     assert "waited 0.3s" in message
     assert len(message.splitlines()) == 1
     archive = Archive(data_dir)
     assert verify(archive).ok
     assert len(archive.version_ids(TARGET)) == 1
-    assert len(list(archive.iter_checks(TARGET))) == 1  # the loser never checked
+    assert len(list(archive.iter_checks(TARGET))) == 1  # the waiter never checked
 
 
 def _slow_site(httpserver: HTTPServer, *, seconds: float) -> str:
@@ -185,25 +194,22 @@ def _slow_site(httpserver: HTTPServer, *, seconds: float) -> str:
     return httpserver.url_for(PATH)
 
 
-def _run_together(
-    data_dir: Path, url: str, *, lock_timeout: float
-) -> tuple[list[subprocess.Popen[str]], list[subprocess.CompletedProcess[str]]]:
-    """Start two `check` processes at once with this lock wait; wait for both."""
+def _configure(data_dir: Path, url: str, *, lock_timeout: float) -> None:
     (data_dir / "nato-watch.toml").write_text(
         f'[[targets]]\nname = "{TARGET}"\nurl = "{url}"\n\n[check]\nlock_timeout = {lock_timeout}\n'
     )
-    procs = [
-        subprocess.Popen(
-            command(data_dir, "check"),
-            env=environment(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=60)
-        results.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
-    return procs, results
+
+
+def _start(data_dir: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        command(data_dir, "check"),
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(proc: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
