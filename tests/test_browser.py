@@ -45,11 +45,15 @@ ROOT = Path(__file__).resolve().parent.parent
 MARKER = f"{PROFILE_PREFIX}{os.getpid()}-"
 STATIC = nato_page(load_content())
 SECTION = re.compile(r'(<section class="content cf">)(.*?)(</section>)', re.S)
-# Like a modern site: the article arrives from a JSON endpoint after the page has loaded.
+# Like a modern site: the article arrives from a JSON endpoint after the page has loaded, and
+# is written in two steps (title and first half, then all of it): taking the DOM in between
+# would store half an article as a version.
 APP_SCRIPT = """<script>
 setTimeout(function () {
   fetch('/api/article.json').then(function (r) { return r.json(); }).then(function (data) {
-    document.querySelector('section.content').innerHTML = data.html;
+    var section = document.querySelector('section.content');
+    section.innerHTML = data.html.slice(0, data.html.length / 2);
+    setTimeout(function () { section.innerHTML = data.html; }, 300);
   });
 }, 150);
 </script>
