@@ -387,7 +387,7 @@ def _base_url(root: _El, url: str) -> str:
 
 def _element_text(el: _El) -> str:
     """An element's text as read: a space wherever a line break or a block boundary is."""
-    pieces, _ = _inline_pieces(el, "")
+    pieces, _ = _inline_pieces(el, None)
     return _norm("".join(p[0] for p in pieces))
 
 
@@ -396,7 +396,7 @@ def _title_text(anchor: _El) -> str:
     rest = _after_title(anchor)
     if not rest:
         return _element_text(anchor)
-    pieces, _ = _inline_pieces(anchor, "", stop=rest[0])
+    pieces, _ = _inline_pieces(anchor, None, stop=rest[0])
     return _norm("".join(p[0] for p in pieces))
 
 
@@ -415,7 +415,10 @@ def _clip(text: str, limit: int = 80) -> str:
 
 
 def _head_title(root: _El) -> str:
-    title = root.find(".//title")
+    # The <head>'s own <title> first: an inline SVG icon has a <title> too.
+    title = root.find("head/title")
+    if title is None:
+        title = next(iter(root.xpath("//title[not(ancestor::svg)]")), None)
     return _norm(title.text_content()) if title is not None else ""
 
 
@@ -479,20 +482,13 @@ def _is_boilerplate(el: _El) -> bool:
     role = get("role")
     if role and role.strip().lower() in _ROLE_ATTRS:
         return True
-    if get("hidden") is not None or (get("aria-hidden") or "").strip().lower() == "true":
-        return True
-    style = get("style")
-    if style and _DISPLAY_NONE.search(style):
+    if _is_hidden(el):
         return True
     ident = get("id")
     if ident and (ident.startswith(("wm-", "donato")) or _class_words(ident) & _BOILER_WORDS):
         return True
     classes = get("class")
-    if classes:
-        for value in classes.split():
-            if value.lower() in _HIDDEN_CLASSES or _class_words(value) & _BOILER_WORDS:
-                return True
-    return False
+    return bool(classes) and any(_class_words(v) & _BOILER_WORDS for v in classes.split())
 
 
 def _find_title_element(body: _El, head_title: str) -> _El | None:
@@ -674,7 +670,7 @@ def _stamp_before(anchor: _El, skip: set[_El]) -> LastUpdated | None:
             break
         # The sibling itself, or one of its items (a list holding a date, "|" and the stamp).
         for el in (sibling, *sibling.iter("li", "span", "p", "div", "time", "dd")):
-            stamp = _match_stamp(_norm(el.text_content()))
+            stamp = _match_stamp(_element_text(el))
             if stamp is not None:
                 skip.add(sibling)
                 return stamp
@@ -718,7 +714,7 @@ class _Walker:
         self.skip: set[_El] = set()
         self.items: list[_Item] = []
         self.pieces: list[_Piece] = []
-        self.hrefs: list[str | None] = []
+        self.hrefs: list[str] = []
         self.breaks = 0
         self.list_level = 0
         self.list_base = 0
@@ -977,12 +973,12 @@ def _contains(el: _El, node: _El) -> bool:
 
 
 def _inline_pieces(
-    el: _El, base: str, *, stop: _El | None = None
-) -> tuple[list[_Piece], list[str | None]]:
-    """An element's text as one line of pieces, with its links (for captions and headings);
-    `stop` is a child of `el` where reading ends."""
+    el: _El, base: str | None, *, stop: _El | None = None
+) -> tuple[list[_Piece], list[str]]:
+    """An element's text as one line of pieces, with its links resolved against `base` (none
+    are collected when `base` is None); `stop` is a child of `el` where reading ends."""
     pieces: list[_Piece] = []
-    hrefs: list[str | None] = []
+    hrefs: list[str] = []
 
     def walk(node: _El, bold: bool, link: int) -> None:
         if node.text:
@@ -994,7 +990,11 @@ def _inline_pieces(
                 inner_bold = bold or child.tag in _BOLD_TAGS
                 inner_link = link
                 href = child.get("href") if child.tag == "a" else None
-                if href is not None and not href.strip().lower().startswith("javascript:"):
+                if (
+                    base is not None
+                    and href is not None
+                    and not href.strip().lower().startswith("javascript:")
+                ):
                     hrefs.append(normalize_url(href, base=base))
                     inner_link = len(hrefs) - 1
                 if child.tag == "br" or child.tag in _BLOCKS:
@@ -1009,17 +1009,18 @@ def _inline_pieces(
     return pieces, hrefs
 
 
-def _links(pieces: list[_Piece], hrefs: list[str | None]) -> tuple[Link, ...]:
+def _links(pieces: list[_Piece], hrefs: list[str]) -> tuple[Link, ...]:
+    """The links of a run of pieces, in order of appearance; a link with no text (an image
+    link, an anchor) is left out."""
     texts: dict[int, list[str]] = {}
     for text, _, link in pieces:
         if link >= 0:
             texts.setdefault(link, []).append(text)
     out = []
     for link, parts in texts.items():
-        href = hrefs[link]
         text = _norm("".join(parts))
-        if href is not None and text:
-            out.append(Link(text=text, href=href))
+        if text:
+            out.append(Link(text=text, href=hrefs[link]))
     return tuple(out)
 
 

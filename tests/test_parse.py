@@ -651,6 +651,14 @@ def test_hidden_error_dialog_does_not_sink_a_real_article() -> None:
     assert parse(html, url=CANONICAL) == parse_case("nato_2024")
 
 
+def test_an_icon_title_is_not_the_page_title() -> None:
+    html = (
+        "<html><body><svg><title>Share on X</title><path d='M0'/></svg>"
+        f"<div><title>NATO - Topic: {TITLE}</title><p>{TITLE}</p>{FILLER}</div></body></html>"
+    )
+    assert parse(html, url=CANONICAL).title == TITLE
+
+
 def test_logo_heading_is_not_the_title() -> None:
     html = (
         f"<html><head><title>NATO - Topic: {TITLE}</title></head><body>"
