@@ -520,7 +520,7 @@ class BrowserFetcher:
         _mime, charset = parse_content_type(declared)
         if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
             notes.append(f"the server declared {declared!r}; the rendered DOM is stored as UTF-8")
-        playwright = f"Playwright {importlib.metadata.version('playwright')}"
+        playwright = f"Playwright {self.playwright_version}"
         return FetchResult(
             url=url,
             final_url=final_url,

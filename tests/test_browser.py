@@ -118,6 +118,7 @@ def test_http_sees_a_shell_that_needs_a_browser(site: Site) -> None:
     url = serve_shell(site)
     with Fetcher(settings()) as fetcher:
         result = fetcher(url)
+    assert renderer_of(result) is None
     with pytest.raises(ParseError, match="no article content: the page may need a browser"):
         parse(result.text, url=url)
 
