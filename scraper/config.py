@@ -1,8 +1,10 @@
 """Configuration: the targets file, the data dir and the defaults.
 
-The config is TOML: `[[targets]]` tables with `name` and `url`, an optional `[fetch]` table
-whose keys are the fields of `fetch.FetchSettings`, and an optional `[check]` table. Anything
-unknown or malformed is a `ConfigError` that names the file, the key and the fix.
+The config is TOML: `[[targets]]` tables with `name` and `url` (and, for `run`, optional
+`webhook` and `command` notifications), an optional `[fetch]` table whose keys are the fields
+of `fetch.FetchSettings`, an optional `[check]` table, and an optional `[run]` table for the
+scheduled job. Anything unknown or malformed is a `ConfigError` that names the file, the key
+and the fix.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,10 +31,14 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 @dataclass(frozen=True)
 class Target:
-    """One watched page: a slug name and a URL."""
+    """One watched page: a slug name and a URL, and how `run` tells about a new version."""
 
     name: str
     url: str
+    # Notifications on a new or changed version (`run` only): a URL that gets a JSON POST,
+    # and a shell command run with NATO_WATCH_* variables in its environment.
+    webhook: str | None = None
+    command: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,30 @@ class CheckSettings:
 
 
 @dataclass(frozen=True)
+class RunSettings:
+    """How `run` schedules checks (the `[run]` table); command-line options override it."""
+
+    # At most one of `every` and `cron`; with neither, the default interval applies.
+    every: timedelta | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+    jitter: timedelta = timedelta(0)
+    failure_threshold: int = 3
+    # How long SIGINT/SIGTERM waits for the check in progress (and pending notifications).
+    stop_timeout: float = 60.0
+    notify_timeout: float = 10.0
+    notify_tries: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
-    """The whole configuration: targets, fetch settings, check settings, and its source."""
+    """The whole configuration: targets, fetch, check and run settings, and its source."""
 
     targets: tuple[Target, ...]
     fetch: FetchSettings = field(default_factory=FetchSettings)
     check: CheckSettings = field(default_factory=CheckSettings)
     path: Path | None = None
+    run: RunSettings = field(default_factory=RunSettings)
 
     def target(self, name: str) -> Target:
         """The configured target called `name`; `ConfigError` listing the names otherwise."""
@@ -98,13 +122,14 @@ def load_config(path: Path | None) -> Config:
 
 def parse_config(data: dict[str, Any], *, source: str, path: Path | None = None) -> Config:
     """Validate a parsed TOML table into a `Config`; `source` names it in messages."""
-    _reject_unknown(data, {"targets", "fetch", "check"}, where=source, what="top-level key")
+    _reject_unknown(data, {"targets", "fetch", "check", "run"}, where=source, what="top-level key")
     targets = _parse_targets(data.get("targets"), source)
     fetch = _parse_dataclass(FetchSettings, data.get("fetch", {}), f"{source}: [fetch]")
     check = _parse_dataclass(CheckSettings, data.get("check", {}), f"{source}: [check]")
     if check.suspect_confirmations < 1:
         raise ConfigError(f"{source}: [check] suspect_confirmations must be at least 1")
-    return Config(targets=targets, fetch=fetch, check=check, path=path)
+    run = _parse_run(data.get("run", {}), f"{source}: [run]")
+    return Config(targets=targets, fetch=fetch, check=check, path=path, run=run)
 
 
 def _parse_targets(raw: Any, source: str) -> tuple[Target, ...]:
@@ -121,7 +146,7 @@ def _parse_targets(raw: Any, source: str) -> tuple[Target, ...]:
         where = f"{source}: [[targets]] #{index}"
         if not isinstance(item, dict):
             raise ConfigError(f"{where}: must be a table with name and url")
-        _reject_unknown(item, {"name", "url"}, where=where, what="key")
+        _reject_unknown(item, {"name", "url", "webhook", "command"}, where=where, what="key")
         for key in ("name", "url"):
             if not isinstance(item.get(key), str) or not item[key].strip():
                 raise ConfigError(f'{where}: missing {key} (add {key} = "…")')
@@ -135,8 +160,72 @@ def _parse_targets(raw: Any, source: str) -> tuple[Target, ...]:
         if name in seen:
             raise ConfigError(f"{where}: duplicate target name {name!r}; names must be unique")
         seen.add(name)
-        targets.append(Target(name, url))
+        webhook, command = _parse_notifications(item, where)
+        targets.append(Target(name, url, webhook=webhook, command=command))
     return tuple(targets)
+
+
+def _parse_notifications(item: dict[str, Any], where: str) -> tuple[str | None, str | None]:
+    values: dict[str, str | None] = {"webhook": None, "command": None}
+    for key in values:
+        if key not in item:
+            continue
+        value = item[key]
+        if not isinstance(value, str) or not value.strip():
+            example = "https://hooks.example.org/…" if key == "webhook" else "notify-send …"
+            raise ConfigError(
+                f'{where}: {key} must be a non-empty string (e.g. {key} = "{example}"), '
+                f"not {value!r}"
+            )
+        values[key] = value.strip()
+    if values["webhook"] is not None:
+        check_url(values["webhook"], where=f"{where}: webhook")
+    return values["webhook"], values["command"]
+
+
+def _parse_run(raw: Any, where: str) -> RunSettings:
+    """Validate the `[run]` table: durations, cron, time zone and limits, each named on error."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table")
+    if not raw:
+        return RunSettings()
+    # Imported only when there is a [run] table: most commands never need the scheduler's code.
+    from scraper.schedule import parse_cron, parse_duration, resolve_timezone
+
+    _reject_unknown(raw, {f.name for f in dataclasses.fields(RunSettings)}, where=where, what="key")
+    if "every" in raw and "cron" in raw:
+        raise ConfigError(f"{where}: give every or cron, not both")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in ("every", "cron", "timezone", "jitter"):
+            if not isinstance(value, str):
+                raise ConfigError(
+                    f'{where}: {key} must be a string (e.g. every = "6h"), not {value!r}'
+                )
+            option = f"{where}: {key}"
+            if key == "every":
+                values[key] = parse_duration(value, option=option)
+            elif key == "jitter":
+                values[key] = parse_duration(value, option=option, minimum=timedelta(0))
+            elif key == "cron":
+                values[key] = parse_cron(value, option=option).expression
+            else:
+                resolve_timezone(value, option=option)
+                values[key] = value.strip()
+            continue
+        expected = type(getattr(RunSettings(), key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(
+                f"{where}: {key} must be a number ({expected.__name__}), not {value!r}"
+            )
+        if expected is int and value < 1:
+            raise ConfigError(f"{where}: {key} must be at least 1 ({value!r})")
+        if expected is float and value <= 0:
+            raise ConfigError(f"{where}: {key} must be more than 0 seconds ({value!r})")
+        values[key] = value
+    return RunSettings(**values)
 
 
 def _parse_dataclass(cls: Any, raw: Any, where: str) -> Any:
