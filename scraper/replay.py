@@ -160,11 +160,14 @@ def replay_target(
             if v.id not in before or version_bytes(before[v.id]) != version_bytes(v)
         )
         # Versions first, then the reports that name them, then what is gone: whatever a kill
-        # interrupts, every report names versions that exist.
-        for version in produced:
-            archive.write_version(version)
-        for old, new in itertools.pairwise(produced):
-            write_report(archive, old, new)
+        # interrupts, every report names versions that exist. Each group is one batch: one
+        # sync for all its files instead of two fsyncs per file.
+        with archive.batch():
+            for version in produced:
+                archive.write_version(version)
+        with archive.batch():
+            for old, new in itertools.pairwise(produced):
+                write_report(archive, old, new)
         produced_ids = {v.id for v in produced}
         first = produced[0].id if produced else None
         for version_id in sorted(archive.report_files(target)):

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -420,3 +421,49 @@ def test_version_files_hold_canonical_json_with_the_capture_time_first(tmp_path:
     assert text.endswith("}\n")
     assert json.loads(text)["content_hash"] == document("text").content_hash
     assert archive.read_captured_at(TARGET, version_id) == T0
+
+
+# -- batched writes --------------------------------------------------------------------------
+
+
+def test_a_batch_puts_its_files_in_place_only_at_its_end(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    version_id = add(archive, "before", T0)
+    version = archive.read_version(TARGET, version_id)
+    changed = replace(version, document=document("after"))
+
+    with archive.batch():
+        archive.write_version(changed)
+        archive.write_report(TARGET, version_id, "md", "# report\n")
+        archive.write_site_file("index.html", "<p>index</p>")
+        # readers still see the old state; the new bytes wait in temp files
+        assert archive.read_version(TARGET, version_id) == version
+        assert not archive.has_report(TARGET, version_id, "md")
+        assert len([p for p in tmp_path.rglob("*.tmp")]) == 3
+
+    assert archive.read_version(TARGET, version_id).document == document("after")
+    assert archive.read_report(TARGET, version_id, "md") == "# report\n"
+    assert (tmp_path / "reports" / "index.html").read_text() == "<p>index</p>"
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_failed_batch_changes_nothing(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    version_id = add(archive, "before", T0)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+
+    with pytest.raises(RuntimeError), archive.batch():
+        archive.write_version(
+            replace(archive.read_version(TARGET, version_id), document=document("x"))
+        )
+        archive.write_report(TARGET, version_id, "md", "# report\n")
+        raise RuntimeError("a renderer bug")
+
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_raw_snapshots_are_never_deferred(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    with archive.batch():
+        sha = archive.put_raw(TARGET, b"<p>evidence</p>")
+        assert archive.read_raw(TARGET, sha) == b"<p>evidence</p>"
