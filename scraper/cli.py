@@ -151,8 +151,9 @@ def check(
                     click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
                 else:
                     click.echo(_describe_check(result))
-                if result.note:
-                    log.warning("%s: %s", target.name, result.note)
+                for note in (*result.record.notes, result.note):
+                    if note:
+                        log.warning("%s: %s", target.name, note)
                 if not result.ok:
                     failed += 1
                     click.echo(f"nato-watch: error: {target.name}: {result.error}", err=True)
