@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from scraper.document import Document
-from scraper.errors import NotFound, ParseError, StoreError
+from scraper.errors import NotFound, ParseError, ScraperError, StoreError
 from scraper.records import CheckRecord, CheckStatus, Provenance, Version, parse_stamp, stamp_of
 from scraper.store import Archive, version_bytes
 
@@ -259,6 +259,13 @@ def _read_all(
                 cache[key] = parse(text, url=capture.url)
             except ParseError as err:
                 cache[key] = str(err)
+            except Exception as err:
+                # A parser bug is not "no longer parses": skipping would drop the version.
+                raise ScraperError(
+                    f"cannot replay {target!r}: the parser failed on the snapshot captured at "
+                    f"{stamp_of(capture.at)} ({type(err).__name__}: {err}); nothing was "
+                    "changed — please report it"
+                ) from err
         outcome = cache[key]
         if isinstance(outcome, Document):
             documents[index] = outcome
