@@ -248,12 +248,14 @@ def _read_all(
         if key not in cache:
             try:
                 body = archive.read_raw(target, capture.raw, check=True)
-            except (NotFound, StoreError) as err:
+            except NotFound:
                 raise StoreError(
-                    f"cannot replay {target!r}: the raw snapshot captured at "
-                    f"{stamp_of(capture.at)} is missing or damaged ({err}); nothing was "
-                    "changed — run `nato-watch verify`"
-                ) from err
+                    f"cannot replay {target!r}, nothing was changed: the raw snapshot "
+                    f"{capture.raw[:12]}… captured at {stamp_of(capture.at)} is not stored — "
+                    "run `nato-watch verify`"
+                ) from None
+            except StoreError as err:
+                raise StoreError(f"cannot replay {target!r}, nothing was changed: {err}") from err
             text = decode_body(body, content_type=capture.content_type).text
             try:
                 cache[key] = parse(text, url=capture.url)
@@ -262,9 +264,9 @@ def _read_all(
             except Exception as err:
                 # A parser bug is not "no longer parses": skipping would drop the version.
                 raise ScraperError(
-                    f"cannot replay {target!r}: the parser failed on the snapshot captured at "
-                    f"{stamp_of(capture.at)} ({type(err).__name__}: {err}); nothing was "
-                    "changed — please report it"
+                    f"cannot replay {target!r}, nothing was changed: the parser failed on the "
+                    f"snapshot captured at {stamp_of(capture.at)} ({type(err).__name__}: {err}); "
+                    "please report it"
                 ) from err
         outcome = cache[key]
         if isinstance(outcome, Document):

@@ -4,6 +4,7 @@ skips what no longer parses, and stops before writing anything when evidence is 
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import shutil
@@ -249,8 +250,11 @@ def test_a_missing_raw_snapshot_stops_replay_before_any_write(
     result = run_cli("replay")
 
     assert result.exit_code == 1
-    assert "the raw snapshot captured at " in result.stderr
-    assert "nothing was changed — run `nato-watch verify`" in result.stderr
+    sha = v2.provenance.raw_sha256
+    assert result.stderr == (
+        f"nato-watch: error: cannot replay 'republic-of-korea', nothing was changed: the raw "
+        f"snapshot {sha[:12]}… captured at {v2.id} is not stored — run `nato-watch verify`\n"
+    )
     assert snapshot(data_dir) == before
     with pytest.raises(StoreError):
         replay_target(archive, TARGET)
@@ -341,3 +345,21 @@ def test_replay_through_the_cli_prints_progress_on_long_histories(
         "republic-of-korea: replayed 52 captures (52 distinct snapshots) with parser 1: 1 version",
         "no version changed; reports, index and feed rebuilt",
     ]
+
+
+def test_a_tampered_raw_snapshot_stops_replay_before_any_write(
+    archive: Archive, data_dir: Path
+) -> None:
+    sha = versions(archive)[0].provenance.raw_sha256
+    path = archive.raw_path(TARGET, sha)
+    path.write_bytes(
+        gzip.compress(gzip.decompress(path.read_bytes()).replace(b"Korea", b"Corea", 1))
+    )
+    before = snapshot(data_dir)
+
+    with pytest.raises(StoreError) as caught:
+        replay_target(archive, TARGET)
+
+    assert str(caught.value).startswith("cannot replay 'republic-of-korea', nothing was changed: ")
+    assert "does not hash to its name (damaged)" in str(caught.value)
+    assert snapshot(data_dir) == before
