@@ -115,6 +115,9 @@ def cli(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per target.")
 @click.option("--accept", is_flag=True, help="Accept a page held as suspect as a new version.")
 @click.option("--user-agent", metavar="UA", help="User-Agent header to send.")
+@click.option(
+    "--browser", is_flag=True, help="Load the page in headless Chromium (needs the extra)."
+)
 @click.pass_obj
 def check(
     env: Env,
@@ -123,6 +126,7 @@ def check(
     as_json: bool,
     accept: bool,
     user_agent: str | None,
+    browser: bool,
 ) -> None:
     """Check each target once now; store a new version and its report if the page changed.
 
@@ -142,7 +146,8 @@ def check(
             accept=accept, suspect_confirmations=env.config.check.suspect_confirmations
         )
         failed = 0
-        with _fetcher(settings) as fetcher, env.archive.lock(timeout=env.config.check.lock_timeout):
+        fetcher = _open_fetcher(targets, settings, force_browser=browser)
+        with fetcher, env.archive.lock(timeout=env.config.check.lock_timeout):
             for target in targets:
                 result = check_target(
                     target, archive=env.archive, fetch=fetcher, now=_now, options=options
@@ -174,12 +179,22 @@ def _targets_to_check(
     return list(config.targets)
 
 
-@contextmanager
-def _fetcher(settings: Any) -> Iterator[Any]:
-    from scraper.fetch import Fetcher
+def _open_fetcher(
+    targets: list[Target] | tuple[Target, ...],
+    settings: Any,
+    *,
+    stop: Any = None,
+    force_browser: bool = False,
+) -> Any:
+    from scraper.pipeline import TargetFetcher
 
-    with Fetcher(settings, log=lambda line: log.info("%s", line)) as fetcher:
-        yield fetcher
+    return TargetFetcher(
+        targets,
+        settings,
+        log=lambda line: log.info("%s", line),
+        stop=stop,
+        force_browser=force_browser,
+    )
 
 
 def _now() -> datetime:
@@ -449,7 +464,9 @@ def run(
         outcome = run_schedule(
             env.config,
             archive=env.archive,
-            make_fetcher=lambda stop: _run_fetcher(env.config.fetch, stop),
+            make_fetcher=lambda stop: _open_fetcher(
+                env.config.targets, env.config.fetch, stop=stop
+            ),
             target_name=target_name,
             every=every,
             cron=cron,
@@ -463,12 +480,6 @@ def run(
         # exit; the user asked not to wait. The store's writes are atomic.
         logging.shutdown()
         os._exit(128 + outcome.signal_number if outcome.forced and outcome.signal_number else 1)
-
-
-def _run_fetcher(settings: Any, stop: Any) -> Any:
-    from scraper.fetch import Fetcher
-
-    return Fetcher(settings, log=lambda line: log.info("%s", line), stop=stop)
 
 
 def main() -> None:

@@ -39,6 +39,13 @@ class Target:
     # and a shell command run with NATO_WATCH_* variables in its environment.
     webhook: str | None = None
     command: str | None = None
+    # How to fetch: "http" (default) or "browser" (headless Chromium, for pages whose HTML
+    # is a JavaScript shell), and for the browser an optional CSS selector to wait for.
+    fetch: str = "http"
+    wait_for: str | None = None
+
+
+FETCH_MODES = ("http", "browser")
 
 
 @dataclass(frozen=True)
@@ -146,7 +153,12 @@ def _parse_targets(raw: Any, source: str) -> tuple[Target, ...]:
         where = f"{source}: [[targets]] #{index}"
         if not isinstance(item, dict):
             raise ConfigError(f"{where}: must be a table with name and url")
-        _reject_unknown(item, {"name", "url", "webhook", "command"}, where=where, what="key")
+        _reject_unknown(
+            item,
+            {"name", "url", "webhook", "command", "fetch", "wait_for"},
+            where=where,
+            what="key",
+        )
         for key in ("name", "url"):
             if not isinstance(item.get(key), str) or not item[key].strip():
                 raise ConfigError(f'{where}: missing {key} (add {key} = "…")')
@@ -161,8 +173,27 @@ def _parse_targets(raw: Any, source: str) -> tuple[Target, ...]:
             raise ConfigError(f"{where}: duplicate target name {name!r}; names must be unique")
         seen.add(name)
         webhook, command = _parse_notifications(item, where)
-        targets.append(Target(name, url, webhook=webhook, command=command))
+        mode, wait_for = _parse_fetch_mode(item, where)
+        targets.append(
+            Target(name, url, webhook=webhook, command=command, fetch=mode, wait_for=wait_for)
+        )
     return tuple(targets)
+
+
+def _parse_fetch_mode(item: dict[str, Any], where: str) -> tuple[str, str | None]:
+    mode = item.get("fetch", "http")
+    if mode not in FETCH_MODES:
+        raise ConfigError(f'{where}: fetch must be "http" or "browser", not {mode!r}')
+    wait_for = item.get("wait_for")
+    if wait_for is not None:
+        if not isinstance(wait_for, str) or not wait_for.strip():
+            raise ConfigError(
+                f'{where}: wait_for must be a CSS selector (e.g. wait_for = "main article")'
+            )
+        if mode != "browser":
+            raise ConfigError(f'{where}: wait_for needs fetch = "browser"')
+        wait_for = wait_for.strip()
+    return mode, wait_for
 
 
 def _parse_notifications(item: dict[str, Any], where: str) -> tuple[str | None, str | None]:
@@ -248,7 +279,11 @@ def _parse_dataclass(cls: Any, raw: Any, where: str) -> Any:
         if expected in (int, float) and value < 0:
             raise ConfigError(f"{where}: {key} must not be negative ({value!r})")
         values[key] = value
-    return dataclasses.replace(defaults, **values)
+    try:
+        return dataclasses.replace(defaults, **values)
+    except ConfigError as err:  # a settings class's own check, e.g. FetchSettings
+        table = where.rsplit(": ", 1)[-1]
+        raise ConfigError(f"{where}: {str(err).removeprefix(table).lstrip()}") from err
 
 
 def _reject_unknown(table: dict[str, Any], allowed: set[str], *, where: str, what: str) -> None:

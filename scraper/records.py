@@ -73,6 +73,7 @@ class Provenance:
     redirects: tuple[str, ...] = ()
     source: Source = Source.LIVE
     memento_url: str | None = None
+    renderer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of this provenance."""
@@ -91,6 +92,8 @@ class Provenance:
         }
         if self.memento_url is not None:
             out["memento_url"] = self.memento_url
+        if self.renderer is not None:
+            out["renderer"] = self.renderer
         return out
 
     @classmethod
@@ -109,6 +112,7 @@ class Provenance:
             redirects=tuple(data.get("redirects", ())),
             source=Source(data.get("source", "live")),
             memento_url=data.get("memento_url"),
+            renderer=data.get("renderer"),
         )
 
 

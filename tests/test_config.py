@@ -56,6 +56,12 @@ def test_targets_and_fetch_settings_load(tmp_path: Path) -> None:
         ('[fetch]\nread_timeout = "soon"\n', "read_timeout must be a float"),
         ("[fetch]\nspeed = 3\n", "unknown key 'speed'"),
         ("[[targets]\n", "invalid TOML"),
+        ('[[targets]]\nname = "k"\nurl = "https://x.org/"\nfetch = "curl"\n', "fetch must be"),
+        (
+            '[[targets]]\nname = "k"\nurl = "https://x.org/"\nwait_for = "main"\n',
+            'wait_for needs fetch = "browser"',
+        ),
+        ("[fetch]\nuser_agent = \"\"\n", "[fetch]: user_agent must be one non-empty line"),
     ],
 )
 def test_bad_config_names_file_key_and_fix(tmp_path: Path, text: str, expected: str) -> None:
@@ -64,6 +70,16 @@ def test_bad_config_names_file_key_and_fix(tmp_path: Path, text: str, expected: 
         load_config(path)
     assert str(path) in str(caught.value)
     assert expected in str(caught.value)
+
+
+def test_a_target_can_ask_for_the_browser(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[[targets]]\nname = "k"\nurl = "https://x.org/"\nfetch = "browser"\n'
+        'wait_for = "main article"\n',
+    )
+    target = load_config(path).targets[0]
+    assert (target.fetch, target.wait_for) == ("browser", "main article")
 
 
 def test_bad_config_is_a_one_line_cli_error(run_cli: Callable[..., Result], data_dir: Path) -> None:

@@ -72,6 +72,7 @@ def built_history(
             catch_exceptions=False,
         )
 
+    make_httpserver.clear()  # handlers another module's last test left on the shared server
     try:
         rows = make_history(Site(make_httpserver), run)
     finally:
