@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scraper.errors import ConfigError, LockedError
+from scraper.records import CheckStatus
 
 if TYPE_CHECKING:
     from scraper.config import Config, RunSettings, Target
@@ -378,7 +379,7 @@ def health_from_checks(records: Iterable[CheckRecord]) -> Health:
     """The health the check log shows: the failed checks at its end, not yet reported."""
     health = Health()
     for record in records:
-        if record.status.value == "error":
+        if record.status is CheckStatus.ERROR:
             health = Health(
                 failures=health.failures + 1,
                 since=health.since or record.started_at,

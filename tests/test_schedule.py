@@ -629,6 +629,25 @@ def test_a_restart_neither_checks_again_nor_resets_the_rhythm(
     assert abs((planned - (last + timedelta(days=1))).total_seconds()) < 0.001
 
 
+def test_a_cron_run_checks_a_new_target_at_once_then_waits_for_the_next_cron_time(
+    site: Site, archive: Archive, fetcher: Fetcher, page_2024: str
+) -> None:
+    target = Target("rok", site.put("/p.htm", page_2024))
+    plan = RunPlan(
+        schedule=plan_schedule(RunSettings(), cron="30 9 1 1 *", timezone="Asia/Seoul"),
+        lock_timeout=5,
+    )
+    runner = ScheduledRun([target], archive=archive, fetch=fetcher, plan=plan)
+    with running(runner):
+        wait_for(lambda: len(checks(archive, "rok")) == 1, 10, "the check at start-up")
+        wait_for(lambda: "rok" in runner.next_runs(), 5, "the plan")
+        planned = runner.next_runs()["rok"]
+    seoul = planned.astimezone(ZoneInfo("Asia/Seoul"))
+    assert (seoul.month, seoul.day, seoul.hour, seoul.minute) == (1, 1, 9, 30)
+    assert planned > datetime.now(UTC)
+    assert len(checks(archive, "rok")) == 1
+
+
 def test_a_check_that_cannot_get_the_lock_is_skipped_and_logged(
     site: Site,
     archive: Archive,
@@ -712,7 +731,8 @@ def test_sigterm_during_a_slow_fetch_finishes_the_check_and_exits_0(
 ) -> None:
     url, arrived = slow_site
     write_config(data_dir, url, "[run]\nstop_timeout = 20\n")
-    process = start_run(data_dir, "--every", "1s")
+    log_file = data_dir.parent / "logs" / "run.log"
+    process = start_run(data_dir, "--every", "1s", "--log-file", str(log_file))
     try:
         assert arrived.wait(15), "the first check should start at once"
         process.send_signal(signal.SIGTERM)
@@ -726,6 +746,9 @@ def test_sigterm_during_a_slow_fetch_finishes_the_check_and_exits_0(
     assert waited < 5, f"stopping took {waited:.1f} s"
     assert "stop: received SIGTERM; waiting up to 20s for the check of rok" in stderr
     assert "stopped cleanly" in stderr
+    logged = log_file.read_text()
+    assert "INFO check target=rok status=new version=" in logged
+    assert logged.splitlines()[-1].endswith("INFO stop: received SIGTERM; stopped cleanly")
     lines = (data_dir / "snapshots" / "rok" / "checks.jsonl").read_text().splitlines()
     assert [json.loads(line)["status"] for line in lines] == ["new"]
     assert not (data_dir / ".nato-watch.lock").read_text().strip(), "the lock is released"
