@@ -185,10 +185,13 @@ class CheckRecord:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of this log line; empty fields are left out to keep lines short."""
+        """The JSON object of this log line; empty fields are left out to keep lines short.
+
+        The target is not written: the log's own path (`snapshots/<target>/checks.jsonl`)
+        names it, and an unchanged check should cost one short line.
+        """
         out: dict[str, Any] = {
             "at": utc_iso(self.started_at),
-            "target": self.target,
             "url": self.url,
             "status": self.status.value,
             "ms": self.duration_ms,
@@ -215,10 +218,10 @@ class CheckRecord:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CheckRecord:
-        """Rebuild a log line from its JSON object."""
+    def from_dict(cls, data: dict[str, Any], *, target: str | None = None) -> CheckRecord:
+        """Rebuild a log line from its JSON object; `target` is the log's own target."""
         return cls(
-            target=data["target"],
+            target=data.get("target") or target or "",
             started_at=parse_utc(data["at"]),
             url=data["url"],
             status=CheckStatus(data["status"]),

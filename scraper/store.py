@@ -452,7 +452,7 @@ class Archive:
                 if not text:
                     continue
                 try:
-                    yield CheckRecord.from_dict(json.loads(text))
+                    yield CheckRecord.from_dict(json.loads(text), target=target)
                 except (ValueError, KeyError, TypeError, AttributeError):
                     yield TornLine(target=target, line_number=number, text=text[:200])
 
