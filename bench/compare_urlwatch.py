@@ -1200,8 +1200,18 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
     parser.add_argument("--quick", action="store_true", help="smoke run: ~1 min, fewer reps")
     parser.add_argument("--reps", type=int, help="repetitions per single-check workload")
     parser.add_argument("--versions", type=int, help="length of the version history")
-    parser.add_argument("--nato-watch", type=Path, default=Path(sys.prefix) / "bin" / "nato-watch")
-    parser.add_argument("--urlwatch", type=Path, default=Path("/tmp/bench-venv/bin/urlwatch"))
+    parser.add_argument(
+        "--nato-watch",
+        type=Path,
+        default=Path(sys.prefix) / "bin" / "nato-watch",
+        help="nato-watch's console script (default: next to this Python)",
+    )
+    parser.add_argument(
+        "--urlwatch",
+        type=Path,
+        default=Path("/tmp/bench-venv/bin/urlwatch"),
+        help="urlwatch, installed in a virtualenv of its own (default: /tmp/bench-venv)",
+    )
     parser.add_argument(
         "--results", type=Path, default=RESULTS, help="where to write the Markdown (default: "
         "bench/RESULTS.md; full runs only unless given)",
