@@ -979,9 +979,12 @@ def _anchored_interval(anchor: datetime, interval: timedelta, jitter: timedelta)
     from apscheduler.triggers.base import BaseTrigger
 
     class AnchoredInterval(BaseTrigger):  # type: ignore[misc]
+        """Fires at `anchor + k·interval` plus a fresh jitter each time."""
+
         def get_next_fire_time(
             self, previous_fire_time: datetime | None, now: datetime
         ) -> datetime:
+            """The next slot after the previous run (or from `now`), plus jitter."""
             if previous_fire_time is None:
                 nominal = anchor if now <= anchor else next_slot(anchor, interval, after=now)
             else:

@@ -99,7 +99,10 @@ def test_targets_take_a_webhook_and_a_command(tmp_path: Path) -> None:
         ),
         ('command = ""\n', "command must be a non-empty string"),
         ("webhook = 3\n", "webhook must be a non-empty string"),
-        ('hook = "https://x.org/"\n', "unknown key 'hook'; allowed: command, fetch, name, url, wait_for, webhook"),
+        (
+            'hook = "https://x.org/"\n',
+            "unknown key 'hook'; allowed: command, fetch, name, url, wait_for, webhook",
+        ),
     ],
 )
 def test_bad_run_settings_are_refused_with_file_key_and_fix(
