@@ -5,7 +5,10 @@ two documents (by id, then heading, then by similarity of their text, so a renam
 a rename), aligns the blocks inside matched sections, pairs what is left over by similarity
 (an edit is `changed`, not removed + added; a block found elsewhere is `moved`), and diffs the
 words inside every changed or moved block with diff-match-patch. It also classifies the page's
-own "Last updated" stamp and says whether the change is a silent edit or a restamp.
+own "Last updated" stamp and says whether the change is a silent edit or a restamp. Last, it
+flags the changes of meaning in each changed block (`scraper.flags`: modality, negation,
+numbers, dates, actors, programmes, intensity, watched terms), ranks the strongest for the
+report's summary, and counts the watched terms on both pages (`scraper.terms`).
 
 Renderers (`scraper.render`) only format the `Change`; nothing is recomputed there.
 """
@@ -22,6 +25,8 @@ from enum import IntEnum, StrEnum
 from diff_match_patch import diff_match_patch
 
 from scraper.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.flags import Flag, block_flags, is_significant, page_context, rank_flags
+from scraper.terms import TermChange, Watchlist, default_watchlist, readable_text, term_changes
 
 # Sections whose (heading + text) words are at least this similar are the same section.
 SECTION_MATCH_RATIO = 0.5
@@ -139,7 +144,7 @@ class BlockChange:
     its old/new section. For a moved block, `old_section` is the id of the section it came
     from and `moved_from` that section's display name when it is another section (None when
     it moved within this one). `notes` name changes the words cannot show (links, nesting,
-    kind).
+    kind); `flags` the changes of meaning in its words, strongest first.
     """
 
     status: BlockStatus
@@ -151,6 +156,7 @@ class BlockChange:
     old_section: str | None = None
     moved_from: str | None = None
     notes: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
     @property
     def kind(self) -> BlockKind:
@@ -218,7 +224,9 @@ class Change:
     `sections` lists changed sections only, in new-page order with removed sections where
     they stood. `content_changed` covers the title and the sections; the stamp is classified
     on its own (`stamp`). A silent edit is a content change under an unchanged (or vanished)
-    stamp; a restamp is a stamp change over identical content.
+    stamp; a restamp is a stamp change over identical content. `flags` are the report's
+    strongest flags (at most `flags.REPORT_FLAGS`, strongest first) out of `flags_total`
+    distinct ones; `terms` each watched term's count on both pages.
     """
 
     old_title: str
@@ -232,6 +240,14 @@ class Change:
     summary: Summary
     sections: tuple[SectionChange, ...] = ()
     title_diff: tuple[DiffPart, ...] = field(default=())
+    flags: tuple[Flag, ...] = ()
+    flags_total: int = 0
+    terms: tuple[TermChange, ...] = ()
+
+    @property
+    def significant(self) -> bool:
+        """Whether a flag is strong enough to notify on (`notify_on = "significant"`)."""
+        return is_significant(self.flags)
 
     @property
     def is_empty(self) -> bool:
@@ -330,9 +346,14 @@ def classify_stamp(old: LastUpdated | None, new: LastUpdated | None) -> StampSta
 # -- diff ------------------------------------------------------------------------------------
 
 
-def diff(old: Document, new: Document) -> Change:
-    """The change from `old` to `new`: pure, deterministic, computed once for every format."""
+def diff(old: Document, new: Document, *, watch: Watchlist | None = None) -> Change:
+    """The change from `old` to `new`: pure, deterministic, computed once for every format.
+
+    `watch` gives the watched terms and word lists of the flags (default: the built-in ones).
+    """
+    watch = watch if watch is not None else default_watchlist()
     sections = _SectionDiffer(old.sections, new.sections).run()
+    sections, flags, flags_total = _flag_sections(sections, old, new, watch)
     content_changed = old.title != new.title or old.sections != new.sections
     stamp = classify_stamp(old.last_updated, new.last_updated)
     stamp_differs = old.last_updated != new.last_updated
@@ -349,7 +370,64 @@ def diff(old: Document, new: Document) -> Change:
         summary=summary,
         sections=sections,
         title_diff=word_diff(old.title, new.title) if old.title != new.title else (),
+        flags=flags,
+        flags_total=flags_total,
+        terms=term_changes(old, new, watch),
     )
+
+
+def _flag_sections(
+    sections: tuple[SectionChange, ...], old: Document, new: Document, watch: Watchlist
+) -> tuple[tuple[SectionChange, ...], tuple[Flag, ...], int]:
+    """Each changed block with its flags; the report's strongest flags and their number."""
+    if not sections:
+        return sections, (), 0
+    page = page_context(old, new, watch)
+    every: list[Flag] = []
+    out = []
+    for sec in sections:
+        texts = _flag_texts(sec.items)
+        items = []
+        for item, (old_text, new_text) in zip(sec.items, texts, strict=True):
+            if item.is_change:
+                flags = block_flags(old_text, new_text, page=page, section=sec.name)
+                if flags:
+                    item = replace(item, flags=flags)
+                    every.extend(flags)
+            items.append(item)
+        out.append(replace(sec, items=tuple(items)))
+    top, total = rank_flags(every)
+    return tuple(out), top, total
+
+
+def _flag_texts(items: Sequence[BlockChange]) -> list[tuple[str | None, str | None]]:
+    """The old and new words each block is flagged on. A paragraph split in two is flagged as
+    one (the edited half with the split-off half), and so is a merge, so moving a sentence
+    into a paragraph of its own raises nothing."""
+    texts = [
+        (
+            readable_text(item.old) if item.old is not None else None,
+            readable_text(item.new) if item.new is not None else None,
+        )
+        for item in items
+    ]
+    for k, item in enumerate(items):
+        for note in item.notes:
+            if not note.startswith(("split from the ", "merged into the ")):
+                continue
+            j = k + 1 if note.endswith("next block") else k - 1
+            old_j, new_j = texts[j]
+            own_old, own_new = texts[k]
+            if item.status is BlockStatus.ADDED and own_new and new_j is not None:
+                joined = (own_new, new_j) if j > k else (new_j, own_new)
+                texts[j] = (old_j, " ".join(joined))
+            elif item.status is BlockStatus.REMOVED and own_old and old_j is not None:
+                joined = (own_old, old_j) if j > k else (old_j, own_old)
+                texts[j] = (" ".join(joined), new_j)
+            else:
+                continue
+            texts[k] = (None, None)  # flagged with its neighbour
+    return texts
 
 
 def summary_line(change: Change) -> str:

@@ -577,10 +577,10 @@ def test_report_json_keeps_block_order_and_schema() -> None:
     data = json.loads(render_json(case_report(CASES["paragraph-split"])))
     assert set(data) == {
         "format", "target", "old", "new", "stamp", "silent_edit", "restamp", "summary",
-        "summary_line", "title", "sections", "flags", "terms",
+        "summary_line", "title", "sections", "flags", "flags_total", "significant", "terms",
     }  # fmt: skip
     block = data["sections"][0]["blocks"][0]
-    assert {"status", "kind", "label", "old", "new", "diff"} <= set(block)
+    assert {"status", "kind", "label", "old", "new", "diff", "flags"} <= set(block)
     for pair in block["diff"]:
         assert pair[0] in (-1, 0, 1) and isinstance(pair[1], str)
 

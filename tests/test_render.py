@@ -173,7 +173,8 @@ def test_json_versions_carry_offsets_and_utc_times() -> None:
         "last_updated": "2016-10-06T17:16:00+02:00",
         "last_updated_text": "06 Oct. 2016 17:16",
     }
-    assert data["title"] is None and data["flags"] == [] and data["terms"] == {}
+    assert data["title"] is None and data["flags"] and data["significant"] is True
+    assert data["terms"]["Indo-Pacific"]["old"] == 0 and data["terms"]["Indo-Pacific"]["new"] == 7
     text = render_json(case_report(CASES["title-changed"]))
     assert json.loads(text)["title"] == {
         "old": "Relations with the Republic of Korea",

@@ -12,9 +12,18 @@ import re
 from collections.abc import Iterable
 
 from scraper.diff import BlockChange, BlockStatus, DiffPart, Op, SectionStatus, describe_changes
+from scraper.flags import Flag
 from scraper.records import utc_iso
 from scraper.render.model import Report, VersionRef
-from scraper.render.words import block_heading, change_sentences
+from scraper.render.words import (
+    block_heading,
+    change_sentences,
+    flag_sentence,
+    flags_heading,
+    term_phrase,
+    terms_sentence,
+)
+from scraper.terms import TermChange
 
 # Characters that can start Markdown or HTML constructs anywhere in a line.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>~|&])")
@@ -46,6 +55,10 @@ def render_markdown(report: Report) -> str:
     first, *rest = change_sentences(change)
     lines.append(f"**{escape_markdown(first)}**" + "".join(f" {escape_markdown(s)}" for s in rest))
     lines.append("")
+    lines.extend(_flags(change.flags, change.flags_total))
+    if change.terms:
+        lines.append(f"**Watched terms:** {escape_markdown(terms_sentence(change.terms))}.")
+        lines.append("")
     lines.extend(_versions_table(report.target, report.old, report.new))
     lines.append("")
     lines.append(f"**What changed:** {escape_markdown(describe_changes(change))}.")
@@ -67,7 +80,41 @@ def render_markdown(report: Report) -> str:
             lines.append("")
         for item in blocks:
             lines.extend(_block(item))
+    lines.extend(_term_sentences(change.terms))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _flags(flags: Iterable[Flag], total: int) -> list[str]:
+    """The report's strongest flags, one numbered line each, with the sentence they are in."""
+    flags = list(flags)
+    if not flags:
+        return []
+    lines = [f"**{escape_markdown(flags_heading(len(flags), total))}:**", ""]
+    for number, flag in enumerate(flags, start=1):
+        where = f" *{escape_markdown(flag.section)}:*" if flag.section else ""
+        quote = f" “{escape_markdown(flag.context, line_start=False)}”" if flag.context else ""
+        lines.append(
+            f"{number}. **{flag.kind.value}** ({flag.weight}) "
+            f"{escape_markdown(flag.label, line_start=False)} — "
+            f"{escape_markdown(flag.note, line_start=False)}.{where}{quote}"
+        )
+    lines.append("")
+    return lines
+
+
+def _term_sentences(terms: Iterable[TermChange]) -> list[str]:
+    """The sentences naming each watched term that are new or gone."""
+    moved = [t for t in terms if t.added or t.removed]
+    if not moved:
+        return []
+    lines = ["## Watched terms", ""]
+    for term in moved:
+        lines.append(f"**{escape_markdown(term_phrase(term))}**")
+        lines.append("")
+        lines.extend(f"- New: “{escape_markdown(s, line_start=False)}”" for s in term.added)
+        lines.extend(f"- Gone: “{escape_markdown(s, line_start=False)}”" for s in term.removed)
+        lines.append("")
+    return lines
 
 
 def _versions_table(target: str, old: VersionRef, new: VersionRef) -> list[str]:
@@ -105,6 +152,9 @@ def _block(item: BlockChange) -> list[str]:
     else:
         lines.append(f"> {_inline_diff(item.diff)}")
     lines.extend(f">\n> *{escape_markdown(note)}*" for note in item.notes)
+    if item.flags:
+        said = "; ".join(escape_markdown(flag_sentence(f), line_start=False) for f in item.flags)
+        lines.append(f">\n> **Flags:** {said}")
     lines.append("")
     return lines
 

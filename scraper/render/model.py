@@ -22,7 +22,9 @@ from scraper.diff import (
     summary_line,
 )
 from scraper.document import LastUpdated
+from scraper.flags import Flag, is_significant
 from scraper.records import Source, Version, parse_utc, utc_iso
+from scraper.terms import TermChange
 
 # The JSON report's format number; bumped only on an incompatible change of its schema.
 REPORT_FORMAT = 1
@@ -103,6 +105,14 @@ class ReportSummary:
     summary_line: str
     sections: tuple[str, ...] = ()
     imported: bool = False
+    # The report's strongest flags, strongest first, and its watched terms by name.
+    flags: tuple[Flag, ...] = ()
+    terms: tuple[TermChange, ...] = ()
+
+    @property
+    def significant(self) -> bool:
+        """Whether a flag is strong enough to notify on (`notify_on = "significant"`)."""
+        return is_significant(self.flags)
 
     @classmethod
     def from_report(cls, report: Report) -> ReportSummary:
@@ -122,6 +132,9 @@ class ReportSummary:
             summary_line=summary_line(change),
             sections=tuple(sec.name for sec in change.sections),
             imported=report.new.imported,
+            flags=change.flags,
+            # In name order, as a JSON report (sorted keys) gives them back.
+            terms=tuple(sorted(change.terms, key=lambda term: term.term)),
         )
 
     @classmethod
@@ -144,6 +157,9 @@ class ReportSummary:
             summary_line=data["summary_line"],
             sections=tuple(section_name(sec["heading"]) for sec in data.get("sections", ())),
             imported=new.imported,
+            # Reports written before flags existed have none.
+            flags=tuple(Flag.from_dict(f) for f in data.get("flags", ())),
+            terms=tuple(TermChange.from_dict(k, v) for k, v in data.get("terms", {}).items()),
         )
 
     @property
@@ -172,9 +188,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "summary_line": summary_line(change),
         "title": title,
         "sections": [_section_to_dict(sec) for sec in change.sections],
-        # Filled by the wording-flags issue; present now so the schema does not move.
-        "flags": [],
-        "terms": {},
+        "flags": [flag.to_dict(with_section=True) for flag in change.flags],
+        "flags_total": change.flags_total,
+        "significant": change.significant,
+        "terms": {term.term: term.to_dict() for term in change.terms},
     }
 
 
@@ -202,6 +219,7 @@ def _block_to_dict(item: BlockChange) -> dict[str, Any]:
         "new_index": item.new_index,
         "old_section": item.old_section,
         "notes": list(item.notes),
+        "flags": [flag.to_dict() for flag in item.flags],
     }
 
 

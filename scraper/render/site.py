@@ -20,9 +20,19 @@ from markupsafe import Markup
 from scraper.diff import BlockChange, SectionChange, SectionStatus, describe_changes
 from scraper.records import utc_iso
 from scraper.render.model import Report, ReportSummary
-from scraper.render.words import block_heading, change_sentences, stamp_label, stamp_sentences
+from scraper.render.words import (
+    block_heading,
+    change_sentences,
+    flags_heading,
+    stamp_label,
+    stamp_sentences,
+    term_phrase,
+    terms_sentence,
+)
 
 FEED_ID = "tag:nato-watch,2024:feed"
+# How many of a report's strongest flags the index and the feed name.
+SITE_FLAGS = 3
 ENTRY_ID_PREFIX = "tag:nato-watch,2024:"
 # An empty feed still needs an `updated`; the epoch says "nothing yet" and never changes.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,6 +57,7 @@ _ENV = Environment(
 )
 _ENV.filters["utc"] = utc_iso
 _ENV.filters["block_heading"] = block_heading
+_ENV.globals["term_phrase"] = term_phrase
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,9 @@ def render_html(report: Report) -> str:
         what=describe_changes(change),
         sections=views,
         renamed=SectionStatus.RENAMED,
+        flags_title=flags_heading(len(change.flags), change.flags_total),
+        terms_line=terms_sentence(change.terms),
+        moved_terms=[t for t in change.terms if t.added or t.removed],
     )
 
 
@@ -109,6 +123,11 @@ def _summary_sentence(summary: ReportSummary) -> str:
     )[0]
 
 
+def _site_flags(summary: ReportSummary) -> str:
+    """The strongest flags of a report, for a line of the index or the feed."""
+    return "; ".join(flag.headline for flag in summary.flags[:SITE_FLAGS])
+
+
 def render_index(summaries: Sequence[ReportSummary]) -> str:
     """`reports/index.html`: every change of every target, newest first, with links."""
     rows = [
@@ -116,6 +135,7 @@ def render_index(summaries: Sequence[ReportSummary]) -> str:
             "s": s,
             "label": stamp_label(s.stamp, silent_edit=s.silent_edit, restamp=s.restamp),
             "alert": s.silent_edit or s.stamp.value in ("backwards", "missing"),
+            "flags": _site_flags(s),
         }
         for s in _newest_first(summaries)
     ]
@@ -134,6 +154,7 @@ def render_feed(summaries: Sequence[ReportSummary]) -> str:
             "id": f"{ENTRY_ID_PREFIX}{s.target}/{s.new_id}",
             "label": stamp_label(s.stamp, silent_edit=s.silent_edit, restamp=s.restamp),
             "sentence": _summary_sentence(s),
+            "flags": _site_flags(s),
         }
         for s in ordered
     ]

@@ -6,8 +6,12 @@ once. Everything returns plain text; each renderer escapes it for its own format
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from scraper.diff import BlockChange, BlockStatus, Change, StampStatus
 from scraper.document import LastUpdated
+from scraper.flags import Flag
+from scraper.terms import TermChange, TermStatus
 
 _STALE = "the page may have been restored from an older copy or served from a stale cache"
 
@@ -105,3 +109,34 @@ def stamp_label(stamp: StampStatus, *, silent_edit: bool, restamp: bool) -> str:
     if stamp is StampStatus.BACKWARDS:
         return "stamp backwards"
     return "stamp updated" if stamp is StampStatus.CHANGED else "stamp unchanged"
+
+
+def flag_sentence(flag: Flag) -> str:
+    """A flag in words: "modality “will” → “may”: weaker: a commitment became a possibility"."""
+    return f"{flag.kind.value} {flag.label}: {flag.note}"
+
+
+def flags_heading(shown: int, total: int) -> str:
+    """The title of a report's flag list: "Strongest flags (12 of 30)", or "Flags (3)"."""
+    if total > shown:
+        return f"Strongest flags ({shown} of {total}, strongest first)"
+    return f"Flags ({shown}, strongest first)"
+
+
+def term_phrase(term: TermChange) -> str:
+    """A watched term's counts: "China 0 → 3 (appeared)", "Russia 3 (unchanged)"."""
+    if term.status is TermStatus.UNCHANGED:
+        return f"{term.term} {term.new} (unchanged)"
+    return f"{term.term} {term.old} → {term.new} ({term.status.value})"
+
+
+def terms_sentence(terms: Sequence[TermChange]) -> str:
+    """One line on the watched terms: those whose count changed first, then the others."""
+    changed = [term_phrase(t) for t in terms if t.changed]
+    same = [f"{t.term} {t.new}" for t in terms if not t.changed]
+    parts = []
+    if changed:
+        parts.append(", ".join(changed))
+    if same:
+        parts.append(("unchanged: " if changed else "all unchanged: ") + ", ".join(same))
+    return "; ".join(parts)
