@@ -84,9 +84,6 @@ def check_target(
     options: CheckOptions | None = None,
 ) -> CheckResult:
     """Check `target` once: fetch, parse, store a new version if the document changed."""
-    from scraper.browser import renderer_of
-    from scraper.parse import PARSER_VERSION, assess, parse
-
     options = options or CheckOptions()
     started_at = now()
     clock_start = time.monotonic()
@@ -139,6 +136,9 @@ def check_target(
             version=latest.id if latest else None,
         )
         return _finish(archive, record, latest_version=latest)
+
+    # Imported only now: a 304 needs no parser (lxml costs ~15 ms of start-up).
+    from scraper.parse import PARSER_VERSION, assess, parse
 
     body_sha = sha256_hex(result.body)
     base = replace(base, raw_sha256=body_sha, body_size=len(result.body))
@@ -197,6 +197,8 @@ def check_target(
                 ),
             )
             return _finish(archive, record, latest_version=None)
+
+    from scraper.browser import renderer_of
 
     archive.put_raw(target.name, result.body)
     provenance = Provenance(
