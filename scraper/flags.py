@@ -1292,16 +1292,19 @@ def _terms(old: _Features, new: _Features, page: PageContext) -> list[Flag]:
         if appeared or vanished:
             weight = W_TERM_NEW
             where = "new to" if appeared else "gone from"
-            note = f"watched term {where} the page: {on_old} → {on_new} mentions"
+            note = f"watched term {where} the page (mentions: {on_old} → {on_new})"
         elif on_old != on_new:
             weight = W_TERM_COUNT
             note = (
-                f"watched term named {'more' if on_new > on_old else 'less'} often: "
-                f"{on_old} → {on_new} mentions on the page, {here_old} → {here_new} here"
+                f"watched term named {'more' if on_new > on_old else 'less'} often "
+                f"(mentions on the page: {on_old} → {on_new}; here: {here_old} → {here_new})"
             )
         else:
             weight = W_TERM_MOVED
-            note = f"watched term moved: {here_old} → {here_new} here, still {on_new} on the page"
+            note = (
+                f"watched term moved (mentions here: {here_old} → {here_new}; "
+                f"on the page: still {on_new})"
+            )
         flags.append(
             Flag(
                 FlagKind.TERM,

@@ -639,7 +639,7 @@ class Watchlist:
                         text[own.start : own.end],
                     )
                 )
-        found = tuple(sorted(out, key=lambda m: (m.start, m.end)))
+        found = _drop_glosses(sorted(out, key=lambda m: (m.start, m.end)), text)
         cache[text] = found
         if len(cache) > TEXT_CACHE_SIZE:
             cache.popitem(last=False)
@@ -656,6 +656,27 @@ class Watchlist:
         for _, block in document.iter_blocks():
             total.update(self.count(readable_text(block)))
         return total
+
+
+# Between a name and its abbreviation in brackets: "People's Republic of China’s (PRC)".
+_GLOSS_GAP = re.compile(r"(?:['’]s)?\s*\(\s*")
+_GLOSS_END = re.compile(r"\s*\)")
+
+
+def _drop_glosses(mentions: list[Mention], text: str) -> tuple[Mention, ...]:
+    """One mention for a name followed by its abbreviation in brackets, not two."""
+    out: list[Mention] = []
+    for mention in mentions:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.name == mention.name
+            and _GLOSS_GAP.fullmatch(text, previous.end, mention.start)
+            and _GLOSS_END.match(text, mention.end)
+        ):
+            continue
+        out.append(mention)
+    return tuple(out)
 
 
 def resolve_watch(entries: Sequence[str | Sequence[str]], words: Words) -> Watchlist:

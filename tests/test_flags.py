@@ -1,0 +1,321 @@
+"""Tests of scraper.flags: every flag kind on hand-made edits of the real page, edits that must
+raise nothing, the 2016 -> 2024 rewrite's top flags, ranking and caps, and the rules one by one.
+"""
+
+from __future__ import annotations
+
+import pytest
+from diff_cases import PAGE_URL, document_from_content
+from flag_cases import build_cases, check_golden, report_flags
+from pages import load_content, nato_page
+
+from scraper.diff import diff
+from scraper.document import Block, BlockKind, Document, Section
+from scraper.flags import (
+    BLOCK_FLAGS,
+    REPORT_FLAGS,
+    SIGNIFICANT_WEIGHT,
+    Flag,
+    FlagKind,
+    block_flags,
+    is_significant,
+    page_context,
+    rank_flags,
+)
+from scraper.parse import parse
+from scraper.terms import builtin_words, default_watchlist, parse_words, resolve_watch
+
+CASES = build_cases()
+NAMES = sorted(CASES)
+
+
+def raised(name: str) -> set[tuple[str, str | None, str | None]]:
+    change = CASES[name].change()
+    return {
+        (flag.kind.value, flag.old, flag.new)
+        for sec in change.sections
+        for item in sec.blocks
+        for flag in item.flags
+    }
+
+
+def flags_between(old: str, new: str, **kwargs: object) -> tuple[Flag, ...]:
+    """The flags of one edited paragraph, on a page that holds only it."""
+    watch = kwargs.pop("watch", default_watchlist())
+    page = page_context(doc(old), doc(new), watch)  # type: ignore[arg-type]
+    return block_flags(old, new, page=page, **kwargs)  # type: ignore[arg-type]
+
+
+def doc(*texts: str) -> Document:
+    blocks = tuple(Block(BlockKind.PARAGRAPH, text) for text in texts)
+    return Document(
+        "Relations with the Republic of Korea", None, (Section("lead", None, 1, blocks),)
+    )
+
+
+def kinds(flags: tuple[Flag, ...]) -> list[tuple[str, str | None, str | None]]:
+    return [(f.kind.value, f.old, f.new) for f in flags]
+
+
+# -- golden cases ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_edit_raises_exactly_its_flags(name: str) -> None:
+    case = CASES[name]
+    assert raised(name) == case.expect, case.why
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_golden_flags(name: str) -> None:
+    check_golden(name, report_flags(CASES[name].change()))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cases_are_what_the_parser_reads(name: str) -> None:
+    # The flags are tested on documents built without HTML; the parser must read the same.
+    case = CASES[name]
+    for content in (case.old, case.new):
+        assert parse(nato_page(content), url=PAGE_URL) == document_from_content(content)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_edit_that_means_something_is_significant_and_noise_is_not(name: str) -> None:
+    change = CASES[name].change()
+    assert change.significant == bool(CASES[name].expect)
+    if not CASES[name].expect:
+        assert change.flags == () and change.flags_total == 0
+
+
+def test_weights_follow_how_much_the_meaning_moved() -> None:
+    def weight(name: str) -> int:
+        (flag,) = CASES[name].change().flags
+        return flag.weight
+
+    # A reversed statement outranks a weaker commitment, which outranks a synonym-level shift.
+    assert weight("negation-added") == 9
+    assert weight("modality-weaker") == 7  # commitment -> possibility: two steps
+    assert weight("modality-stronger") == 7
+    assert weight("term-gone") == 8 > weight("term-fewer") == 5
+    assert weight("actor-added") == 7 > weight("actor-named-here") == 5
+    assert weight("date-month") == 7 and weight("number-amount") == 7
+    assert weight("number-count") == 6 and weight("intensity-dropped") == 6
+
+
+def test_flags_name_the_sentence_and_the_section() -> None:
+    (flag,) = CASES["negation-added"].change().flags
+    assert flag.section == "Introduction"
+    assert flag.context is not None and "has not been steadfast" in flag.context
+    assert flag.note == "negation added: the sentence may now say the opposite"
+    (flag,) = CASES["modality-weaker"].change().flags
+    assert flag.note == "weaker: a commitment became a possibility"
+
+
+# -- the 2016 -> 2024 rewrite ----------------------------------------------------------------
+
+
+def rewrite() -> tuple[Flag, ...]:
+    old = document_from_content(load_content("2016-10-06_en_opening"))
+    new = document_from_content(load_content())
+    change = diff(old, new)
+    assert len(change.flags) == REPORT_FLAGS < change.flags_total <= 40
+    return change.flags
+
+
+def test_rewrite_top_flags_are_the_new_framing_and_the_new_instruments() -> None:
+    top = rewrite()
+    said = {(f.kind, f.new) for f in top}
+    assert (FlagKind.TERM, "Indo-Pacific") in said
+    assert (FlagKind.TERM, "China") in said
+    assert (FlagKind.PROGRAMME, "Individually Tailored Partnership Programme") in said
+    mission = next(f for f in top if f.new == "Diplomatic Mission")
+    assert mission.kind is FlagKind.PROGRAMME and "November 2022" in (mission.context or "")
+    agreement = next(f for f in top if f.new and "airworthiness" in f.new)
+    assert agreement.kind is FlagKind.PROGRAMME and "July 2024" in (agreement.context or "")
+    # The strongest come first: the watched terms the page now names.
+    assert top[0] == next(f for f in top if f.new == "Indo-Pacific")
+    assert [f.kind for f in top[:5]] == [FlagKind.TERM] * 5
+
+
+def test_rewrite_top_flags_are_not_a_flood_of_dates_and_numbers() -> None:
+    top = rewrite()
+    assert all(f.weight >= 7 for f in top)
+    assert not [f for f in top if f.kind in (FlagKind.DATE, FlagKind.NUMBER)]
+    assert len({(f.kind, f.old, f.new) for f in top}) == len(top)  # each said once
+
+
+# -- ranking and caps ------------------------------------------------------------------------
+
+
+def flag(kind: FlagKind, weight: int, new: str, section: str = "Introduction") -> Flag:
+    return Flag(kind, weight, None, new, "note", None, section)
+
+
+def test_rank_keeps_the_strongest_of_the_same_words_once_in_page_order() -> None:
+    flags = [
+        flag(FlagKind.DATE, 3, "July 2024"),
+        flag(FlagKind.TERM, 5, "China", "Political dialogue"),
+        flag(FlagKind.TERM, 8, "China", "Key areas"),
+        flag(FlagKind.ACTOR, 7, "Japan"),
+        flag(FlagKind.PROGRAMME, 7, "Diplomatic Mission"),
+    ]
+    top, total = rank_flags(flags)
+    assert total == 4
+    assert [(f.new, f.weight) for f in top] == [
+        ("China", 8),
+        ("Japan", 7),
+        ("Diplomatic Mission", 7),
+        ("July 2024", 3),
+    ]
+    assert top[0].section == "Key areas"
+
+
+def test_rank_caps_the_list() -> None:
+    flags = [flag(FlagKind.DATE, 3 + k % 5, f"{2000 + k}") for k in range(40)]
+    top, total = rank_flags(flags, limit=REPORT_FLAGS)
+    assert len(top) == REPORT_FLAGS and total == 40
+    assert [f.weight for f in top] == sorted((f.weight for f in top), reverse=True)
+
+
+def test_a_block_carries_at_most_its_strongest_flags() -> None:
+    old = (
+        "In July 2023, NATO will strongly support 3 projects with USD 5 million, and Japan "
+        "must fully deepen its cooperation in 2021."
+    )
+    new = (
+        "In June 2024, NATO may not support 4 projects with USD 6 million, and Australia "
+        "could maintain its cooperation in 2022."
+    )
+    flags = flags_between(old, new)
+    assert len(flags) == BLOCK_FLAGS
+    assert flags[0].kind is FlagKind.NEGATION
+    assert [f.weight for f in flags] == sorted((f.weight for f in flags), reverse=True)
+
+
+def test_significance_threshold() -> None:
+    assert is_significant([flag(FlagKind.DATE, SIGNIFICANT_WEIGHT, "2024")])
+    assert not is_significant([flag(FlagKind.DATE, SIGNIFICANT_WEIGHT - 1, "2024")])
+    assert not is_significant([])
+
+
+def test_flag_json_round_trip_and_labels() -> None:
+    shift = Flag(FlagKind.MODALITY, 7, "will", "may", "weaker", "NATO may act.", "Introduction")
+    assert Flag.from_dict(shift.to_dict(with_section=True)) == shift
+    assert "section" not in shift.to_dict()
+    assert shift.label == "“will” → “may”"
+    assert shift.headline == "modality: “will” → “may”"
+    assert Flag(FlagKind.NEGATION, 9, None, "not", "n").label == "“not” added"
+    assert Flag(FlagKind.ACTOR, 7, "Estonia", None, "n").label == "“Estonia” removed"
+
+
+# -- the rules, one by one -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("NATO and  the Republic of Korea", "NATO and the\u00a0Republic of Korea"),
+        ("The meeting was on 16 Jul. 2024.", "The meeting was on 16 July 2024."),
+        ("It gave USD 319 million.", "It gave USD 319m."),
+        ("It gave USD 319 million.", "It gave $319 million."),
+        ("Over 1,500 troops served.", "Over 1500 troops served."),
+        ("The four partners met.", "The 4 partners met."),
+        (
+            "The Science for Peace and Security (SPS) Programme",
+            "The Science for Peace and Security Programme",
+        ),
+        ("They cooperate not only on cyber defence but also on space.", "They cooperate on space."),
+        ("NATO’s defence centre", "NATO's defense center"),
+        ("Russia, China and the DPRK", "the DPRK, Russia and China"),
+        ("The People’s Republic of China (PRC) and North Korea", "China and the DPRK"),
+    ],
+)
+def test_how_it_is_written_raises_nothing(old: str, new: str) -> None:
+    assert flags_between(old, new) == ()
+
+
+def test_may_the_month_is_a_date_and_may_the_verb_a_modal() -> None:
+    assert kinds(flags_between("They met in May 2024.", "They met in June 2024.")) == [
+        ("date", "May 2024", "June 2024")
+    ]
+    assert kinds(flags_between("Allies will decide.", "Allies may decide.")) == [
+        ("modality", "will", "may")
+    ]
+    assert kinds(flags_between("May Allies decide?", "Can Allies decide?")) == [
+        ("modality", "May", "Can")
+    ]
+
+
+def test_full_dates_and_ranges() -> None:
+    assert kinds(flags_between("Signed on 16 July 2024.", "Signed on 17 July 2024.")) == [
+        ("date", "16 July 2024", "17 July 2024")
+    ]
+    assert kinds(flags_between("It ran 2010–2013.", "It ran 2010–2014.")) == [
+        ("date", "2010–2013", "2010–2014")
+    ]
+
+
+def test_numbers_inside_names_are_not_numbers() -> None:
+    assert flags_between("It flies the F-35 and fights COVID-19.", "It flies the F-16.") == ()
+
+
+def test_a_new_negative_sentence_weighs_less_than_a_reversed_one() -> None:
+    reversed_ = flags_between("NATO supports the plan.", "NATO does not support the plan.")
+    assert kinds(reversed_) == [("negation", None, "not")] and reversed_[0].weight == 9
+    added = flags_between(
+        "NATO supports the plan.", "NATO supports the plan. Some Allies have never joined it."
+    )
+    assert ("negation", None, "never") in kinds(added)
+    assert next(f for f in added if f.kind is FlagKind.NEGATION).weight == 6
+
+
+def test_ladders_read_inflected_forms() -> None:
+    flags = flags_between(
+        "Cooperation was deepened in 2023.", "Cooperation was maintained in 2023."
+    )
+    assert kinds(flags) == [("intensity", "deepened", "maintained")]
+    assert flags[0].note.startswith("weaker engagement")
+    assert kinds(flags_between("Allies noted the tests.", "Allies condemned the tests.")) == [
+        ("intensity", "noted", "condemned")
+    ]
+
+
+def test_a_watched_actor_is_a_term_and_an_unwatched_one_an_actor() -> None:
+    old, new = "Allies met Japan and China.", "Allies met Japan."
+    assert kinds(flags_between(old, new)) == [("term", "China", None)]
+    words = builtin_words()
+    watch = resolve_watch(["Japan"], words)
+    assert kinds(flags_between(old, new, watch=watch)) == [("actor", "China", None)]
+
+
+def test_extended_word_lists_raise_flags_the_built_in_ones_do_not() -> None:
+    old, new = "Allies give stalwart support.", "Allies give support."
+    assert flags_between(old, new) == ()
+    words = parse_words(
+        {"intensity": {"stronger": ["stalwart"]}}, source="test", base=builtin_words()
+    )
+    watch = resolve_watch(words.default_watch, words)
+    assert kinds(flags_between(old, new, watch=watch)) == [("intensity", "stalwart", None)]
+
+
+def test_a_whole_new_block_flags_only_what_is_new_to_the_page() -> None:
+    watch = default_watchlist()
+    old = doc("Japan and NATO cooperate since 2005.")
+    new = doc(
+        "Japan and NATO cooperate since 2005.",
+        "Japan and Mongolia signed a Framework Agreement in March 2025 worth USD 2 million.",
+    )
+    change = diff(old, new, watch=watch)
+    (item,) = change.sections[0].blocks
+    assert sorted(kinds(item.flags)) == [
+        ("actor", None, "Mongolia"),
+        ("date", None, "March 2025"),
+        ("number", None, "USD 2 million"),
+        ("programme", None, "Framework Agreement"),
+    ]
+
+
+def test_flags_are_deterministic() -> None:
+    first = report_flags(CASES["section-about-china"].change())
+    again = report_flags(CASES["section-about-china"].change())
+    assert first == again
