@@ -61,7 +61,7 @@ def test_targets_and_fetch_settings_load(tmp_path: Path) -> None:
             '[[targets]]\nname = "k"\nurl = "https://x.org/"\nwait_for = "main"\n',
             'wait_for needs fetch = "browser"',
         ),
-        ("[fetch]\nuser_agent = \"\"\n", "[fetch]: user_agent must be one non-empty line"),
+        ('[fetch]\nuser_agent = ""\n', "[fetch]: user_agent must be one non-empty line"),
     ],
 )
 def test_bad_config_names_file_key_and_fix(tmp_path: Path, text: str, expected: str) -> None:
