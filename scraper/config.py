@@ -3,8 +3,10 @@
 The config is TOML: `[[targets]]` tables with `name` and `url` (and, for `run`, optional
 `webhook` and `command` notifications), an optional `[fetch]` table whose keys are the fields
 of `fetch.FetchSettings`, an optional `[check]` table, and an optional `[run]` table for the
-scheduled job. Anything unknown or malformed is a `ConfigError` that names the file, the key
-and the fix.
+scheduled job. A target may name its watched terms (`watch = [...]`) and notify only on
+significant changes (`notify_on = "significant"`); a `[words]` table extends the word lists the
+flags use (`scraper/data/`). Anything unknown or malformed is a `ConfigError` that names the
+file, the key and the fix.
 """
 
 from __future__ import annotations
@@ -15,18 +17,21 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from scraper import __version__
 from scraper.errors import ConfigError
+from scraper.terms import Watchlist, Words, builtin_words, parse_words, watchlist_for
 
 DEFAULT_TARGET_NAME = "republic-of-korea"
 DEFAULT_URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
 CONFIG_NAME = "nato-watch.toml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_WORDY = re.compile(r"[^\W_]")
 PROJECT_URL = "https://github.com/nato-watch/nato-watch"
 DEFAULT_USER_AGENT = f"nato-watch/{__version__} (+{PROJECT_URL})"
 
@@ -82,6 +87,13 @@ class FetchSettings:
             raise ConfigError("[fetch] max_bytes must be >= 1")
 
 
+class NotifyOn(StrEnum):
+    """Which new versions `run` notifies of."""
+
+    ANY = "any"
+    SIGNIFICANT = "significant"
+
+
 @dataclass(frozen=True)
 class Target:
     """One watched page: a slug name and a URL, and how `run` tells about a new version."""
@@ -96,6 +108,11 @@ class Target:
     # is a JavaScript shell), and for the browser an optional CSS selector to wait for.
     fetch: str = "http"
     wait_for: str | None = None
+    # The watched terms counted and flagged in this target's reports (None: the built-in
+    # default list), and whether `run` notifies of every new version or only of those whose
+    # report carries a significant flag.
+    watch: Watchlist | None = None
+    notify_on: NotifyOn = NotifyOn.ANY
 
 
 FETCH_MODES = ("http", "browser")
@@ -136,6 +153,16 @@ class Config:
     check: CheckSettings = field(default_factory=CheckSettings)
     path: Path | None = None
     run: RunSettings = field(default_factory=RunSettings)
+    # The word lists as the `[words]` table extends them (None: the built-in ones).
+    words: Words | None = None
+
+    def watchlist(self, name: str) -> Watchlist | None:
+        """The watched terms of target `name`'s reports: its `watch`, else the default list
+        over this config's word lists; None means the built-in default."""
+        for target in self.targets:
+            if target.name == name and target.watch is not None:
+                return target.watch
+        return watchlist_for(None, self.words) if self.words is not None else None
 
     def target(self, name: str) -> Target:
         """The configured target called `name`; `ConfigError` listing the names otherwise."""
@@ -182,17 +209,28 @@ def load_config(path: Path | None) -> Config:
 
 def parse_config(data: dict[str, Any], *, source: str, path: Path | None = None) -> Config:
     """Validate a parsed TOML table into a `Config`; `source` names it in messages."""
-    _reject_unknown(data, {"targets", "fetch", "check", "run"}, where=source, what="top-level key")
-    targets = _parse_targets(data.get("targets"), source)
+    _reject_unknown(
+        data, {"targets", "fetch", "check", "run", "words"}, where=source, what="top-level key"
+    )
+    words = _parse_words(data.get("words"), f"{source}: [words]")
+    targets = _parse_targets(data.get("targets"), source, words)
     fetch = _parse_dataclass(FetchSettings, data.get("fetch", {}), f"{source}: [fetch]")
     check = _parse_dataclass(CheckSettings, data.get("check", {}), f"{source}: [check]")
     if check.suspect_confirmations < 1:
         raise ConfigError(f"{source}: [check] suspect_confirmations must be at least 1")
     run = _parse_run(data.get("run", {}), f"{source}: [run]")
-    return Config(targets=targets, fetch=fetch, check=check, path=path, run=run)
+    return Config(targets=targets, fetch=fetch, check=check, path=path, run=run, words=words)
 
 
-def _parse_targets(raw: Any, source: str) -> tuple[Target, ...]:
+def _parse_words(raw: Any, where: str) -> Words | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table of word lists (see the README)")
+    return parse_words(raw, source=where, base=builtin_words())
+
+
+def _parse_targets(raw: Any, source: str, words: Words | None = None) -> tuple[Target, ...]:
     if raw is None:
         return (DEFAULT_TARGET,)
     if not isinstance(raw, list) or not raw:
@@ -208,7 +246,7 @@ def _parse_targets(raw: Any, source: str) -> tuple[Target, ...]:
             raise ConfigError(f"{where}: must be a table with name and url")
         _reject_unknown(
             item,
-            {"name", "url", "webhook", "command", "fetch", "wait_for"},
+            {"name", "url", "webhook", "command", "fetch", "wait_for", "watch", "notify_on"},
             where=where,
             what="key",
         )
@@ -228,9 +266,57 @@ def _parse_targets(raw: Any, source: str) -> tuple[Target, ...]:
         webhook, command = _parse_notifications(item, where)
         mode, wait_for = _parse_fetch_mode(item, where)
         targets.append(
-            Target(name, url, webhook=webhook, command=command, fetch=mode, wait_for=wait_for)
+            Target(
+                name,
+                url,
+                webhook=webhook,
+                command=command,
+                fetch=mode,
+                wait_for=wait_for,
+                watch=_parse_watch(item, where, words),
+                notify_on=_parse_notify_on(item, where),
+            )
         )
     return tuple(targets)
+
+
+def _parse_watch(item: dict[str, Any], where: str, words: Words | None) -> Watchlist | None:
+    """`watch = ["China", "Indo-Pacific", ["Korean Peninsula", "Korea"]]`: each string names
+    a known actor or term (any variant) or is a term of its own; a list of strings is a term
+    of its own with its variants, the first its name."""
+    raw = item.get("watch")
+    if raw is None:
+        return watchlist_for(None, words) if words is not None else None
+    example = 'e.g. watch = ["China", "Indo-Pacific", ["Korean Peninsula", "Korea"]]'
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where}: watch must be a list of terms ({example})")
+    entries: list[str | list[str]] = []
+    for entry in raw:
+        if isinstance(entry, str) and entry.strip() and _WORDY.search(entry):
+            entries.append(entry.strip())
+        elif (
+            isinstance(entry, list)
+            and entry
+            and all(isinstance(e, str) and _WORDY.search(e) for e in entry)
+        ):
+            entries.append([e.strip() for e in entry])
+        else:
+            raise ConfigError(
+                f"{where}: watch entry {entry!r} is not a term; write a word or phrase, or a "
+                f"list of variants ({example})"
+            )
+    return watchlist_for(entries, words)
+
+
+def _parse_notify_on(item: dict[str, Any], where: str) -> NotifyOn:
+    value = item.get("notify_on", NotifyOn.ANY.value)
+    try:
+        return NotifyOn(value)
+    except ValueError:
+        raise ConfigError(
+            f'{where}: notify_on must be "any" (every new version) or "significant" (only '
+            f"changes with a significant flag), not {value!r}"
+        ) from None
 
 
 def _parse_fetch_mode(item: dict[str, Any], where: str) -> tuple[str, str | None]:

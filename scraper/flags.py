@@ -312,7 +312,6 @@ class _Lexicon:
         self.words = index
         self.heads = frozenset(fold(w) for w in words.programme_heads)
         self.stopwords = frozenset(fold(w) for w in words.name_stopwords) | _MONTH_WORDS
-        self.watched = frozenset(watch.names)
         self.ladder_steps = {ladder.name: ladder.steps for ladder in words.ladders}
 
 
@@ -384,8 +383,8 @@ def _extract(text: str, watch: Watchlist) -> _Features:
                 key = f"{group}:{detail}"
             items.append(_Item(cat, key, text[match.start : match.end], match.start, detail, group))
     for mention in watch.mentions(text):
-        if mention.name in lex.watched:
-            items.append(_Item(_Cat.TERM, mention.name, mention.text, mention.start))
+        if mention.term is not None:
+            items.append(_Item(_Cat.TERM, mention.term, mention.text, mention.start))
         elif mention.kind is not GroupKind.TERM:
             items.append(_Item(_Cat.ACTOR, mention.name, mention.text, mention.start))
     items.extend(_programmes(index, lex))

@@ -546,13 +546,15 @@ class Term:
 
 @dataclass(frozen=True)
 class Mention:
-    """A known name (actor or term) or a watched term found in a text."""
+    """A known name (actor or term) or a watched term found in a text: the group's (or own
+    term's) name, its kind, where, the words, and the watched term it counts for (if any)."""
 
     name: str
     kind: GroupKind
     start: int
     end: int
     text: str
+    term: str | None = None
 
 
 @dataclass(frozen=True)
@@ -610,10 +612,8 @@ class Watchlist:
         return TextIndex(text, self.spelling)
 
     def mentions(self, text: str) -> tuple[Mention, ...]:
-        """Every known name and every watched term in `text`, in order (cached per text).
-
-        A watched term that is a known group is reported under its watched name.
-        """
+        """Every known name and every watched term of one's own in `text`, in order (cached
+        per text); `Mention.term` says which watched term each counts for."""
         cache: OrderedDict[str, tuple[Mention, ...]] = self.memo("mentions", OrderedDict)
         found = cache.get(text)
         if found is not None:
@@ -624,9 +624,15 @@ class Watchlist:
         out: list[Mention] = []
         for match in self._known.find(index):
             group = match.values[0]
-            name = watched.get(group.name, group.name)
             out.append(
-                Mention(name, group.kind, match.start, match.end, text[match.start : match.end])
+                Mention(
+                    group.name,
+                    group.kind,
+                    match.start,
+                    match.end,
+                    text[match.start : match.end],
+                    watched.get(group.name),
+                )
             )
         for own in self._own.find(index):
             for term in own.values:
@@ -637,6 +643,7 @@ class Watchlist:
                         own.start,
                         own.end,
                         text[own.start : own.end],
+                        term.name,
                     )
                 )
         found = _drop_glosses(sorted(out, key=lambda m: (m.start, m.end)), text)
@@ -647,8 +654,7 @@ class Watchlist:
 
     def count(self, text: str) -> Counter[str]:
         """How many times each watched term occurs in `text`."""
-        wanted = set(self.names)
-        return Counter(m.name for m in self.mentions(text) if m.name in wanted)
+        return Counter(m.term for m in self.mentions(text) if m.term is not None)
 
     def count_document(self, document: Document) -> Counter[str]:
         """How many times each watched term occurs on the page."""
@@ -670,7 +676,7 @@ def _drop_glosses(mentions: list[Mention], text: str) -> tuple[Mention, ...]:
         previous = out[-1] if out else None
         if (
             previous is not None
-            and previous.name == mention.name
+            and (previous.name, previous.term) == (mention.name, mention.term)
             and _GLOSS_GAP.fullmatch(text, previous.end, mention.start)
             and _GLOSS_END.match(text, mention.end)
         ):
@@ -818,16 +824,16 @@ def _term_census(
 ) -> tuple[Counter[str], dict[str, dict[str, None]]]:
     counts: Counter[str] = Counter()
     found: dict[str, dict[str, None]] = {}
-    wanted = set(watch.names)
     for _, block in document.iter_blocks():
         text = readable_text(block)
-        mentions = [m for m in watch.mentions(text) if m.name in wanted]
+        mentions = [m for m in watch.mentions(text) if m.term is not None]
         if not mentions:
             continue
         spans = sentence_spans(text)
         for mention in mentions:
-            counts[mention.name] += 1
-            found.setdefault(mention.name, {})[sentence_at(text, mention.start, spans)] = None
+            assert mention.term is not None
+            counts[mention.term] += 1
+            found.setdefault(mention.term, {})[sentence_at(text, mention.start, spans)] = None
     return counts, found
 
 
