@@ -28,7 +28,9 @@ from lxml import etree
 from scraper.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.errors import ParseError
 
-PARSER_VERSION: Final = "1"
+# 2: links to nato.int's other URL shapes of a page (natolive, another locale prefix with
+#    selectedLocale) are written in the one shape, /cps/<language>/natohq/.
+PARSER_VERSION: Final = "2"
 """Recorded in every version's provenance; bump it whenever the same HTML may parse differently."""
 
 BRUSSELS: Final = ZoneInfo("Europe/Brussels")
@@ -243,8 +245,11 @@ def normalize_url(href: str, *, base: str) -> str:
     Absolute; a Wayback Machine rewrite (`https://web.archive.org/web/<ts>[im_]/<original>`)
     undone; `SID-…` session path segments, the `selectedLocale` query parameter, a bare
     trailing `?` and the fragment removed; scheme and host lower-cased, default ports dropped.
-    Non-web links (`mailto:`, `tel:`, `javascript:`, `data:`) and hrefs that are not URLs at
-    all come back as written.
+    On nato.int, the other shapes under which one page is published are written in one:
+    `/cps/<lang>/natolive/…` as `/cps/<lang>/natohq/…`, `/cps/fr/…?selectedLocale=en` (the
+    parameter picks the language) as `/cps/en/…`, and http as https. Non-web links
+    (`mailto:`, `tel:`, `javascript:`, `data:`) and hrefs that are not URLs at all come back
+    as written.
     """
     href = "".join(href.split()) if ("\n" in href or "\t" in href) else href.strip()
     lowered = href[:11].lower()
@@ -260,12 +265,27 @@ def normalize_url(href: str, *, base: str) -> str:
     path = "/".join(seg for seg in parts.path.split("/") if not _SID_SEGMENT.match(seg))
     if netloc and not path:
         path = "/"
-    query = "&".join(
-        pair
-        for pair in parts.query.split("&")
-        if pair and pair.split("=", 1)[0].lower() != "selectedlocale"
+    pairs = [pair for pair in parts.query.split("&") if pair]
+    locale = next(
+        (p.split("=", 1)[1] for p in pairs if p.lower().startswith("selectedlocale=")), None
     )
+    query = "&".join(p for p in pairs if p.split("=", 1)[0].lower() != "selectedlocale")
+    if netloc == "nato.int" or netloc.endswith(".nato.int"):
+        path = _nato_path(path, locale)
+        scheme = "https" if scheme == "http" else scheme
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _nato_path(path: str, locale: str | None) -> str:
+    """One shape for nato.int's CMS paths: `natohq` for `natolive`, the language the
+    `selectedLocale` parameter picks for the locale prefix."""
+    match = _NATO_CPS.match(path)
+    if not match:
+        return path
+    language = (locale or match.group("lang")).lower()
+    if not _LANGUAGE.fullmatch(language):
+        language = match.group("lang").lower()
+    return f"/cps/{language}/natohq/{match.group('rest')}"
 
 
 def assess(previous: Document | None, new: Document) -> str | None:
@@ -342,6 +362,8 @@ def _word_count(doc: Document) -> int:
 # --- links ------------------------------------------------------------------------------------
 
 _SID_SEGMENT = re.compile(r"^SID-[0-9A-F]+(?:-[0-9A-F]+)*$", re.I)
+_NATO_CPS = re.compile(r"^/cps/(?P<lang>[A-Za-z]{2})/(?:natolive|natohq)/(?P<rest>.*)$")
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
 _WAYBACK_URL = re.compile(
     r"^(?:https?:)?(?://[^/?#]*)?/web/\d{1,14}(?:[a-z]{2}_)?/+(https?:/.*)$", re.I
 )

@@ -777,7 +777,7 @@ def test_non_articles_are_refused_with_a_reason(html: str, message: str) -> None
         ("/cps/en/natohq/topics_50336.htm?", "https://www.nato.int/cps/en/natohq/topics_50336.htm"),
         (
             "/cps/en/natohq/news_1.htm?selectedLocale=fr&mode=pressrelease#top",
-            "https://www.nato.int/cps/en/natohq/news_1.htm?mode=pressrelease",
+            "https://www.nato.int/cps/fr/natohq/news_1.htm?mode=pressrelease",
         ),
         (
             "/cps/en/natohq/news_1.htm?mode=a&SelectedLocale=en&x=1",
@@ -805,9 +805,27 @@ def test_non_articles_are_refused_with_a_reason(html: str, message: str) -> None
         ),
         (
             "/web/20160101000000/http://www.nato.int/cps/en/SID-4E37114D-E9973C8C/natolive/x.htm?selectedLocale=en",
-            "http://www.nato.int/cps/en/natolive/x.htm",
+            "https://www.nato.int/cps/en/natohq/x.htm",
         ),
-        ("https://web.archive.org/web/2016/http:/www.nato.int/x.htm", "http://www.nato.int/x.htm"),
+        ("https://web.archive.org/web/2016/http:/www.nato.int/x.htm", "https://www.nato.int/x.htm"),
+        # nato.int's other shapes of one page: natolive, another locale prefix + selectedLocale
+        (
+            "/cps/en/natolive/topics_50336.htm",
+            "https://www.nato.int/cps/en/natohq/topics_50336.htm",
+        ),
+        (
+            "/cps/fr/natohq/topics_50336.htm?selectedLocale=en",
+            "https://www.nato.int/cps/en/natohq/topics_50336.htm",
+        ),
+        (
+            "http://www.nato.int/cps/ru/SID-1A-2B/natolive/topics_50336.htm?selectedLocale=en",
+            "https://www.nato.int/cps/en/natohq/topics_50336.htm",
+        ),
+        (
+            "/cps/fr/natolive/topics_50336.htm",
+            "https://www.nato.int/cps/fr/natohq/topics_50336.htm",
+        ),
+        ("https://example.org/cps/en/natolive/x.htm", "https://example.org/cps/en/natolive/x.htm"),
         ("mailto:media@hq.nato.int", "mailto:media@hq.nato.int"),
         ("https://twitter.com/NATO", "https://twitter.com/NATO"),
     ],

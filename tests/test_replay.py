@@ -24,6 +24,7 @@ from scraper.config import Target
 from scraper.document import Block, BlockKind, Document
 from scraper.errors import LockedError, StoreError
 from scraper.fetch import Fetcher, FetchSettings
+from scraper.parse import PARSER_VERSION
 from scraper.pipeline import check_target, rebuild_site, write_report
 from scraper.records import Version
 from scraper.replay import replay_target
@@ -89,7 +90,7 @@ def test_replay_of_a_fresh_archive_changes_nothing_and_is_idempotent(
     assert first.captures == 4 and first.snapshots == 4
     assert first.versions == tuple(archive.version_ids(TARGET))
     assert first.lines() == [
-        "republic-of-korea: replayed 4 captures (4 distinct snapshots) with parser 1: 3 versions",
+        f"republic-of-korea: replayed 4 captures (4 distinct snapshots) with parser {PARSER_VERSION}: 3 versions",
         "no version changed; reports, index and feed rebuilt",
     ]
 
@@ -141,7 +142,10 @@ def test_a_parser_upgrade_rereads_versions_and_says_so(archive: Archive, data_di
 
     ids = tuple(v.id for v in old)
     assert result.reread == ids and result.added == () and result.removed == ()
-    assert result.lines()[1] == f"3 versions re-read differently by parser 1: {', '.join(ids)}"
+    assert (
+        result.lines()[1]
+        == f"3 versions re-read differently by parser {PARSER_VERSION}: {', '.join(ids)}"
+    )
     # the archive is exactly what checks with the current parser would have written
     assert snapshot(data_dir) == original
     assert verify(archive).ok
@@ -342,7 +346,7 @@ def test_replay_through_the_cli_prints_progress_on_long_histories(
         "replay: 52/52 captures read",
     ]
     assert result.stdout.splitlines() == [
-        "republic-of-korea: replayed 52 captures (52 distinct snapshots) with parser 1: 1 version",
+        f"republic-of-korea: replayed 52 captures (52 distinct snapshots) with parser {PARSER_VERSION}: 1 version",
         "no version changed; reports, index and feed rebuilt",
     ]
 
