@@ -264,12 +264,21 @@ def _summary_of(archive: Archive, version: Version, previous: Version | None) ->
 @cli.command(name="log")
 @target_option()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of versions.")
+@click.option(
+    "--term", metavar="TERM", help="Only the versions where TERM's count changed, with counts."
+)
 @click.pass_obj
-def log_command(env: Env, target_name: str | None, as_json: bool) -> None:
+def log_command(env: Env, target_name: str | None, as_json: bool, term: str | None) -> None:
     """List the versions of a target, oldest first, with a one-line summary of each change.
+
+    With --term, only the versions where that term's count changed, with the count before and
+    after; a known name counts in all its variants ("PRC" is China).
 
     Example: nato-watch log --target republic-of-korea
     """
+    if term is not None:
+        _log_term(env, target_name, term, as_json=as_json)
+        return
     with errors_to_exit():
         target = pick_target(env, target_name)
         rows: list[dict[str, Any]] = []
@@ -297,6 +306,51 @@ def log_command(env: Env, target_name: str | None, as_json: bool) -> None:
         shown = row["last_updated_text"] or "no stamp"
         source = "" if row["source"] == "live" else f" [{row['source']}]"
         click.echo(f"{row['id']}  {shown:<20} {row['hash'][:12]}  {row['summary']}{source}")
+
+
+def _log_term(env: Env, target_name: str | None, entry: str, *, as_json: bool) -> None:
+    """`log --term`: the versions where the term's count changed."""
+    from scraper.terms import default_watchlist, term_table
+
+    with errors_to_exit():
+        if not entry.strip():
+            raise ConfigError('--term needs a word or phrase, e.g. --term "Indo-Pacific"')
+        target = pick_target(env, target_name)
+        watch = (env.config.watchlist(target) or default_watchlist()).single(entry)
+        steps = term_table(env.archive.iter_versions(target), watch).steps(watch.names[0])
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in steps], ensure_ascii=False, indent=1))
+        return
+    if not steps:
+        click.echo(f"{target}: no version names {watch.names[0]!r}")
+    for step in steps:
+        shown = step.last_updated.text if step.last_updated else "no stamp"
+        counts = (
+            f"{step.after} in the first version"
+            if step.before is None
+            else f"{step.before} → {step.after} ({step.status.value})"
+        )
+        click.echo(f"{step.version}  {shown:<20} {step.term}: {counts}")
+
+
+@cli.command(name="terms")
+@target_option()
+@format_option(["text", "csv"], "text")
+@click.pass_obj
+def terms_command(env: Env, target_name: str | None, fmt: str) -> None:
+    """Print how often each watched term occurs in every version of a target, oldest first.
+
+    The terms are the target's `watch` list in the config, else the default list.
+
+    Example: nato-watch terms --format csv > terms.csv
+    """
+    from scraper.terms import default_watchlist, term_table
+
+    with errors_to_exit():
+        target = pick_target(env, target_name)
+        watch = env.config.watchlist(target) or default_watchlist()
+        table = term_table(env.archive.iter_versions(target), watch)
+    click.echo(table.to_csv() if fmt == "csv" else table.to_text(), nl=False)
 
 
 @cli.command()
@@ -368,7 +422,7 @@ def diff_command(
             target=target,
             old=VersionRef.from_version(old),
             new=VersionRef.from_version(new),
-            change=diff(old.document, new.document),
+            change=diff(old.document, new.document, watch=env.config.watchlist(target)),
         )
     renderers = {"markdown": render_markdown, "html": render_html, "json": render_json}
     click.echo(renderers[fmt](report), nl=False)
@@ -398,7 +452,13 @@ def replay(env: Env, target_name: str | None) -> None:
     with errors_to_exit():
         target = pick_target(env, target_name)
         timeout = env.config.check.lock_timeout
-        result = replay_target(env.archive, target, progress=_replay_progress, lock_timeout=timeout)
+        result = replay_target(
+            env.archive,
+            target,
+            progress=_replay_progress,
+            lock_timeout=timeout,
+            watch=env.config.watchlist(target),
+        )
     for line in result.lines():
         click.echo(line)
 

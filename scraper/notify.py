@@ -1,11 +1,13 @@
 """Notifications after a check that recorded a version: a webhook POST and/or a shell command.
 
-Only `new` and `changed` checks are told about. Deliveries run on the notifier's own thread,
-one after another, each bounded by a timeout (the webhook also retries), so a slow or broken
-receiver never delays the next check; the outcome of each delivery goes to `on_delivery` (the
-scheduler logs it) and a failure is never raised. The shell command gets the facts in its
-environment (`NATO_WATCH_*`) and the JSON payload on stdin, never spliced into its command
-line, so nothing the page says can inject shell syntax.
+Only `new` and `changed` checks are told about, and with `notify_on = "significant"` only
+first versions and changes whose report carries a significant flag (`scraper.flags`).
+Deliveries run on the notifier's own thread, one after another, each bounded by a timeout
+(the webhook also retries), so a slow or broken receiver never delays the next check; the
+outcome of each delivery goes to `on_delivery` (the scheduler logs it) and a failure is never
+raised. The shell command gets the facts in its environment (`NATO_WATCH_*`) and the JSON
+payload on stdin, never spliced into its command line, so nothing the page says can inject
+shell syntax.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scraper.config import Target
+from scraper.config import NotifyOn, Target
 from scraper.errors import FetchError, ScraperError
 from scraper.pipeline import CheckResult
 from scraper.records import CheckStatus
@@ -34,6 +36,8 @@ from scraper.store import Archive
 NOTIFIED = frozenset({CheckStatus.NEW, CheckStatus.CHANGED})
 # What a notification keeps of a command's output for the log line.
 OUTPUT_TAIL = 300
+# How many of a report's strongest flags the notification's text names.
+TEXT_FLAGS = 3
 
 if TYPE_CHECKING:
     from scraper.render import ReportSummary
@@ -77,10 +81,23 @@ class Notification:
             if self.summary is not None and self.summary.silent_edit:
                 head += ". Silent edit: the page's own 'Last updated' stamp did not move"
         lines = [head]
+        flags = self.result.flags or (self.summary.flags if self.summary else ())
+        if flags:
+            lines.append("Flags: " + "; ".join(f.headline for f in flags[:TEXT_FLAGS]))
         if self.report_path is not None:
             lines.append(f"Report: {self.report_path}")
         lines.append(f"Page: {result.record.url}")
         return "\n".join(lines)
+
+    def wanted_by(self, target: Target) -> bool:
+        """Whether `target`'s `notify_on` asks for this: every new version, or only a first
+        version and a change whose report carries a significant flag (an unreadable report
+        is told about: better a notification too many than a change missed)."""
+        if target.notify_on is NotifyOn.ANY or self.result.status is not CheckStatus.CHANGED:
+            return True
+        if self.result.significant is not None:
+            return self.result.significant
+        return self.summary.significant if self.summary is not None else True
 
     def payload(self) -> dict[str, Any]:
         """The JSON body of the webhook POST (and the command's stdin): the check's JSON object,
@@ -94,6 +111,9 @@ class Notification:
         out["silent_edit"] = summary.silent_edit if summary else None
         out["restamp"] = summary.restamp if summary else None
         out["sections"] = list(summary.sections) if summary else []
+        if not out["flags"] and summary is not None:  # a result rebuilt without its change
+            out["flags"] = [f.to_dict(with_section=True) for f in summary.flags]
+            out["significant"] = summary.significant
         return out
 
     def environment(self) -> dict[str, str]:
@@ -273,12 +293,13 @@ class Notifier:
         self._thread.start()
 
     def submit(self, target: Target, result: CheckResult, *, archive: Archive) -> bool:
-        """Queue the notification of `result` if it recorded a version and `target` has a
-        webhook or command; return whether one was queued. Never blocks on delivery."""
+        """Queue the notification of `result` if it recorded a version that `target`'s
+        `notify_on` asks for and `target` has a webhook or command; return whether one was
+        queued. Never blocks on delivery."""
         if not (target.webhook or target.command):
             return False
         notification = notification_for(result, archive=archive)
-        if notification is None:
+        if notification is None or not notification.wanted_by(target):
             return False
         with self._idle:
             self._pending += 1

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scraper.config import Target
 from scraper.document import LastUpdated
@@ -21,6 +21,11 @@ from scraper.errors import FetchError, ParseError, ScraperError
 from scraper.fetch import FetchResult, Validators
 from scraper.records import CheckRecord, CheckStatus, Provenance, Source, Version, utc_iso
 from scraper.store import Archive, sha256_hex
+
+if TYPE_CHECKING:
+    from scraper.diff import Change
+    from scraper.flags import Flag
+    from scraper.terms import Watchlist
 
 Clock = Callable[[], datetime]
 
@@ -51,6 +56,9 @@ class CheckResult:
     error: str | None
     record: CheckRecord
     note: str | None = None
+    # The report's strongest flags, and whether one is significant (None: no report).
+    flags: tuple[Flag, ...] = ()
+    significant: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -72,6 +80,8 @@ class CheckResult:
             "http_status": self.record.http_status,
             "error": self.error,
             "note": self.note,
+            "flags": [flag.to_dict(with_section=True) for flag in self.flags],
+            "significant": self.significant,
         }
 
 
@@ -216,7 +226,11 @@ def check_target(
         renderer=renderer_of(result),
     )
     version = archive.add_version(target.name, document, provenance, captured_at=started_at)
-    report = write_report(archive, latest, version) if latest is not None else None
+    report, change = (
+        _write_report(archive, latest, version, watch=target.watch)
+        if latest is not None
+        else (None, None)
+    )
     rebuild_site(archive)
     record = replace(
         base,
@@ -226,7 +240,7 @@ def check_target(
         version=version.id,
         report=str(report) if report else None,
     )
-    return _finish(archive, record, latest_version=version, report=report, note=note)
+    return _finish(archive, record, latest_version=version, report=report, note=note, change=change)
 
 
 def _validators_for(latest: Version | None, target: Target) -> Validators | None:
@@ -258,6 +272,7 @@ def _finish(
     latest_version: Version | None,
     report: Path | None = None,
     note: str | None = None,
+    change: Change | None = None,
 ) -> CheckResult:
     archive.append_check(record)
     return CheckResult(
@@ -269,12 +284,23 @@ def _finish(
         error=record.error,
         record=record,
         note=note,
+        flags=change.flags if change is not None else (),
+        significant=change.significant if change is not None else None,
     )
 
 
-def write_report(archive: Archive, old: Version, new: Version) -> Path:
+def write_report(
+    archive: Archive, old: Version, new: Version, *, watch: Watchlist | None = None
+) -> Path:
     """Compute the change from `old` to `new` and write it in every format; return the
-    Markdown report's path."""
+    Markdown report's path. `watch`: the watched terms and word lists of its flags (default:
+    the built-in ones)."""
+    return _write_report(archive, old, new, watch=watch)[0]
+
+
+def _write_report(
+    archive: Archive, old: Version, new: Version, *, watch: Watchlist | None
+) -> tuple[Path, Change]:
     from scraper.diff import diff
     from scraper.render import Report, VersionRef, render_html, render_json, render_markdown
 
@@ -282,11 +308,12 @@ def write_report(archive: Archive, old: Version, new: Version) -> Path:
         target=new.target,
         old=VersionRef.from_version(old),
         new=VersionRef.from_version(new),
-        change=diff(old.document, new.document),
+        change=diff(old.document, new.document, watch=watch),
     )
     archive.write_report(new.target, new.id, "json", render_json(report))
     archive.write_report(new.target, new.id, "html", render_html(report))
-    return archive.write_report(new.target, new.id, "md", render_markdown(report))
+    path = archive.write_report(new.target, new.id, "md", render_markdown(report))
+    return path, report.change
 
 
 def rebuild_site(archive: Archive) -> None:

@@ -19,11 +19,15 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from scraper.document import Document
 from scraper.errors import NotFound, ParseError, ScraperError, StoreError
 from scraper.records import CheckRecord, CheckStatus, Provenance, Version, parse_stamp, stamp_of
 from scraper.store import Archive, version_bytes
+
+if TYPE_CHECKING:
+    from scraper.terms import Watchlist
 
 Progress = Callable[[int, int], None]
 """Called as `progress(done, total)` after each capture is read."""
@@ -137,12 +141,14 @@ def replay_target(
     *,
     progress: Progress | None = None,
     lock_timeout: float = 60.0,
+    watch: Watchlist | None = None,
 ) -> ReplayResult:
     """Re-parse every stored raw snapshot of `target` in capture order and rebuild its
     versions, its reports, the index and the feed; return what changed.
 
     Takes the archive lock. A raw snapshot that no longer parses is skipped and reported; one
     that is missing or damaged stops the replay before anything is written (run `verify`).
+    `watch` gives the reports' watched terms and word lists (default: the built-in ones).
     """
     from scraper.parse import PARSER_VERSION
     from scraper.pipeline import rebuild_site, write_report
@@ -167,7 +173,7 @@ def replay_target(
                 archive.write_version(version)
         with archive.batch():
             for old, new in itertools.pairwise(produced):
-                write_report(archive, old, new)
+                write_report(archive, old, new, watch=watch)
         produced_ids = {v.id for v in produced}
         first = produced[0].id if produced else None
         for version_id in sorted(archive.report_files(target)):

@@ -600,6 +600,14 @@ class Watchlist:
     def _watched_groups(self) -> dict[str, str]:
         return {term.group: term.name for term in self.terms if term.group is not None}
 
+    def single(self, entry: str) -> Watchlist:
+        """A watchlist of one term: the watched term named `entry` (in any case), else
+        `entry` resolved against these word lists (a known name in all its variants)."""
+        for term in self.terms:
+            if term.name.casefold() == entry.strip().casefold():
+                return Watchlist((term,), self.words)
+        return resolve_watch([entry], self.words)
+
     def memo(self, key: str, make: Callable[[], T]) -> T:
         """A value compiled from these word lists once (other modules' lookups)."""
         if key not in self._memo:

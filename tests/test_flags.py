@@ -4,13 +4,21 @@ raise nothing, the 2016 -> 2024 rewrite's top flags, ranking and caps, and the r
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
+from click.testing import Result
+from conftest import Clock, Site
 from diff_cases import PAGE_URL, document_from_content
-from flag_cases import build_cases, check_golden, report_flags
+from flag_cases import build_cases, check_golden, report_flags, reworded
 from pages import load_content, nato_page
 
+from scraper.config import NotifyOn, Target
 from scraper.diff import diff
 from scraper.document import Block, BlockKind, Document, Section
+from scraper.fetch import Fetcher, FetchSettings
 from scraper.flags import (
     BLOCK_FLAGS,
     REPORT_FLAGS,
@@ -22,7 +30,10 @@ from scraper.flags import (
     page_context,
     rank_flags,
 )
+from scraper.notify import Delivery, Notifier, NotifySettings
 from scraper.parse import parse
+from scraper.pipeline import check_target
+from scraper.store import Archive
 from scraper.terms import builtin_words, default_watchlist, parse_words, resolve_watch
 
 CASES = build_cases()
@@ -319,3 +330,71 @@ def test_flags_are_deterministic() -> None:
     first = report_flags(CASES["section-about-china"].change())
     again = report_flags(CASES["section-about-china"].change())
     assert first == again
+
+
+# -- check results and notifications ---------------------------------------------------------
+
+PATH = "/cps/en/natohq/topics_50098.htm"
+NEGATED = {"has been steadfast in supporting": "has not been steadfast in supporting"}
+PUNCTUATED = {"rural development and governance": "rural development, and governance"}
+
+
+def test_check_json_carries_the_report_s_flags(site: Site, run_cli: Callable[..., Result]) -> None:
+    content = load_content()
+    url = site.put(PATH, nato_page(content))
+
+    def check() -> dict[str, object]:
+        result = run_cli("check", "--url", url, "--target", "rok", "--json")
+        assert result.exit_code == 0, result.stderr
+        out: dict[str, object] = json.loads(result.stdout)
+        return out
+
+    first = check()
+    assert first["status"] == "new" and first["flags"] == [] and first["significant"] is None
+    site.put(PATH, nato_page(reworded(content, NEGATED)))
+    negated = check()
+    assert negated["status"] == "changed" and negated["significant"] is True
+    (flag,) = negated["flags"]  # type: ignore[misc]
+    assert flag["kind"] == "negation" and flag["new"] == "not" and flag["weight"] == 9
+    assert flag["section"] == "Introduction" and "has not been steadfast" in flag["context"]
+    site.put(PATH, nato_page(reworded(reworded(content, NEGATED), PUNCTUATED)))
+    comma = check()
+    assert comma["status"] == "changed" and comma["flags"] == [] and comma["significant"] is False
+
+
+@pytest.mark.parametrize("notify_on", [NotifyOn.ANY, NotifyOn.SIGNIFICANT])
+def test_notify_on_significant_tells_only_of_changes_that_matter(
+    site: Site, data_dir: Path, clock: Clock, tmp_path: Path, notify_on: NotifyOn
+) -> None:
+    content = load_content()
+    out = tmp_path / "told.jsonl"
+    target = Target(
+        "rok",
+        site.put(PATH, nato_page(content)),
+        command=f"cat >> {out}; echo >> {out}",
+        notify_on=notify_on,
+    )
+    archive = Archive(data_dir)
+    deliveries: list[Delivery] = []
+    notifier = Notifier(NotifySettings(timeout=5), on_delivery=deliveries.append)
+    queued = []
+    try:
+        with Fetcher(FetchSettings(retries=1, respect_robots=False)) as fetch:
+            for words in ({}, PUNCTUATED, {**PUNCTUATED, **NEGATED}):
+                site.put(PATH, nato_page(reworded(content, words)))
+                clock.advance(hours=6)
+                result = check_target(target, archive=archive, fetch=fetch, now=clock)
+                queued.append(notifier.submit(target, result, archive=archive))
+        assert notifier.drain(10)
+    finally:
+        notifier.close()
+    told = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    if notify_on is NotifyOn.ANY:
+        assert queued == [True, True, True] and len(told) == 3
+    else:
+        # The first version, and the "not": the serial comma is not worth a message.
+        assert queued == [True, False, True] and len(told) == 2
+    assert all(d.ok for d in deliveries)
+    last = told[-1]
+    assert last["significant"] is True and last["flags"][0]["kind"] == "negation"
+    assert "Flags: negation: “not” added" in last["text"]
