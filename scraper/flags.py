@@ -296,7 +296,7 @@ class _Lexicon:
                 index.add(phrase, (_Cat.MODAL, "", int(strength)))
         for phrase in words.negation:
             index.add(phrase, (_Cat.NEGATION, "", 0))
-        for phrase in words.not_negation:
+        for phrase in (*words.not_negation, *words.not_modal):
             index.add(phrase, (_Cat.IGNORE, "", 0))
         for phrase in words.stronger:
             index.add(phrase, (_Cat.STRONGER, "", 0))

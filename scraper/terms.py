@@ -332,6 +332,7 @@ class Words:
     terms: tuple[Group, ...] = ()
     default_watch: tuple[str, ...] = ()
     modality: tuple[tuple[ModalStrength, tuple[str, ...]], ...] = ()
+    not_modal: tuple[str, ...] = ()
     negation: tuple[str, ...] = ()
     not_negation: tuple[str, ...] = ()
     stronger: tuple[str, ...] = ()
@@ -390,7 +391,13 @@ def parse_words(table: Mapping[str, Any], *, source: str, base: Words | None = N
     default_watch = base.default_watch
     if "default_watch" in table:
         default_watch = _strings(table["default_watch"], f"{where}default_watch")
-    modality = _merge_modality(base.modality, table.get("modality"), f"{where}modality")
+    modality_table = table.get("modality")
+    if isinstance(modality_table, dict):
+        modality_table = dict(modality_table)
+        not_modal = _strings(modality_table.pop("ignore", []), f"{where}modality.ignore")
+    else:
+        not_modal = ()
+    modality = _merge_modality(base.modality, modality_table, f"{where}modality")
     negation = _table(table.get("negation"), f"{where}negation", ("words", "not_negation"))
     intensity = _table(
         table.get("intensity"), f"{where}intensity", ("stronger", "hedges", "ladders")
@@ -410,6 +417,7 @@ def parse_words(table: Mapping[str, Any], *, source: str, base: Words | None = N
         terms=terms,
         default_watch=default_watch,
         modality=modality,
+        not_modal=_dedupe(base.not_modal + not_modal),
         negation=more(base.negation, negation, "words", f"{where}negation"),
         not_negation=more(base.not_negation, negation, "not_negation", f"{where}negation"),
         stronger=more(base.stronger, intensity, "stronger", f"{where}intensity"),
@@ -502,7 +510,7 @@ def _merge_modality(
     base: tuple[tuple[ModalStrength, tuple[str, ...]], ...], raw: Any, where: str
 ) -> tuple[tuple[ModalStrength, tuple[str, ...]], ...]:
     names = tuple(s.name.lower() for s in ModalStrength)
-    part = _table(raw, where, names)
+    part = _table(raw, where, (*names, "ignore"))
     merged = {strength: list(phrases) for strength, phrases in base}
     for key, value in part.items():
         strength = ModalStrength[key.upper()]

@@ -104,6 +104,7 @@ variants = ["Arctic", "High North"]
 
 [words.modality]
 commitment = ["undertake to"]
+ignore = ["will power"]
 
 [words.intensity]
 stronger = ["stalwart"]
@@ -128,6 +129,7 @@ pairs = [["organisation", "organization"]]
     assert quad.kind.value == "organisation"
     assert "High North" in next(g for g in words.terms if g.name == "Arctic").variants
     assert "undertake to" in dict(words.modality)[3]  # commitment
+    assert words.not_modal[-1] == "will power" and "political will" in words.not_modal
     assert "stalwart" in words.stronger and "strongly" in words.stronger
     assert words.ladders[-1].name == "presence"
     assert "Exercise" in words.programme_heads

@@ -257,6 +257,12 @@ def test_may_the_month_is_a_date_and_may_the_verb_a_modal() -> None:
     ]
 
 
+def test_words_that_only_look_modal_or_negative_are_neither() -> None:
+    assert flags_between("Allies showed resolve.", "Allies showed political will.") == ()
+    assert flags_between("It covers cyber defence.", "It covers not only cyber defence.") == ()
+    assert kinds(flags_between("Allies act.", "Allies will act.")) == [("modality", None, "will")]
+
+
 def test_full_dates_and_ranges() -> None:
     assert kinds(flags_between("Signed on 16 July 2024.", "Signed on 17 July 2024.")) == [
         ("date", "16 July 2024", "17 July 2024")
