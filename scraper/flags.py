@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -350,16 +350,9 @@ def _short_cvc(word: str) -> bool:
 
 def features(text: str, watch: Watchlist) -> _Features:
     """What `text` says, as flag features (cached per text on the watchlist)."""
-    cache: OrderedDict[str, _Features] = watch.memo("flags.features", OrderedDict)
-    found = cache.get(text)
-    if found is not None:
-        cache.move_to_end(text)
-        return found
-    found = _extract(text, watch)
-    cache[text] = found
-    if len(cache) > FEATURE_CACHE_SIZE:
-        cache.popitem(last=False)
-    return found
+    return watch.cached(
+        "flags.features", text, lambda t: _extract(t, watch), size=FEATURE_CACHE_SIZE
+    )
 
 
 def _extract(text: str, watch: Watchlist) -> _Features:

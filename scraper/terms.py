@@ -19,6 +19,7 @@ import bisect
 import csv
 import io
 import re
+import threading
 import tomllib
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -88,6 +89,7 @@ _ABBREVIATIONS = frozenset(
 )
 # How many distinct texts a watchlist remembers the names of (pages repeat most blocks).
 TEXT_CACHE_SIZE = 8192
+_MEMO_LOCK = threading.Lock()
 DATA_FILES = (
     "actors.toml",
     "terms.toml",
@@ -618,9 +620,25 @@ class Watchlist:
 
     def memo(self, key: str, make: Callable[[], T]) -> T:
         """A value compiled from these word lists once (other modules' lookups)."""
-        if key not in self._memo:
-            self._memo[key] = make()
-        value: T = self._memo[key]
+        with _MEMO_LOCK:
+            if key not in self._memo:
+                self._memo[key] = make()
+            value: T = self._memo[key]
+        return value
+
+    def cached(self, key: str, text: str, compute: Callable[[str], T], *, size: int) -> T:
+        """`compute(text)`, remembered for the last `size` texts under `key`. Thread-safe:
+        the scheduler's checks may share a watchlist."""
+        cache: OrderedDict[str, T] = self.memo(key, OrderedDict)
+        with _MEMO_LOCK:
+            if text in cache:
+                cache.move_to_end(text)
+                return cache[text]
+        value = compute(text)
+        with _MEMO_LOCK:
+            cache[text] = value
+            while len(cache) > size:
+                cache.popitem(last=False)
         return value
 
     def index(self, text: str) -> TextIndex:
@@ -630,11 +648,9 @@ class Watchlist:
     def mentions(self, text: str) -> tuple[Mention, ...]:
         """Every known name and every watched term of one's own in `text`, in order (cached
         per text); `Mention.term` says which watched term each counts for."""
-        cache: OrderedDict[str, tuple[Mention, ...]] = self.memo("mentions", OrderedDict)
-        found = cache.get(text)
-        if found is not None:
-            cache.move_to_end(text)
-            return found
+        return self.cached("mentions", text, self._find_mentions, size=TEXT_CACHE_SIZE)
+
+    def _find_mentions(self, text: str) -> tuple[Mention, ...]:
         index = self.index(text)
         watched = self._watched_groups
         out: list[Mention] = []
@@ -662,11 +678,7 @@ class Watchlist:
                         term.name,
                     )
                 )
-        found = _drop_glosses(sorted(out, key=lambda m: (m.start, m.end)), text)
-        cache[text] = found
-        if len(cache) > TEXT_CACHE_SIZE:
-            cache.popitem(last=False)
-        return found
+        return _drop_glosses(sorted(out, key=lambda m: (m.start, m.end)), text)
 
     def count(self, text: str) -> Counter[str]:
         """How many times each watched term occurs in `text`."""
