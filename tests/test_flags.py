@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,14 @@ from scraper.flags import (
 from scraper.notify import Delivery, Notifier, NotifySettings
 from scraper.parse import parse
 from scraper.pipeline import check_target
+from scraper.render import (
+    Report,
+    ReportSummary,
+    VersionRef,
+    render_feed,
+    render_index,
+    render_json,
+)
 from scraper.store import Archive
 from scraper.terms import builtin_words, default_watchlist, parse_words, resolve_watch
 
@@ -404,3 +413,20 @@ def test_notify_on_significant_tells_only_of_changes_that_matter(
     last = told[-1]
     assert last["significant"] is True and last["flags"][0]["kind"] == "negation"
     assert "Flags: negation: “not” added" in last["text"]
+
+
+def test_index_and_feed_lead_with_the_strongest_flags() -> None:
+    old, new = CASES["negation-added"].documents()
+    at = datetime(2024, 7, 18, 12, 0, tzinfo=UTC)
+    report = Report(
+        "rok",
+        VersionRef("2024-07-17T060000Z", at, at, old.last_updated),
+        VersionRef("2024-07-18T120000Z", at, at, new.last_updated),
+        diff(old, new),
+    )
+    summary = ReportSummary.from_json(render_json(report))
+    assert summary.flags == report.change.flags and summary.significant
+    index = render_index([summary])
+    assert "Flags:</span> negation: “not” added<br/>" in index
+    feed = render_feed([summary])
+    assert '<summary type="text">Flags: negation: “not” added. NATO changed' in feed
