@@ -12,9 +12,10 @@ gzip/deflate, connection reuse) and a robots.txt cache, and calling it GETs one 
 - a bot check, a 403 and a 429 that outlasts the retries raise `BlockedError`; every other
   failure raises `FetchError` with a one-line message that says what happened and what to do.
 
-`decode_body` is public and pure so that replay and imports decode stored bodies exactly as a
-live check did. `post_json` sends a notification webhook's POST (for `run`), so that requests
-stays in this one module.
+`Fetcher.get_data` GETs data (the Wayback Machine's CDX JSON) with the same politeness and
+retries, without the page guards. `decode_body` is public and pure so that replay and imports
+decode stored bodies exactly as a live check did. `post_json` sends a notification webhook's
+POST (for `run`), so that requests stays in this one module.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ from scraper.config import FetchSettings as FetchSettings
 from scraper.errors import BlockedError, FetchError
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# What `Fetcher.get_data` asks for: JSON first (the CDX API's output=json), then plain text.
+DATA_ACCEPT = "application/json, text/plain;q=0.9, */*;q=0.1"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # 501 and 505 say the server will never do this; retrying cannot help.
 NOT_RETRIED_5XX = frozenset({501, 505})
@@ -268,6 +271,20 @@ class Fetcher:
 
     def __call__(self, url: str, *, validators: Validators | None = None) -> FetchResult:
         """GET `url` with retries; return the page or a 304, else raise `FetchError`."""
+        return self._fetch(url, validators, page=True)
+
+    def get_data(self, url: str) -> FetchResult:
+        """GET `url` for data (JSON, plain text), not for a page; raise `FetchError` on failure.
+
+        The same session, robots.txt, redirects, retries, backoff, Retry-After, size cap and
+        failure messages as a page, but any 2xx body is taken as it comes: any content type, an
+        empty body too, no bot-check sniffing; `text` is the body decoded with the header's
+        charset, else UTF-8. Used for the Wayback Machine's CDX API.
+        """
+        return self._fetch(url, None, page=False)
+
+    def _fetch(self, url: str, validators: Validators | None, *, page: bool) -> FetchResult:
+        """GET `url` with retries: a page (`page`, all the page guards) or data."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(
@@ -280,7 +297,7 @@ class Fetcher:
         for attempt in range(1, tries + 1):
             prefix = f"attempt {attempt}/{tries}: GET {url}"
             try:
-                result = self._try(url, validators)
+                result = self._try(url, validators, page=page)
             except _TryFailed as failed:
                 failure = failed.failure
                 if not failure.retryable or attempt == tries:
@@ -309,11 +326,11 @@ class Fetcher:
 
     # -- one try -----------------------------------------------------------------------------
 
-    def _try(self, url: str, validators: Validators | None) -> FetchResult:
+    def _try(self, url: str, validators: Validators | None, *, page: bool = True) -> FetchResult:
         """One GET of `url`, following redirects by hand; raises `_TryFailed`."""
         fetched_at = datetime.now(UTC)
         started = time.monotonic()
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {} if page else {"Accept": DATA_ACCEPT}
         if validators and validators.etag:
             headers["If-None-Match"] = validators.etag
         if validators and validators.last_modified:
@@ -326,7 +343,8 @@ class Fetcher:
             response = self._get(current, headers)
             with contextlib.closing(response):
                 if response.status_code not in REDIRECT_STATUSES:
-                    return self._finish(
+                    finish = self._finish if page else self._finish_data
+                    return finish(
                         url=url,
                         final_url=current,
                         response=response,
@@ -528,6 +546,43 @@ class Fetcher:
             last_modified=response.headers.get("Last-Modified"),
             notes=(*notes, *decoded.notes),
             charset_source=decoded.source,
+        )
+
+    def _finish_data(
+        self,
+        *,
+        url: str,
+        final_url: str,
+        response: requests.Response,
+        redirects: tuple[str, ...],
+        notes: list[str],
+        sent: dict[str, str],
+        fetched_at: datetime,
+        started: float,
+    ) -> FetchResult:
+        """Turn the last response of a data request into a result, or raise `_TryFailed`."""
+        status = response.status_code
+        header_type = response.headers.get("Content-Type")
+        base = _Failure(outcome=f"HTTP {status}", summary="", status=status, final_url=final_url)
+        if not 200 <= status < 300:
+            self._fail_status(response, base, started)
+        self._check_declared_size(response, base)
+        body = self._read_body(response, base, started)
+        _mime, charset = parse_content_type(header_type)
+        codec = (codec_for(charset) if charset else None) or "utf-8"
+        return FetchResult(
+            url=url,
+            final_url=final_url,
+            status=status,
+            body=body,
+            text=body.decode(codec, errors="replace"),
+            headers=dict(response.headers),
+            fetched_at=fetched_at,
+            duration_ms=0,
+            redirects=redirects,
+            content_type=header_type,
+            encoding=codec,
+            notes=tuple(notes),
         )
 
     def _fail_status(self, response: requests.Response, base: _Failure, started: float) -> NoReturn:
