@@ -22,6 +22,8 @@ class CheckStatus(StrEnum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
     ERROR = "error"
+    # A past capture added by an import (Wayback, WARC): `replay` decides whether it is a version.
+    IMPORTED = "imported"
 
 
 class Source(StrEnum):
@@ -183,6 +185,10 @@ class CheckRecord:
     suspect: bool = False
     notes: tuple[str, ...] = ()
     error: str | None = None
+    # Imported captures only: where the archive serves this capture (the memento URL), and the
+    # archive's digest of its payload (e.g. `sha1:<base32>`), so a re-import skips it.
+    memento_url: str | None = None
+    digest: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of this log line; empty fields are left out to keep lines short.
@@ -213,6 +219,8 @@ class CheckRecord:
             "suspect": self.suspect or None,
             "notes": list(self.notes) or None,
             "error": self.error,
+            "memento": self.memento_url,
+            "digest": self.digest,
         }
         out.update({k: v for k, v in optional.items() if v is not None})
         return out
@@ -242,4 +250,6 @@ class CheckRecord:
             suspect=bool(data.get("suspect", False)),
             notes=tuple(data.get("notes", ())),
             error=data.get("error"),
+            memento_url=data.get("memento"),
+            digest=data.get("digest"),
         )

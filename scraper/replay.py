@@ -342,4 +342,5 @@ def _provenance(capture: _Capture, parser_version: str) -> Provenance:
         last_modified=record.last_modified,
         content_type=record.content_type,
         source=record.source,
+        memento_url=record.memento_url,
     )

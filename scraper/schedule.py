@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scraper.errors import ConfigError, LockedError
-from scraper.records import CheckStatus
+from scraper.records import CheckStatus, Source
 
 if TYPE_CHECKING:
     from scraper.config import Config, RunSettings, Target
@@ -376,9 +376,15 @@ class Health:
 
 
 def health_from_checks(records: Iterable[CheckRecord]) -> Health:
-    """The health the check log shows: the failed checks at its end, not yet reported."""
+    """The health the check log shows: the failed checks at its end, not yet reported.
+
+    Imported captures (not live) are not checks of the site: an archived error page says
+    nothing about the site's health today.
+    """
     health = Health()
     for record in records:
+        if record.source is not Source.LIVE:
+            continue
         if record.status is CheckStatus.ERROR:
             health = Health(
                 failures=health.failures + 1,

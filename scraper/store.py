@@ -47,6 +47,7 @@ from scraper.records import (
     CheckRecord,
     CheckStatus,
     Provenance,
+    Source,
     Version,
     parse_stamp,
     parse_utc,
@@ -457,10 +458,15 @@ class Archive:
                     yield TornLine(target=target, line_number=number, text=text[:200])
 
     def last_check(self, target: str) -> CheckRecord | None:
-        """The target's most recent check, or None."""
+        """The target's most recent live check, or None.
+
+        Lines of imported captures (`source` wayback or warc) are not checks this tool made:
+        they are appended late, with their archive's capture times, so they never count here.
+        """
         last = None
         for record in self.iter_checks(target):
-            last = record
+            if record.source is Source.LIVE:
+                last = record
         return last
 
 
