@@ -542,6 +542,90 @@ def run(
         os._exit(128 + outcome.signal_number if outcome.forced and outcome.signal_number else 1)
 
 
+# -- import-wayback: history from before the first check --------------------------------------
+
+IMPORT_PROGRESS_EVERY = 50
+
+
+def _import_progress(target: str) -> tuple[Callable[[str], None], Callable[[int, int, Any], None]]:
+    """Lines on stderr: news of the listing, and one per capture fetched (and every
+    `IMPORT_PROGRESS_EVERY` others)."""
+
+    def notify(line: str) -> None:
+        click.echo(f"{target}: {line}", err=True)
+
+    def show(done: int, total: int, settled: Any) -> None:
+        if settled.fetched or done % IMPORT_PROGRESS_EVERY == 0 or done == total:
+            stamp = utc_iso(settled.capture.captured_at)
+            detail = f": {settled.detail}" if settled.detail else ""
+            notify(f"{done}/{total} {stamp} {settled.outcome}{detail}")
+
+    return notify, show
+
+
+@cli.command(name="import-wayback")
+@target_option("Import only this target (default: every configured target).")
+@click.option("--from", "start", metavar="DATE", help="Only captures from DATE (2016, 2016-10…).")
+@click.option("--to", "end", metavar="DATE", help="Only captures up to DATE (all of that day).")
+@click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Fetch at most N captures.")
+@click.option(
+    "--wayback-url",
+    metavar="URL",
+    help="Archive base URL (else $NATO_WATCH_WAYBACK_URL, else https://web.archive.org).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0),
+    default=4.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Least time between two requests to the archive.",
+)
+@click.pass_obj
+def import_wayback_command(
+    env: Env,
+    target_name: str | None,
+    start: str | None,
+    end: str | None,
+    limit: int | None,
+    wayback_url: str | None,
+    interval: float,
+) -> None:
+    """Add the page's past captures from the Wayback Machine; rebuild versions and reports.
+
+    Captures under the page's other URL shapes count; redirects, error pages and bot checks
+    are skipped and counted; a re-run adds only what is new, and resumes an interrupted one.
+
+    Example: nato-watch import-wayback --from 2012 --to 2024
+    """
+    from scraper.wayback import import_wayback, open_client, parse_span
+
+    with errors_to_exit():
+        span = parse_span(start, end)
+        targets = [env.config.target(target_name)] if target_name else list(env.config.targets)
+        client = open_client(
+            env.config.fetch, base_url=wayback_url, interval=interval, log=log.info
+        )
+        with client:
+            for target in targets:
+                notify, progress = _import_progress(target.name)
+                result = import_wayback(
+                    target,
+                    archive=env.archive,
+                    client=client,
+                    span=span,
+                    limit=limit,
+                    lock_timeout=env.config.check.lock_timeout,
+                    notify=notify,
+                    progress=progress,
+                    replay_progress=_replay_progress,
+                    watch=env.config.watchlist(target.name),
+                )
+                click.echo(result.summary_line())
+                if result.stopped:
+                    click.echo(f"nato-watch: warning: {target.name}: {result.stopped}", err=True)
+
+
 def main() -> None:
     """Entry point of the `nato-watch` console script."""
     cli(prog_name="nato-watch")
