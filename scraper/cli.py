@@ -557,7 +557,9 @@ def _import_progress(target: str) -> tuple[Callable[[str], None], Callable[[int,
     def show(done: int, total: int, settled: Any) -> None:
         if settled.fetched or done % IMPORT_PROGRESS_EVERY == 0 or done == total:
             stamp = utc_iso(settled.capture.captured_at)
-            detail = f": {settled.detail}" if settled.detail else ""
+            # Parse errors say "not the article: …"; the outcome says so already.
+            reason = (settled.detail or "").removeprefix("not the article: ")
+            detail = f": {reason}" if reason else ""
             notify(f"{done}/{total} {stamp} {settled.outcome}{detail}")
 
     return notify, show
