@@ -62,6 +62,7 @@ DEFAULT_INTERVAL = 4.0
 CDX_PAGE_SIZE = 1000
 """CDX rows asked for per request; the resume key fetches the next page."""
 CDX_MAX_PAGES = 500
+"""A guard against a server that keeps handing out resume keys: 500,000 rows at most."""
 CDX_FIELDS = ("timestamp", "original", "statuscode", "mimetype", "digest", "length")
 # Longer than a page's: a filtered prefix query makes the CDX server read a large part of
 # the site's index before it answers.
