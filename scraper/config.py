@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scraper import __version__
 from scraper.errors import ConfigError
-from scraper.terms import Watchlist, Words, builtin_words, parse_words, watchlist_for
+
+if TYPE_CHECKING:  # the word lists load only when a config uses them (start-up time)
+    from scraper.terms import Watchlist, Words
 
 DEFAULT_TARGET_NAME = "republic-of-korea"
 DEFAULT_URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
@@ -162,6 +164,8 @@ class Config:
         for target in self.targets:
             if target.name == name and target.watch is not None:
                 return target.watch
+        from scraper.terms import watchlist_for
+
         return watchlist_for(None, self.words) if self.words is not None else None
 
     def target(self, name: str) -> Target:
@@ -227,6 +231,8 @@ def _parse_words(raw: Any, where: str) -> Words | None:
         return None
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table of word lists (see the README)")
+    from scraper.terms import builtin_words, parse_words
+
     return parse_words(raw, source=where, base=builtin_words())
 
 
@@ -284,6 +290,8 @@ def _parse_watch(item: dict[str, Any], where: str, words: Words | None) -> Watch
     """`watch = ["China", "Indo-Pacific", ["Korean Peninsula", "Korea"]]`: each string names
     a known actor or term (any variant) or is a term of its own; a list of strings is a term
     of its own with its variants, the first its name."""
+    from scraper.terms import watchlist_for
+
     raw = item.get("watch")
     if raw is None:
         return watchlist_for(None, words) if words is not None else None
