@@ -46,6 +46,7 @@ import urllib3.exceptions
 from scraper.config import DEFAULT_USER_AGENT as DEFAULT_USER_AGENT
 from scraper.config import FetchSettings as FetchSettings
 from scraper.errors import BlockedError, FetchError
+from scraper.records import Header, HttpExchange
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # What `Fetcher.get_data` asks for: JSON first (the CDX API's output=json), then plain text.
@@ -156,6 +157,9 @@ class FetchResult:
     not_modified: bool = False
     notes: tuple[str, ...] = field(default=())
     charset_source: CharsetSource | None = None
+    # The request and response heads as sent and received (repeated headers kept), for the
+    # raw snapshot's sidecar and WARC export; None where there are none (a browser's DOM).
+    exchange: HttpExchange | None = None
 
     @property
     def body_sha256(self) -> str:
@@ -546,6 +550,7 @@ class Fetcher:
             last_modified=response.headers.get("Last-Modified"),
             notes=(*notes, *decoded.notes),
             charset_source=decoded.source,
+            exchange=exchange_of(response),
         )
 
     def _finish_data(
@@ -970,6 +975,36 @@ def fetch(
 
 
 # -- pure helpers ----------------------------------------------------------------------------
+
+HTTP_VERSIONS = {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2", 30: "HTTP/3"}
+
+
+def exchange_of(response: requests.Response) -> HttpExchange:
+    """The request and response heads of `response` as sent and received.
+
+    The response's fields come from urllib3's own header dict, which keeps a repeated field
+    once per occurrence (requests' `headers` joins them with commas); http.client adds `Host`
+    to what requests sent, so it is put first, as on the wire.
+    """
+    raw_headers: Any = getattr(response.raw, "headers", None)
+    if raw_headers is not None and hasattr(raw_headers, "items"):
+        received: tuple[Header, ...] = tuple((str(k), str(v)) for k, v in raw_headers.items())
+    else:
+        received = tuple(response.headers.items())
+    request = response.request
+    sent: list[Header] = [(str(k), str(v)) for k, v in request.headers.items()]
+    if not any(name.lower() == "host" for name, _ in sent):
+        host = urlsplit(request.url or response.url).netloc
+        sent.insert(0, ("Host", host))
+    version = getattr(response.raw, "version", None)
+    return HttpExchange(
+        status=response.status_code,
+        reason=response.reason or "",
+        protocol=HTTP_VERSIONS.get(version, "HTTP/1.1") if isinstance(version, int) else "HTTP/1.1",
+        headers=received,
+        method=request.method or "GET",
+        request_headers=tuple(sent),
+    )
 
 
 def parse_content_type(value: str | None) -> tuple[str | None, str | None]:

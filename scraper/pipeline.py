@@ -175,7 +175,7 @@ def check_target(
     if latest is not None and content_hash == latest.content_hash:
         # Same document, maybe different bytes (a new session id): keep the bytes as evidence
         # so a better parser can re-read them, but no new version.
-        archive.put_raw(target.name, result.body)
+        _put_raw(archive, target.name, result, started_at)
         record = replace(
             base,
             status=CheckStatus.UNCHANGED,
@@ -210,7 +210,7 @@ def check_target(
 
     from scraper.browser import renderer_of
 
-    archive.put_raw(target.name, result.body)
+    _put_raw(archive, target.name, result, started_at)
     provenance = Provenance(
         url=target.url,
         final_url=result.final_url,
@@ -241,6 +241,17 @@ def check_target(
         report=str(report) if report else None,
     )
     return _finish(archive, record, latest_version=version, report=report, note=note, change=change)
+
+
+def _put_raw(archive: Archive, target: str, result: FetchResult, started_at: datetime) -> None:
+    """Store the body, and beside it the HTTP heads that delivered it, at the check's time."""
+    archive.put_raw(
+        target,
+        result.body,
+        exchange=result.exchange,
+        url=result.final_url,
+        captured_at=started_at,
+    )
 
 
 def _validators_for(latest: Version | None, target: Target) -> Validators | None:

@@ -118,6 +118,112 @@ class Provenance:
         )
 
 
+Header = tuple[str, str]
+"""One HTTP header field as sent or received: (name, value), the name's case kept."""
+
+
+@dataclass(frozen=True)
+class HttpExchange:
+    """The heads of the HTTP request and response that delivered a body, as sent and received.
+
+    A web archive (WARC) needs them to replay a capture as it was served. `headers` are the
+    response's fields in the order received, a repeated field (`Set-Cookie`) once per
+    occurrence; they describe the body as it came over the wire, so `Content-Encoding` and
+    `Content-Length` may not fit the stored body, which is kept after content decoding.
+    """
+
+    status: int
+    reason: str = ""
+    protocol: str = "HTTP/1.1"
+    headers: tuple[Header, ...] = ()
+    method: str = "GET"
+    request_headers: tuple[Header, ...] = ()
+
+    def header(self, name: str) -> str | None:
+        """The first value of the response header `name` (any case), or None."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key.lower() == wanted), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of these heads."""
+        return {
+            "request": {
+                "method": self.method,
+                "headers": [list(pair) for pair in self.request_headers],
+            },
+            "response": {
+                "protocol": self.protocol,
+                "status": self.status,
+                "reason": self.reason,
+                "headers": [list(pair) for pair in self.headers],
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HttpExchange:
+        """Rebuild the heads from their JSON object."""
+        request, response = data["request"], data["response"]
+        return cls(
+            status=int(response["status"]),
+            reason=str(response.get("reason", "")),
+            protocol=str(response.get("protocol", "HTTP/1.1")),
+            headers=_header_pairs(response.get("headers", ())),
+            method=str(request.get("method", "GET")),
+            request_headers=_header_pairs(request.get("headers", ())),
+        )
+
+
+def _header_pairs(items: Any) -> tuple[Header, ...]:
+    pairs = []
+    for item in items:
+        name, value = item
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError("a header must be a [name, value] pair of strings")
+        pairs.append((name, value))
+    return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class SnapshotHeaders:
+    """What the archive keeps beside a raw snapshot (`raw/<sha256>.http.json`): the HTTP heads
+    of the response that delivered those bytes, where it came from and when.
+
+    One per raw snapshot, written by the first capture that kept headers for those bytes; a
+    later capture of the same bytes leaves it alone (its own check-log line keeps its status,
+    type and validators). Archives made before headers were kept have none.
+    """
+
+    sha256: str
+    url: str  # the URL that answered (the final URL after redirects)
+    captured_at: datetime  # the capture's time, as its check-log line has it
+    exchange: HttpExchange
+    source: Source = Source.LIVE
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object stored as `raw/<sha256>.http.json`."""
+        return {
+            "format": 1,
+            "sha256": self.sha256,
+            "url": self.url,
+            "captured_at": utc_iso(self.captured_at),
+            "source": self.source.value,
+            **self.exchange.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SnapshotHeaders:
+        """Rebuild the sidecar from its JSON object."""
+        if data.get("format") != 1:
+            raise ValueError(f"unknown sidecar format {data.get('format')!r}")
+        return cls(
+            sha256=str(data["sha256"]),
+            url=str(data["url"]),
+            captured_at=parse_utc(data["captured_at"]),
+            exchange=HttpExchange.from_dict(data),
+            source=Source(data.get("source", "live")),
+        )
+
+
 @dataclass(frozen=True)
 class Version:
     """A distinct document of a target, with its capture time and provenance.
@@ -189,6 +295,9 @@ class CheckRecord:
     # archive's digest of its payload (e.g. `sha1:<base32>`), so a re-import skips it.
     memento_url: str | None = None
     digest: str | None = None
+    # Imported from a nato-watch WARC export only: the source its metadata record gives for
+    # the capture (`live`: a check nato-watch made), which the version's provenance keeps.
+    origin: Source | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of this log line; empty fields are left out to keep lines short.
@@ -221,6 +330,7 @@ class CheckRecord:
             "error": self.error,
             "memento": self.memento_url,
             "digest": self.digest,
+            "origin": self.origin.value if self.origin is not None else None,
         }
         out.update({k: v for k, v in optional.items() if v is not None})
         return out
@@ -252,4 +362,5 @@ class CheckRecord:
             error=data.get("error"),
             memento_url=data.get("memento"),
             digest=data.get("digest"),
+            origin=Source(data["origin"]) if data.get("origin") else None,
         )

@@ -5,6 +5,7 @@ Layout (under the data dir):
 
     snapshots/<target>/checks.jsonl          append-only, one JSON line per check
     snapshots/<target>/raw/<sha256>.html.gz  every distinct response body, byte for byte
+    snapshots/<target>/raw/<sha256>.http.json  the HTTP heads that delivered it (once kept)
     snapshots/<target>/versions/<stamp>.json one per version: document + provenance
     reports/<target>/<stamp>.{md,html,json}  change from the previous version to this one
     reports/index.html, reports/feed.atom    every change of every target
@@ -46,7 +47,9 @@ from scraper.errors import LockedError, NotFound, StoreError
 from scraper.records import (
     CheckRecord,
     CheckStatus,
+    HttpExchange,
     Provenance,
+    SnapshotHeaders,
     Source,
     Version,
     parse_stamp,
@@ -60,6 +63,8 @@ STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 REPORT_FORMATS = ("md", "html", "json")
 SITE_FILES = ("index.html", "feed.atom")
+# Beside `raw/<sha256>.html.gz`: the HTTP heads of the response that delivered those bytes.
+HEADERS_SUFFIX = ".http.json"
 LOCK_NAME = ".nato-watch.lock"
 TMP_FILE = re.compile(r"^\..+\.tmp$")
 # Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
@@ -240,14 +245,66 @@ class Archive:
         """Whether the raw body with this sha256 is stored."""
         return self.raw_path(target, sha256).is_file()
 
-    def put_raw(self, target: str, body: bytes) -> str:
-        """Store a response body (once per distinct body); return its sha256."""
+    def headers_path(self, target: str, sha256: str) -> Path:
+        """Where the HTTP heads of the raw body with this sha256 are (or would be) kept."""
+        if not SHA256.fullmatch(sha256):
+            raise StoreError(f"invalid sha256 {sha256!r}")
+        return self.target_dir(target) / "raw" / f"{sha256}{HEADERS_SUFFIX}"
+
+    def put_raw(
+        self,
+        target: str,
+        body: bytes,
+        *,
+        exchange: HttpExchange | None = None,
+        url: str | None = None,
+        captured_at: datetime | None = None,
+        source: Source = Source.LIVE,
+    ) -> str:
+        """Store a response body (once per distinct body); return its sha256.
+
+        With `exchange` (and the `url` that answered and the capture time), the HTTP heads
+        are kept beside the body in `raw/<sha256>.http.json`, once: the body first, then its
+        headers, as everything here is written before what refers to it. A body stored
+        without them (before headers were kept, or by a write cut short in between) gets them
+        from the next capture of the same bytes.
+        """
         digest = sha256_hex(body)
         path = self.raw_path(target, digest)
         if not path.is_file():
             # mtime=0 keeps the gzip bytes a function of the body alone.
             _atomic_write(path, gzip.compress(body, compresslevel=9, mtime=0))
+        if exchange is not None and url is not None and captured_at is not None:
+            headers_path = self.headers_path(target, digest)
+            if not headers_path.is_file():
+                sidecar = SnapshotHeaders(
+                    sha256=digest,
+                    url=url,
+                    captured_at=captured_at,
+                    exchange=exchange,
+                    source=source,
+                )
+                _atomic_write(headers_path, _sidecar_bytes(sidecar))
         return digest
+
+    def read_headers(self, target: str, sha256: str) -> SnapshotHeaders | None:
+        """The kept HTTP heads of the raw body with this sha256, or None when there are none
+        (archives made before headers were kept). A sidecar that cannot be read, or that names
+        another body, raises `StoreError`."""
+        path = self.headers_path(target, sha256)
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as err:
+            raise StoreError(f"headers file {path} is unreadable: {err}") from err
+        try:
+            sidecar = SnapshotHeaders.from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise StoreError(f"headers file {path} is malformed: {err}") from err
+        if sidecar.sha256 != sha256:
+            raise StoreError(f"headers file {path} names raw snapshot {sidecar.sha256[:16]}…")
+        return sidecar
 
     def read_raw(self, target: str, sha256: str, *, check: bool = False) -> bytes:
         """The stored body with this sha256, byte for byte; with `check`, re-hash it first."""
@@ -468,6 +525,11 @@ class Archive:
             if record.source is Source.LIVE:
                 last = record
         return last
+
+
+def _sidecar_bytes(sidecar: SnapshotHeaders) -> bytes:
+    """The exact bytes of a `raw/<sha256>.http.json` file: canonical JSON, indented."""
+    return (canonical_json(sidecar.to_dict(), indent=1) + "\n").encode("utf-8")
 
 
 def version_bytes(version: Version) -> bytes:
@@ -836,12 +898,22 @@ class _Verifier:
         sound: dict[str, bool] = {}
         if not folder.is_dir():
             return sound
+        sidecars: list[Path] = []
         for path in sorted(folder.iterdir()):
             if TMP_FILE.fullmatch(path.name):
                 continue
+            if path.name.endswith(HEADERS_SUFFIX) and SHA256.fullmatch(
+                path.name.removesuffix(HEADERS_SUFFIX)
+            ):
+                sidecars.append(path)
+                continue
             name = path.name.removesuffix(".html.gz")
             if not path.name.endswith(".html.gz") or not SHA256.fullmatch(name):
-                self.note(path, "unexpected file; raw snapshots are named <sha256>.html.gz")
+                self.note(
+                    path,
+                    "unexpected file; raw snapshots are named <sha256>.html.gz, their headers "
+                    "<sha256>.http.json",
+                )
                 continue
             self.raws += 1
             try:
@@ -854,7 +926,21 @@ class _Verifier:
             if actual != name:
                 self.damage(path, f"content hashes to {actual[:16]}…, not to its name")
             sound[name] = actual == name
+        for path in sidecars:
+            self.headers_file(target, path, sound)
         return sound
+
+    def headers_file(self, target: str, path: Path, raws: dict[str, bool]) -> None:
+        """A raw snapshot's headers must parse and name a stored body (a body without them
+        is fine: archives made before headers were kept have none)."""
+        sha = path.name.removesuffix(HEADERS_SUFFIX)
+        try:
+            self.archive.read_headers(target, sha)
+        except StoreError as err:
+            self.damage(path, f"unreadable headers file ({err})")
+            return
+        if sha not in raws:
+            self.damage(path, f"keeps the headers of raw snapshot {sha[:16]}…, which is not stored")
 
     def version_files(self, target: str, raws: dict[str, bool]) -> dict[str, Version]:
         """id -> version for every readable version of `target`."""

@@ -162,6 +162,8 @@ def test_200_stores_snapshot_version_and_log_line(
         "reports/index.html",
         LOG,
         f"snapshots/{TARGET}/raw/{sha}.html.gz",
+        # The response's status line and headers, kept beside the body (for WARC export).
+        f"snapshots/{TARGET}/raw/{sha}.http.json",
         f"snapshots/{TARGET}/versions/{out['version']}.json",
     ]
     (line,) = log_lines(data_dir)
