@@ -22,7 +22,6 @@ directory (profile, $HOME, caches) and removing it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.metadata
 import itertools
 import os
@@ -41,17 +40,20 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from scraper.errors import BlockedError, ConfigError, FetchError
+from scraper.errors import ConfigError, FetchError
 from scraper.fetch import (
     HTML_TYPES,
-    NOT_RETRIED_5XX,
     FetchResult,
     FetchSettings,
+    TryFailed,
+    TryFailure,
     Validators,
+    error_for,
+    failure_for_status,
     is_bot_check,
     page_title,
     parse_content_type,
-    parse_retry_after,
+    require_http_url,
 )
 
 if TYPE_CHECKING:
@@ -202,32 +204,6 @@ def remove_stale_profiles(*, older_than: float = STALE_PROFILE_SECONDS) -> tuple
     return tuple(removed)
 
 
-@dataclass(frozen=True)
-class _Failure:
-    """What went wrong in one try; becomes the `FetchError` if it is the last."""
-
-    outcome: str  # short, for the per-try log line
-    summary: str  # follows "GET <url> (in Chromium) " in the message
-    advice: str = ""
-    retryable: bool = False
-    blocked: bool = False
-    status: int | None = None
-    final_url: str | None = None
-    body_size: int | None = None
-    body_sha256: str | None = None
-    retry_after: float | None = None
-    message: str | None = None  # a whole message that does not start with "GET <url>"
-    tried: bool = True  # False when refused before the page was requested
-
-
-class _TryFailed(Exception):
-    """Internal: carries a `_Failure` out of one try."""
-
-    def __init__(self, failure: _Failure) -> None:
-        super().__init__(failure.summary)
-        self.failure = failure
-
-
 @dataclass
 class _Robots:
     """One origin's robots.txt as this fetcher last read it."""
@@ -357,13 +333,7 @@ class BrowserFetcher:
         `validators` are accepted for the `Fetcher` interface and ignored: a browser load is
         never conditional (the result is never `not_modified`).
         """
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(
-                f"cannot fetch {url!r}: only http:// and https:// URLs with a host are supported",
-                url=url,
-                attempts=0,
-            )
+        require_http_url(url)
         with self._lock:
             if not self._swept:
                 self._swept = True
@@ -385,16 +355,16 @@ class BrowserFetcher:
                 )
             try:
                 result = self._try(url)
-            except _TryFailed as failed:
+            except TryFailed as failed:
                 failure = failed.failure
                 if not failure.retryable or attempt == tries or self._closed:
                     self._log(f"{prefix} -> {failure.outcome}; giving up")
-                    raise self._error(url, failure, attempt) from failed.__cause__
+                    raise error_for(url, failure, attempt, via="in Chromium") from failed.__cause__
                 wait = self._wait_seconds(attempt, failure.retry_after)
                 self._log(f"{prefix} -> {failure.outcome}; retrying in {wait:.1f} s")
                 if self._pause(wait):
                     self._log(f"{prefix}: stopped while waiting to retry")
-                    raise self._error(url, failure, attempt) from failed.__cause__
+                    raise error_for(url, failure, attempt, via="in Chromium") from failed.__cause__
                 continue
             outcome = f"HTTP {result.status}, {len(result.body)} bytes rendered"
             if result.final_url != url:
@@ -408,7 +378,7 @@ class BrowserFetcher:
     # -- one try -----------------------------------------------------------------------------
 
     def _try(self, url: str) -> FetchResult:
-        """One load of `url` in a fresh browser; raises `_TryFailed`."""
+        """One load of `url` in a fresh browser; raises `TryFailed`."""
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
 
@@ -423,13 +393,13 @@ class BrowserFetcher:
             try:
                 driver = sync_playwright().start()
             except PlaywrightError as err:
-                raise _TryFailed(self._driver_failure(err)) from err
+                raise TryFailed(self._driver_failure(err)) from err
             self._check_robots(driver, url, notes, first_hop=True)
             watchdog.start()
             try:
                 return self._load(driver, url, root, notes, fetched_at)
             except PlaywrightError as err:
-                raise _TryFailed(self._browser_failure(err, url, watchdog)) from err
+                raise TryFailed(self._browser_failure(err, url, watchdog)) from err
         finally:
             watchdog.cancel()
             if driver is not None:
@@ -451,7 +421,7 @@ class BrowserFetcher:
         context = self._launch(driver, root)
         try:
             if self._closed:  # close() came while Chromium was starting
-                raise _TryFailed(self._stopped())
+                raise TryFailed(self._stopped())
             browser = context.browser
             version = browser.version if browser is not None else "(version unknown)"
             page = context.pages[0] if context.pages else context.new_page()
@@ -465,8 +435,8 @@ class BrowserFetcher:
                     timeout=_ms(s.connect_timeout + s.read_timeout),
                 )
             except PlaywrightTimeoutError as err:
-                raise _TryFailed(
-                    _Failure(
+                raise TryFailed(
+                    TryFailure(
                         outcome="timeout",
                         summary=f"timed out after {s.connect_timeout + s.read_timeout:g} s "
                         "waiting for the page",
@@ -494,17 +464,12 @@ class BrowserFetcher:
                 context.close()
 
         body = html.encode("utf-8")
-        size, digest = len(body), hashlib.sha256(body).hexdigest()
-        base = _Failure(
-            outcome=f"HTTP {status}",
-            summary="",
-            status=status,
-            final_url=final_url,
-            body_size=size,
-            body_sha256=digest,
-        )
+        size = len(body)
+        base = TryFailure(
+            outcome=f"HTTP {status}", summary="", status=status, final_url=final_url
+        ).with_body(body)
         if size > s.max_bytes:
-            raise _TryFailed(
+            raise TryFailed(
                 replace(
                     base,
                     outcome=f"DOM over {s.max_bytes} bytes",
@@ -515,7 +480,7 @@ class BrowserFetcher:
                 )
             )
         if is_bot_check(status, body):
-            raise _TryFailed(_bot_failure(base, body))
+            raise TryFailed(_bot_failure(base, body))
         declared = _header(headers, "Content-Type")
         _mime, charset = parse_content_type(declared)
         if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
@@ -572,8 +537,8 @@ class BrowserFetcher:
                 reduced_motion="reduce",
             )
         except PlaywrightError as err:
-            raise _TryFailed(
-                _Failure(
+            raise TryFailed(
+                TryFailure(
                     outcome="Chromium did not start",
                     summary="",
                     tried=False,
@@ -602,17 +567,17 @@ class BrowserFetcher:
     def _refuse_bad_document(
         self, nav: _Navigation, url: str, *, allow_challenge: bool
     ) -> Response:
-        """The page's document response, or raise `_TryFailed` for a non-2xx or non-HTML one.
+        """The page's document response, or raise `TryFailed` for a non-2xx or non-HTML one.
 
         With `allow_challenge`, a bot check is let through: in a browser its script may pass
         and move on to the page, which `_wait_ready` then waits for.
         """
         if nav.refused:
-            raise _TryFailed(_robots_failure(nav.refused[-1], self.settings.user_agent))
+            raise TryFailed(_robots_failure(nav.refused[-1], self.settings.user_agent))
         final = nav.document
         if final is None:
-            raise _TryFailed(
-                _Failure(
+            raise TryFailed(
+                TryFailure(
                     outcome="no response",
                     summary="got no response for the page",
                     advice="open the URL in a browser to see what the site does",
@@ -621,20 +586,19 @@ class BrowserFetcher:
             )
         status = final.status
         mime, _charset = parse_content_type(_header(_headers(final), "Content-Type"))
-        base = _Failure(outcome=f"HTTP {status}", summary="", status=status, final_url=final.url)
+        base = TryFailure(outcome=f"HTTP {status}", summary="", status=status, final_url=final.url)
         if not 200 <= status < 300:
             body = _response_body(final)
             if body:
-                base = replace(
-                    base, body_size=len(body), body_sha256=hashlib.sha256(body).hexdigest()
-                )
+                base = base.with_body(body)
             if body and is_bot_check(status, body):
                 if allow_challenge:
                     return final
-                raise _TryFailed(_bot_failure(base, body))
-            raise _TryFailed(_status_failure(base, final))
+                raise TryFailed(_bot_failure(base, body))
+            retry_after = _header(_headers(final), "Retry-After")
+            raise TryFailed(failure_for_status(base, status, final.status_text or "", retry_after))
         if mime is not None and mime not in HTML_TYPES:
-            raise _TryFailed(
+            raise TryFailed(
                 replace(
                     base,
                     outcome=f"HTTP {status} {mime}",
@@ -662,15 +626,15 @@ class BrowserFetcher:
                 present = False
             if not present:
                 self._refuse_bad_document(nav, url, allow_challenge=False)
-                raise _TryFailed(self._not_rendered(page)) from err
+                raise TryFailed(self._not_rendered(page)) from err
             notes.append(
                 f"the page was still changing {s.read_timeout:g} s after it loaded; the DOM "
                 "was taken as it stood"
             )
         except PlaywrightError as err:
             if "selector" in err.message.lower() and self.wait_for is not None:
-                raise _TryFailed(
-                    _Failure(
+                raise TryFailed(
+                    TryFailure(
                         outcome="bad wait_for",
                         summary=f"could not be waited for: wait_for {self.wait_for!r} is not a "
                         "valid CSS selector",
@@ -689,14 +653,14 @@ class BrowserFetcher:
         with contextlib.suppress(PlaywrightTimeoutError):
             page.wait_for_function(_READY_SCRIPT, arg=arg, timeout=_ms(SETTLE_MAX), polling=POLL_MS)
 
-    def _not_rendered(self, page: Page) -> _Failure:
+    def _not_rendered(self, page: Page) -> TryFailure:
         """The failure of a page whose article never appeared."""
         what = (
             f"the CSS selector {self.wait_for!r} (wait_for)"
             if self.wait_for
             else f"an <h1> followed by {self.min_text} characters of text"
         )
-        return _Failure(
+        return TryFailure(
             outcome="article never appeared",
             summary=f"rendered no article within {self.settings.read_timeout:g} s (waited for "
             f"{what})",
@@ -725,8 +689,8 @@ class BrowserFetcher:
             if a.scheme == "https" and b.scheme == "http":
                 notes.append(f"redirected from https to plain http ({new})")
         if len(chain) > self.settings.max_redirects:
-            raise _TryFailed(
-                _Failure(
+            raise TryFailed(
+                TryFailure(
                     outcome=f"more than {self.settings.max_redirects} redirects",
                     summary=f"was redirected more than {self.settings.max_redirects} times "
                     f"(ending at {final_url})",
@@ -739,12 +703,12 @@ class BrowserFetcher:
 
     # -- failures ----------------------------------------------------------------------------
 
-    def _driver_failure(self, err: Exception) -> _Failure:
+    def _driver_failure(self, err: Exception) -> TryFailure:
         text = _first_line(getattr(err, "message", str(err)))
         advice = ""
         if "asyncio loop" in text:
             advice = "; the browser fetcher cannot run inside an asyncio event loop"
-        return _Failure(
+        return TryFailure(
             outcome="Playwright did not start",
             summary="",
             tried=False,
@@ -752,13 +716,13 @@ class BrowserFetcher:
             f"with `{INSTALL_PLAYWRIGHT}`",
         )
 
-    def _browser_failure(self, err: Exception, url: str, watchdog: _Watchdog) -> _Failure:
+    def _browser_failure(self, err: Exception, url: str, watchdog: _Watchdog) -> TryFailure:
         """Describe a Playwright error of a page load as a failure the user can act on."""
         text = _first_line(getattr(err, "message", str(err)))
         host = urlsplit(url).netloc
         s = self.settings
         if watchdog.fired:
-            return _Failure(
+            return TryFailure(
                 outcome="too slow",
                 summary=f"took longer than {s.total_timeout:g} s (total_timeout); Chromium "
                 "was stopped",
@@ -773,7 +737,7 @@ class BrowserFetcher:
             for marker in ("Target crashed", "has been closed", "Browser closed", "crashed")
         )
         if closed:
-            return _Failure(
+            return TryFailure(
                 outcome="Chromium crashed",
                 summary=f"failed: Chromium crashed or exited while loading the page ({text})",
                 advice="the next try starts a new browser; if it keeps happening, check free "
@@ -781,14 +745,14 @@ class BrowserFetcher:
                 retryable=True,
             )
         if "Download is starting" in text:
-            return _Failure(
+            return TryFailure(
                 outcome="download",
                 summary="started a download, not an HTML page",
                 advice="check that the target's URL is the page itself, not a download",
             )
         code = next((w for w in text.replace(":", " ").split() if w.startswith("net::ERR_")), "")
         if code in ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_NAME_RESOLUTION_FAILED"):
-            return _Failure(
+            return TryFailure(
                 outcome="DNS failure",
                 summary=f"failed: could not resolve the host name {urlsplit(url).hostname}",
                 advice="no network, or DNS is not working? Check the connection and the URL's "
@@ -796,7 +760,7 @@ class BrowserFetcher:
                 retryable=True,
             )
         if code == "net::ERR_CONNECTION_REFUSED":
-            return _Failure(
+            return TryFailure(
                 outcome="connection refused",
                 summary=f"failed: {host} refused the connection",
                 advice="the site (or the network path to it) is down; the next check will "
@@ -804,14 +768,14 @@ class BrowserFetcher:
                 retryable=True,
             )
         if code in ("net::ERR_CONNECTION_TIMED_OUT", "net::ERR_TIMED_OUT"):
-            return _Failure(
+            return TryFailure(
                 outcome="connect timeout",
                 summary=f"failed: connecting to {host} timed out",
                 advice="no network, or the site is unreachable; the next check will try again",
                 retryable=True,
             )
         if code.startswith(("net::ERR_CERT_", "net::ERR_SSL_")):
-            return _Failure(
+            return TryFailure(
                 outcome="TLS error",
                 summary=f"failed: the TLS (https) connection to {host} could not be verified "
                 f"({code})",
@@ -819,43 +783,22 @@ class BrowserFetcher:
                 "intercepts https",
             )
         if code:
-            return _Failure(
+            return TryFailure(
                 outcome=code,
                 summary=f"failed: the connection to {host} failed ({code})",
                 advice="the network or the site is unstable; the next check will try again",
                 retryable=True,
             )
-        return _Failure(
+        return TryFailure(
             outcome=type(err).__name__,
             summary=f"failed in Chromium: {text}",
             advice="open the URL in a browser to see what the site does",
         )
 
-    def _stopped(self) -> _Failure:
-        return _Failure(
+    def _stopped(self) -> TryFailure:
+        return TryFailure(
             outcome="stopped",
             summary="was stopped: the browser fetcher was closed (the run is shutting down)",
-        )
-
-    def _error(self, url: str, failure: _Failure, attempts: int) -> FetchError:
-        """The `FetchError` (or `BlockedError`) of the last failed try."""
-        if failure.message is not None:
-            message = failure.message
-        else:
-            tries = f" ({attempts} tries)" if attempts > 1 else ""
-            advice = f"; {failure.advice}" if failure.advice else ""
-            message = f"GET {url} in Chromium {failure.summary}{tries}{advice}"
-        cls = BlockedError if failure.blocked else FetchError
-        if not failure.tried:
-            attempts -= 1
-        return cls(
-            " ".join(message.split()),
-            url=url,
-            status=failure.status,
-            attempts=attempts,
-            final_url=failure.final_url,
-            body_size=failure.body_size,
-            body_sha256=failure.body_sha256,
         )
 
     # -- retries -----------------------------------------------------------------------------
@@ -880,7 +823,7 @@ class BrowserFetcher:
     def _check_robots(
         self, driver: Playwright, url: str, notes: list[str], *, first_hop: bool
     ) -> None:
-        """Raise `_TryFailed` if robots.txt of `url`'s origin disallows it for our agent."""
+        """Raise `TryFailed` if robots.txt of `url`'s origin disallows it for our agent."""
         if not self.settings.respect_robots:
             return
         robots = self._robots_for(driver, url)
@@ -888,7 +831,7 @@ class BrowserFetcher:
             notes.append(robots.note)
         if robots.parser is None or robots.parser.can_fetch(self.settings.user_agent, url):
             return
-        raise _TryFailed(
+        raise TryFailed(
             replace(_robots_failure(url, self.settings.user_agent), tried=not first_hop)
         )
 
@@ -969,57 +912,7 @@ class BrowserFetcher:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _status_failure(base: _Failure, response: Response) -> _Failure:
-    """The failure a non-2xx document deserves, worded as `fetch.Fetcher` words it."""
-    status = response.status
-    status_text = f"HTTP {status} {response.status_text or ''}".rstrip()
-    headers = _headers(response)
-    if status == 403:
-        return replace(
-            base,
-            summary="returned HTTP 403: the site refused this client",
-            advice="set another User-Agent with --user-agent or check less often",
-            blocked=True,
-        )
-    if status == 429:
-        return replace(
-            base,
-            summary="returned HTTP 429 Too Many Requests: the site is rate-limiting this client",
-            advice="check less often (the scheduler's --every), or raise backoff in the [fetch] "
-            "config",
-            retryable=True,
-            blocked=True,
-            retry_after=parse_retry_after(_header(headers, "Retry-After")),
-        )
-    if 500 <= status < 600:
-        return replace(
-            base,
-            summary=f"returned {status_text}",
-            advice="the site is having trouble; the next check will try again",
-            retryable=status not in NOT_RETRIED_5XX,
-            retry_after=parse_retry_after(_header(headers, "Retry-After")),
-        )
-    if status in (404, 410):
-        return replace(
-            base,
-            summary=f"returned {status_text}: the page is not there",
-            advice="it may have moved (nato.int changed its URLs in 2025); open the URL in a "
-            "browser and update the target's url",
-        )
-    if status in (401, 407):
-        return replace(
-            base,
-            summary=f"returned {status_text}: the site (or a proxy) asks for a login",
-            advice="nato-watch does not log in; check the URL and any proxy settings",
-        )
-    return replace(
-        base,
-        summary=f"returned {status_text}",
-        advice="open the URL in a browser to see what the site says",
-    )
-
-
-def _bot_failure(base: _Failure, body: bytes) -> _Failure:
+def _bot_failure(base: TryFailure, body: bytes) -> TryFailure:
     """The failure of a bot check / JS challenge that the browser did not get past."""
     title = page_title(body)
     what = f' ("{title}")' if title else ""
@@ -1034,10 +927,10 @@ def _bot_failure(base: _Failure, body: bytes) -> _Failure:
     )
 
 
-def _robots_failure(url: str, user_agent: str) -> _Failure:
+def _robots_failure(url: str, user_agent: str) -> TryFailure:
     """The failure of a page robots.txt disallows."""
     host = urlsplit(url).netloc
-    return _Failure(
+    return TryFailure(
         outcome="disallowed by robots.txt",
         summary="",
         final_url=url,

@@ -185,12 +185,26 @@ class FetchFunction(Protocol):
         ...
 
 
+# -- pieces shared with the browser fetcher (plain Python: no requests in them) -----------
+
+
+def require_http_url(url: str) -> None:
+    """Raise `FetchError` (no try made) unless `url` is an http:// or https:// URL with a host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(
+            f"cannot fetch {url!r}: only http:// and https:// URLs with a host are supported",
+            url=url,
+            attempts=0,
+        )
+
+
 @dataclass(frozen=True)
-class _Failure:
-    """What went wrong in one try; becomes the `FetchError` if it is the last."""
+class TryFailure:
+    """What went wrong in one try of a fetch; becomes the `FetchError` if it is the last."""
 
     outcome: str  # short, for the per-try log line
-    summary: str  # follows "GET <url> " in the message
+    summary: str  # follows "GET <url> " (or "GET <url> in Chromium ") in the message
     advice: str = ""
     retryable: bool = False
     blocked: bool = False
@@ -202,13 +216,99 @@ class _Failure:
     message: str | None = None  # a whole message that does not start with "GET <url>"
     tried: bool = True  # False when refused before any request for the page was sent
 
+    def with_body(self, body: bytes) -> TryFailure:
+        """This failure with the size and sha256 of `body`, the bytes that did arrive."""
+        return replace(self, body_size=len(body), body_sha256=hashlib.sha256(body).hexdigest())
 
-class _TryFailed(Exception):
-    """Internal: carries a `_Failure` out of one try."""
 
-    def __init__(self, failure: _Failure) -> None:
+class TryFailed(Exception):
+    """Carries a `TryFailure` out of one try to the retry loop (never out of a fetcher)."""
+
+    def __init__(self, failure: TryFailure) -> None:
         super().__init__(failure.summary)
         self.failure = failure
+
+
+def error_for(url: str, failure: TryFailure, attempts: int, *, via: str = "") -> FetchError:
+    """The `FetchError` (a `BlockedError` if `failure.blocked`) that the last failed try raises.
+
+    The message reads "GET <url> <via> <summary> (N tries); <advice>", or is the failure's own
+    `message`; `via` says how the page was fetched ("in Chromium"), empty for plain HTTP. A
+    failure refused before its request was sent (`tried=False`) is not counted as a try.
+    """
+    if failure.message is not None:
+        message = failure.message
+    else:
+        how = f" {via}" if via else ""
+        tries = f" ({attempts} tries)" if attempts > 1 else ""
+        advice = f"; {failure.advice}" if failure.advice else ""
+        message = f"GET {url}{how} {failure.summary}{tries}{advice}"
+    cls = BlockedError if failure.blocked else FetchError
+    if not failure.tried:
+        attempts -= 1
+    return cls(
+        " ".join(message.split()),
+        url=url,
+        status=failure.status,
+        attempts=attempts,
+        final_url=failure.final_url,
+        body_size=failure.body_size,
+        body_sha256=failure.body_sha256,
+    )
+
+
+def failure_for_status(
+    base: TryFailure, status: int, reason: str, retry_after: str | None
+) -> TryFailure:
+    """What a non-2xx, non-redirect, non-304 answer that is not a bot check means.
+
+    `reason` is the status line's text ("Not Found", may be empty) and `retry_after` the raw
+    Retry-After header; 429 and most 5xx are retried, 403 and 429 count as blocked.
+    """
+    status_text = f"HTTP {status} {reason}".rstrip()
+    if status == 403:
+        return replace(
+            base,
+            summary="returned HTTP 403: the site refused this client",
+            advice="set another User-Agent with --user-agent or check less often",
+            blocked=True,
+        )
+    if status == 429:
+        return replace(
+            base,
+            summary="returned HTTP 429 Too Many Requests: the site is rate-limiting this client",
+            advice="check less often (the scheduler's --every), or raise backoff in the [fetch] "
+            "config",
+            retryable=True,
+            blocked=True,
+            retry_after=parse_retry_after(retry_after),
+        )
+    if 500 <= status < 600:
+        return replace(
+            base,
+            summary=f"returned {status_text}",
+            advice="the site is having trouble; the next check will try again",
+            retryable=status not in NOT_RETRIED_5XX,
+            retry_after=parse_retry_after(retry_after),
+        )
+    if status in (404, 410):
+        return replace(
+            base,
+            summary=f"returned {status_text}: the page is not there",
+            advice="it may have moved (nato.int changed its URLs in 2025); open the URL in a "
+            "browser and update the target's url",
+        )
+    if status in (401, 407):
+        return replace(
+            base,
+            summary=f"returned {status_text}: the site (or a proxy) asks for a login",
+            advice="nato-watch does not log in; check the URL and any proxy settings",
+        )
+    return replace(
+        base,
+        summary=f"returned {status_text}",
+        advice="open the URL in a browser to see what the site says",
+    )
 
 
 @dataclass
@@ -289,29 +389,23 @@ class Fetcher:
 
     def _fetch(self, url: str, validators: Validators | None, *, page: bool) -> FetchResult:
         """GET `url` with retries: a page (`page`, all the page guards) or data."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(
-                f"cannot fetch {url!r}: only http:// and https:// URLs with a host are supported",
-                url=url,
-                attempts=0,
-            )
+        require_http_url(url)
         tries = self.settings.retries
         started = time.monotonic()
         for attempt in range(1, tries + 1):
             prefix = f"attempt {attempt}/{tries}: GET {url}"
             try:
                 result = self._try(url, validators, page=page)
-            except _TryFailed as failed:
+            except TryFailed as failed:
                 failure = failed.failure
                 if not failure.retryable or attempt == tries:
                     self._log(f"{prefix} -> {failure.outcome}; giving up")
-                    raise self._error(url, failure, attempt) from failed.__cause__
+                    raise error_for(url, failure, attempt) from failed.__cause__
                 wait = self._wait_seconds(attempt, failure.retry_after)
                 self._log(f"{prefix} -> {failure.outcome}; retrying in {wait:.1f} s")
                 if self._pause(wait):
                     self._log(f"{prefix}: stopped while waiting to retry")
-                    raise self._error(url, failure, attempt) from failed.__cause__
+                    raise error_for(url, failure, attempt) from failed.__cause__
                 continue
             outcome = (
                 f"HTTP {result.status} not modified"
@@ -331,7 +425,7 @@ class Fetcher:
     # -- one try -----------------------------------------------------------------------------
 
     def _try(self, url: str, validators: Validators | None, *, page: bool = True) -> FetchResult:
-        """One GET of `url`, following redirects by hand; raises `_TryFailed`."""
+        """One GET of `url`, following redirects by hand; raises `TryFailed`."""
         fetched_at = datetime.now(UTC)
         started = time.monotonic()
         headers: dict[str, str] = {} if page else {"Accept": DATA_ACCEPT}
@@ -368,12 +462,12 @@ class Fetcher:
         redirects: list[str],
         notes: list[str],
     ) -> str:
-        """The next URL of a redirect chain; records the hop or raises `_TryFailed`."""
+        """The next URL of a redirect chain; records the hop or raises `TryFailed`."""
         status = response.status_code
         location = response.headers.get("Location", "").strip()
         if not location:
-            raise _TryFailed(
-                _Failure(
+            raise TryFailed(
+                TryFailure(
                     outcome=f"HTTP {status} without Location",
                     summary=f"was redirected (HTTP {status} from {current}) to nowhere: "
                     "the response has no Location header",
@@ -385,8 +479,8 @@ class Fetcher:
             )
         target = urljoin(current, location)
         if urlsplit(target).scheme not in ("http", "https"):
-            raise _TryFailed(
-                _Failure(
+            raise TryFailed(
+                TryFailure(
                     outcome=f"HTTP {status} to {target}",
                     summary=f"was redirected to {target}, which is not an http(s) URL",
                     advice="check the URL in a browser",
@@ -397,8 +491,8 @@ class Fetcher:
         redirects.append(current)
         if target in redirects:
             chain = " -> ".join([*redirects, target])
-            raise _TryFailed(
-                _Failure(
+            raise TryFailed(
+                TryFailure(
                     outcome="redirect loop",
                     summary=f"was redirected in a loop: {chain}",
                     advice="the site is misconfigured; check the URL in a browser",
@@ -407,8 +501,8 @@ class Fetcher:
                 )
             )
         if len(redirects) > self.settings.max_redirects:
-            raise _TryFailed(
-                _Failure(
+            raise TryFailed(
+                TryFailure(
                     outcome=f"more than {self.settings.max_redirects} redirects",
                     summary=f"was redirected more than {self.settings.max_redirects} times "
                     f"(the last to {target})",
@@ -426,7 +520,7 @@ class Fetcher:
         return target
 
     def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
-        """Send one GET (no redirects, body streamed); raises `_TryFailed` on errors."""
+        """Send one GET (no redirects, body streamed); raises `TryFailed` on errors."""
         try:
             return self._session.get(
                 url,
@@ -436,7 +530,7 @@ class Fetcher:
                 stream=True,
             )
         except requests.RequestException as err:
-            raise _TryFailed(self._network_failure(err, url, during_body=False)) from err
+            raise TryFailed(self._network_failure(err, url, during_body=False)) from err
 
     def _finish(
         self,
@@ -450,15 +544,15 @@ class Fetcher:
         fetched_at: datetime,
         started: float,
     ) -> FetchResult:
-        """Turn the last response of a chain into a result, or raise `_TryFailed`."""
+        """Turn the last response of a chain into a result, or raise `TryFailed`."""
         status = response.status_code
         header_type = response.headers.get("Content-Type")
         mime, _charset = parse_content_type(header_type)
-        base = _Failure(outcome=f"HTTP {status}", summary="", status=status, final_url=final_url)
+        base = TryFailure(outcome=f"HTTP {status}", summary="", status=status, final_url=final_url)
 
         if status == 304:
             if not sent:
-                raise _TryFailed(
+                raise TryFailed(
                     replace(
                         base,
                         summary="answered HTTP 304 Not Modified to a request that was "
@@ -490,7 +584,7 @@ class Fetcher:
             self._fail_status(response, base, started)
 
         if status == 206:
-            raise _TryFailed(
+            raise TryFailed(
                 replace(
                     base,
                     summary="answered HTTP 206 Partial Content to a request for the whole page",
@@ -500,7 +594,7 @@ class Fetcher:
             )
         # Refuse a declared non-HTML type before downloading it: a PDF can be large.
         if mime is not None and mime not in HTML_TYPES:
-            raise _TryFailed(
+            raise TryFailed(
                 replace(
                     base,
                     outcome=f"HTTP {status} {mime}",
@@ -510,10 +604,9 @@ class Fetcher:
             )
         self._check_declared_size(response, base)
         body = self._read_body(response, base, started)
-        size, digest = len(body), hashlib.sha256(body).hexdigest()
-        with_body = replace(base, body_size=size, body_sha256=digest)
+        with_body = base.with_body(body)
         if not body:
-            raise _TryFailed(
+            raise TryFailed(
                 replace(
                     with_body,
                     outcome=f"HTTP {status}, empty body",
@@ -523,7 +616,7 @@ class Fetcher:
                 )
             )
         if mime is None and not looks_like_html(body):
-            raise _TryFailed(
+            raise TryFailed(
                 replace(
                     with_body,
                     outcome=f"HTTP {status}, no Content-Type, not HTML",
@@ -532,7 +625,7 @@ class Fetcher:
                 )
             )
         if is_bot_check(status, body):
-            raise _TryFailed(self._bot_failure(with_body, body))
+            raise TryFailed(self._bot_failure(with_body, body))
         decoded = decode_body(body, content_type=header_type)
         return FetchResult(
             url=url,
@@ -565,10 +658,10 @@ class Fetcher:
         fetched_at: datetime,
         started: float,
     ) -> FetchResult:
-        """Turn the last response of a data request into a result, or raise `_TryFailed`."""
+        """Turn the last response of a data request into a result, or raise `TryFailed`."""
         status = response.status_code
         header_type = response.headers.get("Content-Type")
-        base = _Failure(outcome=f"HTTP {status}", summary="", status=status, final_url=final_url)
+        base = TryFailure(outcome=f"HTTP {status}", summary="", status=status, final_url=final_url)
         if not 200 <= status < 300:
             self._fail_status(response, base, started)
         self._check_declared_size(response, base)
@@ -590,82 +683,25 @@ class Fetcher:
             notes=tuple(notes),
         )
 
-    def _fail_status(self, response: requests.Response, base: _Failure, started: float) -> NoReturn:
-        """Raise the `_TryFailed` a non-2xx, non-redirect, non-304 status deserves."""
+    def _fail_status(
+        self, response: requests.Response, base: TryFailure, started: float
+    ) -> NoReturn:
+        """Raise the `TryFailed` a non-2xx, non-redirect, non-304 status deserves."""
         status = response.status_code
         reason = response.reason or ""
         body: bytes | None
         try:
             body = self._read_body(response, base, started)
-        except _TryFailed:
+        except TryFailed:
             # A broken error page must not hide the status it came with.
             body = None
-        failure = base
-        if body:
-            failure = replace(
-                base, body_size=len(body), body_sha256=hashlib.sha256(body).hexdigest()
-            )
+        failure = base.with_body(body) if body else base
         if body and is_bot_check(status, body):
-            raise _TryFailed(self._bot_failure(failure, body))
-        status_text = f"HTTP {status} {reason}".rstrip()
-        if status == 403:
-            raise _TryFailed(
-                replace(
-                    failure,
-                    summary="returned HTTP 403: the site refused this client",
-                    advice="set another User-Agent with --user-agent or check less often",
-                    blocked=True,
-                )
-            )
-        if status == 429:
-            raise _TryFailed(
-                replace(
-                    failure,
-                    summary="returned HTTP 429 Too Many Requests: the site is rate-limiting "
-                    "this client",
-                    advice="check less often (the scheduler's --every), or raise backoff in the "
-                    "[fetch] config",
-                    retryable=True,
-                    blocked=True,
-                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                )
-            )
-        if 500 <= status < 600:
-            raise _TryFailed(
-                replace(
-                    failure,
-                    summary=f"returned {status_text}",
-                    advice="the site is having trouble; the next check will try again",
-                    retryable=status not in NOT_RETRIED_5XX,
-                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                )
-            )
-        if status in (404, 410):
-            raise _TryFailed(
-                replace(
-                    failure,
-                    summary=f"returned {status_text}: the page is not there",
-                    advice="it may have moved (nato.int changed its URLs in 2025); open the "
-                    "URL in a browser and update the target's url",
-                )
-            )
-        if status in (401, 407):
-            raise _TryFailed(
-                replace(
-                    failure,
-                    summary=f"returned {status_text}: the site (or a proxy) asks for a login",
-                    advice="nato-watch does not log in; check the URL and any proxy settings",
-                )
-            )
-        raise _TryFailed(
-            replace(
-                failure,
-                summary=f"returned {status_text}",
-                advice="open the URL in a browser to see what the site says",
-            )
-        )
+            raise TryFailed(self._bot_failure(failure, body))
+        retry_after = response.headers.get("Retry-After")
+        raise TryFailed(failure_for_status(failure, status, reason, retry_after))
 
-    def _bot_failure(self, failure: _Failure, body: bytes) -> _Failure:
+    def _bot_failure(self, failure: TryFailure, body: bytes) -> TryFailure:
         """The failure of a bot check / JS challenge page."""
         title = page_title(body)
         what = f' ("{title}")' if title else ""
@@ -681,13 +717,13 @@ class Fetcher:
             retry_after=None,
         )
 
-    def _check_declared_size(self, response: requests.Response, base: _Failure) -> None:
+    def _check_declared_size(self, response: requests.Response, base: TryFailure) -> None:
         """Refuse a body whose Content-Length already says it is over the cap."""
         declared = response.headers.get("Content-Length", "").strip()
         if declared.isdigit() and int(declared) > self.settings.max_bytes:
-            raise _TryFailed(self._too_large(base, f"{int(declared)} bytes declared"))
+            raise TryFailed(self._too_large(base, f"{int(declared)} bytes declared"))
 
-    def _too_large(self, base: _Failure, seen: str) -> _Failure:
+    def _too_large(self, base: TryFailure, seen: str) -> TryFailure:
         cap = self.settings.max_bytes
         return replace(
             base,
@@ -698,14 +734,14 @@ class Fetcher:
             "[fetch] config",
         )
 
-    def _read_body(self, response: requests.Response, base: _Failure, started: float) -> bytes:
+    def _read_body(self, response: requests.Response, base: TryFailure, started: float) -> bytes:
         """Stream the (decompressed) body, enforcing the size cap, the try's time budget and
-        completeness; raises `_TryFailed` with the size and sha256 of what did arrive."""
+        completeness; raises `TryFailed` with the size and sha256 of what did arrive."""
         cap = self.settings.max_bytes
         chunks: list[bytes] = []
         total = 0
 
-        def partial(failure: _Failure) -> _Failure:
+        def partial(failure: TryFailure) -> TryFailure:
             data = b"".join(chunks)
             return replace(
                 failure,
@@ -713,7 +749,7 @@ class Fetcher:
                 body_sha256=hashlib.sha256(data).hexdigest() if data else None,
             )
 
-        def cut_short(seen: str) -> _Failure:
+        def cut_short(seen: str) -> TryFailure:
             return partial(
                 replace(
                     base,
@@ -733,9 +769,9 @@ class Fetcher:
                 chunks.append(chunk)
                 total += len(chunk)
                 if total > cap:
-                    raise _TryFailed(partial(self._too_large(base, f"stopped after {total}")))
+                    raise TryFailed(partial(self._too_large(base, f"stopped after {total}")))
                 if time.monotonic() - started > self.settings.total_timeout:
-                    raise _TryFailed(
+                    raise TryFailed(
                         partial(
                             replace(
                                 base,
@@ -750,8 +786,8 @@ class Fetcher:
                     )
         except (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError) as err:
             if expected is not None:
-                raise _TryFailed(cut_short(f"{total} of {expected} bytes arrived")) from err
-            raise _TryFailed(cut_short(f"the stream broke after {total} bytes")) from err
+                raise TryFailed(cut_short(f"{total} of {expected} bytes arrived")) from err
+            raise TryFailed(cut_short(f"the stream broke after {total} bytes")) from err
         except (requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError) as err:
             failure = replace(
                 base,
@@ -761,18 +797,18 @@ class Fetcher:
                 advice="the body was damaged on the way; the next check will try again",
                 retryable=True,
             )
-            raise _TryFailed(partial(failure)) from err
+            raise TryFailed(partial(failure)) from err
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as err:
             failure = self._network_failure(err, response.url, during_body=True)
-            raise _TryFailed(
+            raise TryFailed(
                 partial(replace(failure, status=base.status, final_url=base.final_url))
             ) from err
         # urllib3 1.x does not enforce Content-Length by default: check it here as well.
         if expected is not None and total < expected:
-            raise _TryFailed(cut_short(f"{total} of {expected} bytes arrived"))
+            raise TryFailed(cut_short(f"{total} of {expected} bytes arrived"))
         return b"".join(chunks)
 
-    def _network_failure(self, err: BaseException, url: str, *, during_body: bool) -> _Failure:
+    def _network_failure(self, err: BaseException, url: str, *, during_body: bool) -> TryFailure:
         """Describe a requests/urllib3 exception as a failure the user can act on."""
         host = urlsplit(url).netloc
         causes = list(_causes(err))
@@ -780,7 +816,7 @@ class Fetcher:
         # requests raises ConnectTimeout only for a real connect timeout: urllib3's
         # NewConnectionError (a refused connection) subclasses ConnectTimeoutError.
         if isinstance(err, requests.exceptions.ConnectTimeout):
-            return _Failure(
+            return TryFailure(
                 outcome="connect timeout",
                 summary=f"failed: connecting to {host} timed out after {s.connect_timeout:g} s",
                 advice="no network, or the site is unreachable; the next check will try again",
@@ -790,7 +826,7 @@ class Fetcher:
             isinstance(c, urllib3.exceptions.ReadTimeoutError | TimeoutError) for c in causes
         ):
             where = "in the middle of the body" if during_body else "waiting for a response"
-            return _Failure(
+            return TryFailure(
                 outcome="read timeout",
                 summary=f"timed out after {s.read_timeout:g} s {where}",
                 advice="the site may be slow or unreachable; raise read_timeout in the [fetch] "
@@ -798,7 +834,7 @@ class Fetcher:
                 retryable=True,
             )
         if isinstance(err, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
-            return _Failure(
+            return TryFailure(
                 outcome="TLS error",
                 summary=f"failed: the TLS (https) connection to {host} could not be verified "
                 f"({_first_line(err)})",
@@ -806,14 +842,14 @@ class Fetcher:
                 "intercepts https",
             )
         if isinstance(err, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
-            return _Failure(
+            return TryFailure(
                 outcome="invalid URL",
                 summary=f"failed: the URL is not valid ({_first_line(err)})",
                 advice="fix the target's url",
             )
         # socket.gaierror: what urllib3 1.x wraps, and the cause of 2.x's NameResolutionError.
         if any(isinstance(c, socket.gaierror) for c in causes):
-            return _Failure(
+            return TryFailure(
                 outcome="DNS failure",
                 summary=f"failed: could not resolve the host name {urlsplit(url).hostname}",
                 advice="no network, or DNS is not working? Check the connection and the URL's "
@@ -821,7 +857,7 @@ class Fetcher:
                 retryable=True,
             )
         if any(isinstance(c, ConnectionRefusedError) for c in causes):
-            return _Failure(
+            return TryFailure(
                 outcome="connection refused",
                 summary=f"failed: {host} refused the connection",
                 advice="the site (or the network path to it) is down; the next check will "
@@ -829,20 +865,20 @@ class Fetcher:
                 retryable=True,
             )
         if any(isinstance(c, urllib3.exceptions.NewConnectionError) for c in causes):
-            return _Failure(
+            return TryFailure(
                 outcome="could not connect",
                 summary=f"failed: could not connect to {host}",
                 advice="no network or DNS? The next check will try again",
                 retryable=True,
             )
         if isinstance(err, requests.exceptions.ConnectionError | urllib3.exceptions.HTTPError):
-            return _Failure(
+            return TryFailure(
                 outcome="connection broken",
                 summary=f"failed: the connection to {host} broke ({_first_line(err)})",
                 advice="the network or the site is unstable; the next check will try again",
                 retryable=True,
             )
-        return _Failure(
+        return TryFailure(
             outcome=type(err).__name__,
             summary=f"failed: {_first_line(err)}",
             advice="open the URL in a browser to see what the site does",
@@ -868,31 +904,10 @@ class Fetcher:
             return False
         return self._stop.wait(seconds)
 
-    def _error(self, url: str, failure: _Failure, attempts: int) -> FetchError:
-        """The `FetchError` (or `BlockedError`) of the last failed try."""
-        if failure.message is not None:
-            message = failure.message
-        else:
-            tries = f" ({attempts} tries)" if attempts > 1 else ""
-            advice = f"; {failure.advice}" if failure.advice else ""
-            message = f"GET {url} {failure.summary}{tries}{advice}"
-        cls = BlockedError if failure.blocked else FetchError
-        if not failure.tried:
-            attempts -= 1
-        return cls(
-            " ".join(message.split()),
-            url=url,
-            status=failure.status,
-            attempts=attempts,
-            final_url=failure.final_url,
-            body_size=failure.body_size,
-            body_sha256=failure.body_sha256,
-        )
-
     # -- robots.txt --------------------------------------------------------------------------
 
     def _check_robots(self, url: str, notes: list[str], *, first_hop: bool) -> None:
-        """Raise `_TryFailed` if robots.txt of `url`'s host disallows it for our agent."""
+        """Raise `TryFailed` if robots.txt of `url`'s host disallows it for our agent."""
         if not self.settings.respect_robots:
             return
         robots = self._robots_for(url)
@@ -901,8 +916,8 @@ class Fetcher:
         if robots.parser is None or robots.parser.can_fetch(self.settings.user_agent, url):
             return
         host = urlsplit(url).netloc
-        raise _TryFailed(
-            _Failure(
+        raise TryFailed(
+            TryFailure(
                 outcome="disallowed by robots.txt",
                 summary="",
                 final_url=url,
