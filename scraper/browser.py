@@ -25,7 +25,6 @@ import contextlib
 import importlib.metadata
 import itertools
 import os
-import random
 import shutil
 import signal
 import tempfile
@@ -45,10 +44,10 @@ from scraper.fetch import (
     HTML_TYPES,
     FetchResult,
     FetchSettings,
+    RetryPolicy,
     TryFailed,
     TryFailure,
     Validators,
-    error_for,
     failure_for_status,
     is_bot_check,
     page_title,
@@ -298,9 +297,8 @@ class BrowserFetcher:
         self.wait_for = wait_for.strip() if wait_for else None
         self.min_text = min_text
         self._log = log or (lambda _line: None)
-        self._stop = stop
+        self._retry = RetryPolicy(self.settings, log=self._log, stop=stop)
         self._robots: dict[str, _Robots] = {}
-        self._random = random.Random()
         # One page at a time: calls from several threads queue here.
         self._lock = threading.Lock()
         self._closed = False
@@ -342,10 +340,7 @@ class BrowserFetcher:
             return self._call(url)
 
     def _call(self, url: str) -> FetchResult:
-        tries = self.settings.retries
-        started = time.monotonic()
-        for attempt in range(1, tries + 1):
-            prefix = f"attempt {attempt}/{tries}: Chromium GET {url}"
+        def attempt_once(attempt: int) -> FetchResult:
             if self._closed:
                 raise FetchError(
                     f"GET {url} in Chromium was not started: the browser fetcher is closed "
@@ -353,27 +348,16 @@ class BrowserFetcher:
                     url=url,
                     attempts=attempt - 1,
                 )
-            try:
-                result = self._try(url)
-            except TryFailed as failed:
-                failure = failed.failure
-                if not failure.retryable or attempt == tries or self._closed:
-                    self._log(f"{prefix} -> {failure.outcome}; giving up")
-                    raise error_for(url, failure, attempt, via="in Chromium") from failed.__cause__
-                wait = self._wait_seconds(attempt, failure.retry_after)
-                self._log(f"{prefix} -> {failure.outcome}; retrying in {wait:.1f} s")
-                if self._pause(wait):
-                    self._log(f"{prefix}: stopped while waiting to retry")
-                    raise error_for(url, failure, attempt, via="in Chromium") from failed.__cause__
-                continue
-            outcome = f"HTTP {result.status}, {len(result.body)} bytes rendered"
-            if result.final_url != url:
-                outcome += f" from {result.final_url}"
-            self._log(f"{prefix} -> {outcome}")
-            return replace(
-                result, attempts=attempt, duration_ms=int((time.monotonic() - started) * 1000)
-            )
-        raise AssertionError("unreachable: the last try returns or raises")
+            return self._try(url)
+
+        return self._retry.run(
+            url,
+            attempt_once,
+            describe=_rendered_outcome,
+            label="Chromium GET",
+            via="in Chromium",
+            give_up=lambda: self._closed,
+        )
 
     # -- one try -----------------------------------------------------------------------------
 
@@ -801,23 +785,6 @@ class BrowserFetcher:
             summary="was stopped: the browser fetcher was closed (the run is shutting down)",
         )
 
-    # -- retries -----------------------------------------------------------------------------
-
-    def _wait_seconds(self, attempt: int, retry_after: float | None) -> float:
-        """Retry-After if the site said, else exponential backoff with equal jitter (as HTTP)."""
-        s = self.settings
-        if retry_after is not None:
-            return min(s.max_backoff, max(0.0, retry_after))
-        ceiling = min(s.max_backoff, s.backoff * 2.0 ** (attempt - 1))
-        return ceiling / 2 + self._random.uniform(0, ceiling / 2)
-
-    def _pause(self, seconds: float) -> bool:
-        """Sleep `seconds`; True if `stop` was set meanwhile."""
-        if self._stop is None:
-            time.sleep(seconds)
-            return False
-        return self._stop.wait(seconds)
-
     # -- robots.txt --------------------------------------------------------------------------
 
     def _check_robots(
@@ -937,6 +904,14 @@ def _robots_failure(url: str, user_agent: str) -> TryFailure:
         message=f"robots.txt of {host} disallows {url} for this User-Agent ({user_agent}); "
         "set respect_robots = false in the [fetch] config only if you have permission",
     )
+
+
+def _rendered_outcome(result: FetchResult) -> str:
+    """How a successful load is logged: its status, the DOM's size, and where it ended."""
+    outcome = f"HTTP {result.status}, {len(result.body)} bytes rendered"
+    if result.final_url != result.url:
+        outcome += f" from {result.final_url}"
+    return outcome
 
 
 def _response_body(response: Response) -> bytes | None:

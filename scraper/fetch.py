@@ -257,6 +257,87 @@ def error_for(url: str, failure: TryFailure, attempts: int, *, via: str = "") ->
     )
 
 
+class RetryPolicy:
+    """How a fetcher tries again: up to `settings.retries` tries of a URL, waiting between them
+    what Retry-After asks or exponential backoff with equal jitter, never over `max_backoff`.
+
+    `stop`, when given, cuts a wait short (the scheduler sets it on shutdown); `rng` makes the
+    jitter repeatable in tests.
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        log: Callable[[str], None] | None = None,
+        stop: threading.Event | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self._log = log or (lambda _line: None)
+        self._stop = stop
+        self._random = rng or random.Random()
+
+    def run(
+        self,
+        url: str,
+        attempt_once: Callable[[int], FetchResult],
+        *,
+        describe: Callable[[FetchResult], str],
+        label: str = "GET",
+        via: str = "",
+        give_up: Callable[[], bool] | None = None,
+    ) -> FetchResult:
+        """Call `attempt_once(attempt)` until it returns, or raise the last try's `FetchError`.
+
+        A try fails by raising `TryFailed`; it is tried again while it is retryable, tries are
+        left, `give_up()` (if given) is false and `stop` is not set. Each try is logged as
+        "attempt N/T: <label> <url> -> ...", a success with `describe(result)`; `via` goes
+        into the error message (see `error_for`). Any other exception passes straight out.
+        """
+        tries = self.settings.retries
+        started = time.monotonic()
+        for attempt in range(1, tries + 1):
+            prefix = f"attempt {attempt}/{tries}: {label} {url}"
+            try:
+                result = attempt_once(attempt)
+            except TryFailed as failed:
+                failure = failed.failure
+                if not failure.retryable or attempt == tries or (give_up and give_up()):
+                    self._log(f"{prefix} -> {failure.outcome}; giving up")
+                    raise error_for(url, failure, attempt, via=via) from failed.__cause__
+                wait = self.wait_seconds(attempt, failure.retry_after)
+                self._log(f"{prefix} -> {failure.outcome}; retrying in {wait:.1f} s")
+                if self.pause(wait):
+                    self._log(f"{prefix}: stopped while waiting to retry")
+                    raise error_for(url, failure, attempt, via=via) from failed.__cause__
+                continue
+            self._log(f"{prefix} -> {describe(result)}")
+            return replace(
+                result, attempts=attempt, duration_ms=int((time.monotonic() - started) * 1000)
+            )
+        raise AssertionError("unreachable: the last try returns or raises")
+
+    def wait_seconds(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait after failed try number `attempt` (from 1): Retry-After if the site
+        said (`retry_after`, in seconds), else exponential backoff with jitter; never more
+        than `max_backoff`."""
+        s = self.settings
+        if retry_after is not None:
+            return min(s.max_backoff, max(0.0, retry_after))
+        ceiling = min(s.max_backoff, s.backoff * 2.0 ** (attempt - 1))
+        # "Equal jitter": at least half the backoff, so waits still grow, but watchers started
+        # together by cron do not hit the site in lockstep.
+        return ceiling / 2 + self._random.uniform(0, ceiling / 2)
+
+    def pause(self, seconds: float) -> bool:
+        """Sleep `seconds`; True if `stop` was set meanwhile (then the wait ends at once)."""
+        if self._stop is None:
+            time.sleep(seconds)
+            return False
+        return self._stop.wait(seconds)
+
+
 def failure_for_status(
     base: TryFailure, status: int, reason: str, retry_after: str | None
 ) -> TryFailure:
@@ -341,9 +422,8 @@ class Fetcher:
     ) -> None:
         self.settings = settings or FetchSettings()
         self._log = log or (lambda _line: None)
-        self._stop = stop
+        self._retry = RetryPolicy(self.settings, log=self._log, stop=stop)
         self._robots: dict[str, _Robots] = {}
-        self._random = random.Random()
         self._session = requests.Session()
         self._session.headers.update(
             {
@@ -390,37 +470,9 @@ class Fetcher:
     def _fetch(self, url: str, validators: Validators | None, *, page: bool) -> FetchResult:
         """GET `url` with retries: a page (`page`, all the page guards) or data."""
         require_http_url(url)
-        tries = self.settings.retries
-        started = time.monotonic()
-        for attempt in range(1, tries + 1):
-            prefix = f"attempt {attempt}/{tries}: GET {url}"
-            try:
-                result = self._try(url, validators, page=page)
-            except TryFailed as failed:
-                failure = failed.failure
-                if not failure.retryable or attempt == tries:
-                    self._log(f"{prefix} -> {failure.outcome}; giving up")
-                    raise error_for(url, failure, attempt) from failed.__cause__
-                wait = self._wait_seconds(attempt, failure.retry_after)
-                self._log(f"{prefix} -> {failure.outcome}; retrying in {wait:.1f} s")
-                if self._pause(wait):
-                    self._log(f"{prefix}: stopped while waiting to retry")
-                    raise error_for(url, failure, attempt) from failed.__cause__
-                continue
-            outcome = (
-                f"HTTP {result.status} not modified"
-                if result.not_modified
-                else f"HTTP {result.status}, {len(result.body)} bytes"
-            )
-            if result.redirects:
-                outcome += f" from {result.final_url}"
-            self._log(f"{prefix} -> {outcome}")
-            return replace(
-                result,
-                attempts=attempt,
-                duration_ms=int((time.monotonic() - started) * 1000),
-            )
-        raise AssertionError("unreachable: the last try returns or raises")
+        return self._retry.run(
+            url, lambda _attempt: self._try(url, validators, page=page), describe=_http_outcome
+        )
 
     # -- one try -----------------------------------------------------------------------------
 
@@ -884,26 +936,6 @@ class Fetcher:
             advice="open the URL in a browser to see what the site does",
         )
 
-    # -- retries ----------------------------------------------------------------------------
-
-    def _wait_seconds(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait before the next try: Retry-After if the site said, else
-        exponential backoff with jitter; never more than `max_backoff`."""
-        s = self.settings
-        if retry_after is not None:
-            return min(s.max_backoff, max(0.0, retry_after))
-        ceiling = min(s.max_backoff, s.backoff * 2.0 ** (attempt - 1))
-        # "Equal jitter": at least half the backoff, so waits still grow, but watchers started
-        # together by cron do not hit the site in lockstep.
-        return ceiling / 2 + self._random.uniform(0, ceiling / 2)
-
-    def _pause(self, seconds: float) -> bool:
-        """Sleep `seconds`; True if `stop` was set meanwhile."""
-        if self._stop is None:
-            time.sleep(seconds)
-            return False
-        return self._stop.wait(seconds)
-
     # -- robots.txt --------------------------------------------------------------------------
 
     def _check_robots(self, url: str, notes: list[str], *, first_hop: bool) -> None:
@@ -1166,6 +1198,18 @@ def _decode(body: bytes, codec: str, source: CharsetSource, notes: list[str]) ->
             "bad bytes were replaced with U+FFFD"
         )
     return DecodedBody(text, codec, source, tuple(notes))
+
+
+def _http_outcome(result: FetchResult) -> str:
+    """How a successful GET is logged: its status, size, and where a redirect ended."""
+    outcome = (
+        f"HTTP {result.status} not modified"
+        if result.not_modified
+        else f"HTTP {result.status}, {len(result.body)} bytes"
+    )
+    if result.redirects:
+        outcome += f" from {result.final_url}"
+    return outcome
 
 
 def _body_chunks(response: requests.Response) -> Iterator[bytes]:
