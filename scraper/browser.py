@@ -30,9 +30,8 @@ import signal
 import tempfile
 import threading
 import time
-import urllib.robotparser
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -42,9 +41,15 @@ from urllib.parse import urlsplit
 from scraper.errors import ConfigError, FetchError
 from scraper.fetch import (
     HTML_TYPES,
+    ROBOTS_MAX_BYTES,
+    ROBOTS_MAX_REDIRECTS,
     FetchResult,
     FetchSettings,
     RetryPolicy,
+    RobotsPolicy,
+    RobotsReader,
+    RobotsReply,
+    RobotsUnreadable,
     TryFailed,
     TryFailure,
     Validators,
@@ -94,9 +99,6 @@ PROFILE_PREFIX = "nato-watch-chromium-"
 # A profile is left behind only when our process was killed; older than this and without a
 # live owner, it is removed by the next BrowserFetcher.
 STALE_PROFILE_SECONDS = 600.0
-ROBOTS_MAX_BYTES = 512 * 1024
-ROBOTS_MAX_REDIRECTS = 5
-ROBOTS_TTL_SECONDS = 24 * 3600
 MUTATION_MARK = "__natoWatchMutatedAt"
 
 # Runs in every document before its own scripts: remembers when the DOM last changed.
@@ -203,15 +205,6 @@ def remove_stale_profiles(*, older_than: float = STALE_PROFILE_SECONDS) -> tuple
     return tuple(removed)
 
 
-@dataclass
-class _Robots:
-    """One origin's robots.txt as this fetcher last read it."""
-
-    parser: urllib.robotparser.RobotFileParser | None  # None: allow everything
-    read_at: float
-    note: str | None = None
-
-
 class _Watchdog:
     """Kills a try's browser when the try outlasts its budget (a hung page or browser)."""
 
@@ -298,7 +291,7 @@ class BrowserFetcher:
         self.min_text = min_text
         self._log = log or (lambda _line: None)
         self._retry = RetryPolicy(self.settings, log=self._log, stop=stop)
-        self._robots: dict[str, _Robots] = {}
+        self._robots = RobotsPolicy(self.settings, log=self._log, name_agent=True)
         # One page at a time: calls from several threads queue here.
         self._lock = threading.Lock()
         self._closed = False
@@ -378,7 +371,7 @@ class BrowserFetcher:
                 driver = sync_playwright().start()
             except PlaywrightError as err:
                 raise TryFailed(self._driver_failure(err)) from err
-            self._check_robots(driver, url, notes, first_hop=True)
+            self._robots.check(url, self._robots_reader(driver), notes, first_hop=True)
             watchdog.start()
             try:
                 return self._load(driver, url, root, notes, fetched_at)
@@ -540,7 +533,7 @@ class BrowserFetcher:
             if request.resource_type in BLOCKED_RESOURCE_TYPES:
                 route.abort("blockedbyclient")
                 return
-            if nav.is_main_navigation(request) and self._robots_verdict(request.url) is False:
+            if nav.is_main_navigation(request) and self._robots.verdict(request.url) is False:
                 nav.refused.append(request.url)
                 route.abort("blockedbyclient")
                 return
@@ -557,7 +550,7 @@ class BrowserFetcher:
         and move on to the page, which `_wait_ready` then waits for.
         """
         if nav.refused:
-            raise TryFailed(_robots_failure(nav.refused[-1], self.settings.user_agent))
+            raise TryFailed(self._robots.failure(nav.refused[-1]))
         final = nav.document
         if final is None:
             raise TryFailed(
@@ -787,21 +780,6 @@ class BrowserFetcher:
 
     # -- robots.txt --------------------------------------------------------------------------
 
-    def _check_robots(
-        self, driver: Playwright, url: str, notes: list[str], *, first_hop: bool
-    ) -> None:
-        """Raise `TryFailed` if robots.txt of `url`'s origin disallows it for our agent."""
-        if not self.settings.respect_robots:
-            return
-        robots = self._robots_for(driver, url)
-        if robots.note and robots.note not in notes:
-            notes.append(robots.note)
-        if robots.parser is None or robots.parser.can_fetch(self.settings.user_agent, url):
-            return
-        raise TryFailed(
-            replace(_robots_failure(url, self.settings.user_agent), tried=not first_hop)
-        )
-
     def _check_hops(self, driver: Playwright, nav: _Navigation, url: str, notes: list[str]) -> None:
         """Check every page the browser went to against robots.txt.
 
@@ -809,71 +787,36 @@ class BrowserFetcher:
         only known once it happened; a disallowed one still fails the check, so nothing a
         robots.txt forbids is ever stored.
         """
+        read = self._robots_reader(driver)
         for request in nav.requests:
             if request.url != url:
-                self._check_robots(driver, request.url, notes, first_hop=False)
+                self._robots.check(request.url, read, notes, first_hop=False)
 
-    def _robots_verdict(self, url: str) -> bool | None:
-        """Whether robots.txt allows `url`, from the cache only (None: not read yet)."""
-        if not self.settings.respect_robots:
-            return True
-        cached = self._robots.get(_origin(url))
-        if cached is None:
-            return None
-        return cached.parser is None or cached.parser.can_fetch(self.settings.user_agent, url)
-
-    def _robots_for(self, driver: Playwright, url: str) -> _Robots:
-        """The robots.txt of `url`'s origin, read at most once per origin (per 24 h)."""
-        origin = _origin(url)
-        cached = self._robots.get(origin)
-        if cached is not None and time.monotonic() - cached.read_at < ROBOTS_TTL_SECONDS:
-            return cached
-        robots = self._read_robots(driver, origin)
-        self._robots[origin] = robots
-        return robots
-
-    def _read_robots(self, driver: Playwright, origin: str) -> _Robots:
-        """GET `<origin>/robots.txt` as `fetch.Fetcher` does: 2xx → its rules; 4xx → allow
-        all (RFC 9309); 5xx or unreachable → allow, with a note."""
+    def _robots_reader(self, driver: Playwright) -> RobotsReader:
+        """Reads a robots.txt through Playwright's request client, for the `RobotsPolicy`."""
         from playwright.sync_api import Error as PlaywrightError
 
-        robots_url = f"{origin}/robots.txt"
-        host = urlsplit(origin).netloc
-        now = time.monotonic()
         s = self.settings
-        request = driver.request.new_context(user_agent=s.user_agent)
-        try:
-            response = request.get(
-                robots_url,
-                timeout=_ms(s.connect_timeout + s.read_timeout),
-                max_redirects=ROBOTS_MAX_REDIRECTS,
-                fail_on_status_code=False,
-            )
-            status = response.status
-            data = response.body()[:ROBOTS_MAX_BYTES] if 200 <= status < 300 else b""
-        except PlaywrightError as err:
-            note = (
-                f"robots.txt of {host} could not be read ({_first_line(err.message)}); "
-                "proceeding as if allowed"
-            )
-            self._log(note)
-            return _Robots(parser=None, read_at=now, note=note)
-        finally:
-            with contextlib.suppress(PlaywrightError):
-                request.dispose()
-        if 200 <= status < 300:
-            parser = urllib.robotparser.RobotFileParser(robots_url)
-            parser.parse(data.decode("utf-8", errors="replace").splitlines())
-            # can_fetch answers False until the parser believes it has read the file.
-            parser.modified()
-            self._log(f"robots.txt of {host}: HTTP {status}, {len(data)} bytes")
-            return _Robots(parser=parser, read_at=now)
-        if 400 <= status < 500:
-            self._log(f"robots.txt of {host}: HTTP {status}, no rules")
-            return _Robots(parser=None, read_at=now)
-        note = f"robots.txt of {host} answered HTTP {status}; proceeding as if allowed"
-        self._log(note)
-        return _Robots(parser=None, read_at=now, note=note)
+
+        def read(robots_url: str) -> RobotsReply:
+            request = driver.request.new_context(user_agent=s.user_agent)
+            try:
+                response = request.get(
+                    robots_url,
+                    timeout=_ms(s.connect_timeout + s.read_timeout),
+                    max_redirects=ROBOTS_MAX_REDIRECTS,
+                    fail_on_status_code=False,
+                )
+                status = response.status
+                data = response.body()[:ROBOTS_MAX_BYTES] if 200 <= status < 300 else b""
+            except PlaywrightError as err:
+                raise RobotsUnreadable(_first_line(err.message)) from err
+            finally:
+                with contextlib.suppress(PlaywrightError):
+                    request.dispose()
+            return RobotsReply(status, data)
+
+        return read
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -891,18 +834,6 @@ def _bot_failure(base: TryFailure, body: bytes) -> TryFailure:
         advice="try again later and check less often",
         retryable=False,
         blocked=True,
-    )
-
-
-def _robots_failure(url: str, user_agent: str) -> TryFailure:
-    """The failure of a page robots.txt disallows."""
-    host = urlsplit(url).netloc
-    return TryFailure(
-        outcome="disallowed by robots.txt",
-        summary="",
-        final_url=url,
-        message=f"robots.txt of {host} disallows {url} for this User-Agent ({user_agent}); "
-        "set respect_robots = false in the [fetch] config only if you have permission",
     )
 
 
@@ -937,11 +868,6 @@ def _header(headers: dict[str, str], name: str) -> str | None:
     """A header by name, case-insensitively."""
     wanted = name.lower()
     return next((v for k, v in headers.items() if k.lower() == wanted), None)
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _ms(seconds: float) -> float:
