@@ -40,9 +40,9 @@ from urllib.parse import urlsplit
 
 from scraper.errors import ConfigError, FetchError
 from scraper.fetch import (
-    HTML_TYPES,
     ROBOTS_MAX_BYTES,
     ROBOTS_MAX_REDIRECTS,
+    ConnectionTrouble,
     FetchResult,
     FetchSettings,
     RetryPolicy,
@@ -53,10 +53,12 @@ from scraper.fetch import (
     TryFailed,
     TryFailure,
     Validators,
+    failure_for_connection,
     failure_for_status,
     is_bot_check,
     page_title,
     parse_content_type,
+    require_html,
     require_http_url,
 )
 
@@ -574,15 +576,7 @@ class BrowserFetcher:
                 raise TryFailed(_bot_failure(base, body))
             retry_after = _header(_headers(final), "Retry-After")
             raise TryFailed(failure_for_status(base, status, final.status_text or "", retry_after))
-        if mime is not None and mime not in HTML_TYPES:
-            raise TryFailed(
-                replace(
-                    base,
-                    outcome=f"HTTP {status} {mime}",
-                    summary=f"returned {mime}, not an HTML page",
-                    advice="check that the target's URL is the page itself, not a download",
-                )
-            )
+        require_html(base, mime)
         return final
 
     def _wait_ready(self, page: Page, nav: _Navigation, url: str, notes: list[str]) -> None:
@@ -729,36 +723,13 @@ class BrowserFetcher:
             )
         code = next((w for w in text.replace(":", " ").split() if w.startswith("net::ERR_")), "")
         if code in ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_NAME_RESOLUTION_FAILED"):
-            return TryFailure(
-                outcome="DNS failure",
-                summary=f"failed: could not resolve the host name {urlsplit(url).hostname}",
-                advice="no network, or DNS is not working? Check the connection and the URL's "
-                "host name",
-                retryable=True,
-            )
+            return failure_for_connection(ConnectionTrouble.DNS, url)
         if code == "net::ERR_CONNECTION_REFUSED":
-            return TryFailure(
-                outcome="connection refused",
-                summary=f"failed: {host} refused the connection",
-                advice="the site (or the network path to it) is down; the next check will "
-                "try again",
-                retryable=True,
-            )
+            return failure_for_connection(ConnectionTrouble.REFUSED, url)
         if code in ("net::ERR_CONNECTION_TIMED_OUT", "net::ERR_TIMED_OUT"):
-            return TryFailure(
-                outcome="connect timeout",
-                summary=f"failed: connecting to {host} timed out",
-                advice="no network, or the site is unreachable; the next check will try again",
-                retryable=True,
-            )
+            return failure_for_connection(ConnectionTrouble.CONNECT_TIMEOUT, url)
         if code.startswith(("net::ERR_CERT_", "net::ERR_SSL_")):
-            return TryFailure(
-                outcome="TLS error",
-                summary=f"failed: the TLS (https) connection to {host} could not be verified "
-                f"({code})",
-                advice="check the system clock and CA certificates, and whether a proxy "
-                "intercepts https",
-            )
+            return failure_for_connection(ConnectionTrouble.TLS, url, code)
         if code:
             return TryFailure(
                 outcome=code,

@@ -257,6 +257,64 @@ def error_for(url: str, failure: TryFailure, attempts: int, *, via: str = "") ->
     )
 
 
+def require_html(base: TryFailure, mime: str | None) -> None:
+    """Raise `TryFailed` if the declared media type `mime` (None: none declared) is not HTML."""
+    if mime is not None and mime not in HTML_TYPES:
+        raise TryFailed(
+            replace(
+                base,
+                outcome=f"HTTP {base.status} {mime}",
+                summary=f"returned {mime}, not an HTML page",
+                advice="check that the target's URL is the page itself, not a download",
+            )
+        )
+
+
+class ConnectionTrouble(StrEnum):
+    """Why a request got no answer at all; the value is the per-try log's outcome."""
+
+    DNS = "DNS failure"
+    REFUSED = "connection refused"
+    CONNECT_TIMEOUT = "connect timeout"
+    TLS = "TLS error"
+
+
+def failure_for_connection(trouble: ConnectionTrouble, url: str, detail: str = "") -> TryFailure:
+    """The failure of a request to `url` that got no answer, worded alike for every fetcher.
+
+    `detail` says more where there is more to say: the TLS error, or how long a connection
+    was waited for ("after 10 s").
+    """
+    host = urlsplit(url).netloc
+    if trouble is ConnectionTrouble.DNS:
+        return TryFailure(
+            outcome=trouble.value,
+            summary=f"failed: could not resolve the host name {urlsplit(url).hostname}",
+            advice="no network, or DNS is not working? Check the connection and the URL's "
+            "host name",
+            retryable=True,
+        )
+    if trouble is ConnectionTrouble.REFUSED:
+        return TryFailure(
+            outcome=trouble.value,
+            summary=f"failed: {host} refused the connection",
+            advice="the site (or the network path to it) is down; the next check will try again",
+            retryable=True,
+        )
+    if trouble is ConnectionTrouble.CONNECT_TIMEOUT:
+        return TryFailure(
+            outcome=trouble.value,
+            summary=f"failed: connecting to {host} timed out{f' {detail}' if detail else ''}",
+            advice="no network, or the site is unreachable; the next check will try again",
+            retryable=True,
+        )
+    return TryFailure(
+        outcome=trouble.value,
+        summary=f"failed: the TLS (https) connection to {host} could not be verified ({detail})",
+        advice="check the system clock and CA certificates, and whether a proxy intercepts https",
+    )
+
+
 class RetryPolicy:
     """How a fetcher tries again: up to `settings.retries` tries of a URL, waiting between them
     what Retry-After asks or exponential backoff with equal jitter, never over `max_backoff`.
@@ -767,15 +825,7 @@ class Fetcher:
                 )
             )
         # Refuse a declared non-HTML type before downloading it: a PDF can be large.
-        if mime is not None and mime not in HTML_TYPES:
-            raise TryFailed(
-                replace(
-                    base,
-                    outcome=f"HTTP {status} {mime}",
-                    summary=f"returned {mime}, not an HTML page",
-                    advice="check that the target's URL is the page itself, not a download",
-                )
-            )
+        require_html(base, mime)
         self._check_declared_size(response, base)
         body = self._read_body(response, base, started)
         with_body = base.with_body(body)
@@ -990,11 +1040,8 @@ class Fetcher:
         # requests raises ConnectTimeout only for a real connect timeout: urllib3's
         # NewConnectionError (a refused connection) subclasses ConnectTimeoutError.
         if isinstance(err, requests.exceptions.ConnectTimeout):
-            return TryFailure(
-                outcome="connect timeout",
-                summary=f"failed: connecting to {host} timed out after {s.connect_timeout:g} s",
-                advice="no network, or the site is unreachable; the next check will try again",
-                retryable=True,
+            return failure_for_connection(
+                ConnectionTrouble.CONNECT_TIMEOUT, url, f"after {s.connect_timeout:g} s"
             )
         if isinstance(err, requests.exceptions.ReadTimeout) or any(
             isinstance(c, urllib3.exceptions.ReadTimeoutError | TimeoutError) for c in causes
@@ -1008,13 +1055,7 @@ class Fetcher:
                 retryable=True,
             )
         if isinstance(err, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
-            return TryFailure(
-                outcome="TLS error",
-                summary=f"failed: the TLS (https) connection to {host} could not be verified "
-                f"({_first_line(err)})",
-                advice="check the system clock and CA certificates, and whether a proxy "
-                "intercepts https",
-            )
+            return failure_for_connection(ConnectionTrouble.TLS, url, _first_line(err))
         if isinstance(err, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
             return TryFailure(
                 outcome="invalid URL",
@@ -1023,21 +1064,9 @@ class Fetcher:
             )
         # socket.gaierror: what urllib3 1.x wraps, and the cause of 2.x's NameResolutionError.
         if any(isinstance(c, socket.gaierror) for c in causes):
-            return TryFailure(
-                outcome="DNS failure",
-                summary=f"failed: could not resolve the host name {urlsplit(url).hostname}",
-                advice="no network, or DNS is not working? Check the connection and the URL's "
-                "host name",
-                retryable=True,
-            )
+            return failure_for_connection(ConnectionTrouble.DNS, url)
         if any(isinstance(c, ConnectionRefusedError) for c in causes):
-            return TryFailure(
-                outcome="connection refused",
-                summary=f"failed: {host} refused the connection",
-                advice="the site (or the network path to it) is down; the next check will "
-                "try again",
-                retryable=True,
-            )
+            return failure_for_connection(ConnectionTrouble.REFUSED, url)
         if any(isinstance(c, urllib3.exceptions.NewConnectionError) for c in causes):
             return TryFailure(
                 outcome="could not connect",
