@@ -12,6 +12,7 @@ import contextlib
 import email.utils
 import gzip
 import hashlib
+import random
 import socket
 import sys
 import threading
@@ -30,16 +31,30 @@ from werkzeug import Request
 from scraper.errors import BlockedError, ConfigError, FetchError
 from scraper.fetch import (
     DEFAULT_USER_AGENT,
+    ROBOTS_MAX_BYTES,
     CharsetSource,
+    ConnectionTrouble,
     Fetcher,
+    FetchResult,
     FetchSettings,
+    RetryPolicy,
+    RobotsPolicy,
+    RobotsReply,
+    RobotsUnreadable,
+    TryFailed,
+    TryFailure,
     Validators,
     decode_body,
+    error_for,
+    failure_for_connection,
+    failure_for_status,
     fetch,
     is_bot_check,
     looks_like_html,
     parse_content_type,
     parse_retry_after,
+    require_html,
+    require_http_url,
 )
 
 PAGE = nato_page(load_content())
@@ -1150,3 +1165,286 @@ def test_real_article_mentioning_access_denied_is_not_a_bot_check() -> None:
     assert not is_bot_check(200, article)
     assert is_bot_check(403, CHALLENGE)
     assert not is_bot_check(404, CHALLENGE)
+
+
+# -- the pieces both fetchers share (plain Python, tested without a server) -------------------
+
+
+def _result(url: str = "https://www.nato.int/p.htm") -> FetchResult:
+    return FetchResult(
+        url=url,
+        final_url=url,
+        status=200,
+        body=b"<html></html>",
+        text="<html></html>",
+        headers={},
+        fetched_at=datetime(2024, 7, 16, 8, 0, tzinfo=UTC),
+        duration_ms=0,
+    )
+
+
+def test_backoff_grows_with_equal_jitter_and_honours_retry_after(settings: FetchSettings) -> None:
+    slow = replace(settings, backoff=2.0, max_backoff=10.0)
+    policy = RetryPolicy(slow, rng=random.Random(7))
+    for attempt, ceiling in ((1, 2.0), (2, 4.0), (3, 8.0), (4, 10.0), (9, 10.0)):
+        waits = [policy.wait_seconds(attempt, None) for _ in range(200)]
+        # Never less than half the backoff (waits grow), never more than it (or max_backoff).
+        assert ceiling / 2 <= min(waits) and max(waits) <= ceiling
+        assert len(set(waits)) > 100  # jittered, so cron-started watchers do not collide
+    assert policy.wait_seconds(1, 3.5) == 3.5
+    assert policy.wait_seconds(1, 3600.0) == 10.0  # capped by max_backoff
+    assert policy.wait_seconds(1, -5.0) == 0.0
+    same = RetryPolicy(slow, rng=random.Random(7)), RetryPolicy(slow, rng=random.Random(7))
+    assert same[0].wait_seconds(2, None) == same[1].wait_seconds(2, None)
+
+
+def test_pause_ends_at_once_when_stop_is_set(settings: FetchSettings) -> None:
+    stop = threading.Event()
+    stop.set()
+    started = time.monotonic()
+    assert RetryPolicy(settings, stop=stop).pause(30.0) is True
+    assert time.monotonic() - started < 1.0
+    assert RetryPolicy(settings).pause(0.01) is False
+
+
+def test_retry_policy_tries_again_then_returns_with_the_attempt_count(
+    settings: FetchSettings,
+) -> None:
+    lines: list[str] = []
+    seen: list[int] = []
+    url = "https://www.nato.int/p.htm"
+
+    def attempt_once(attempt: int) -> FetchResult:
+        seen.append(attempt)
+        if attempt < 3:
+            raise TryFailed(TryFailure(outcome="HTTP 503", summary="returned 503", retryable=True))
+        return _result(url)
+
+    result = RetryPolicy(settings, log=lines.append).run(
+        url, attempt_once, describe=lambda r: f"HTTP {r.status}", label="Chromium GET"
+    )
+    assert seen == [1, 2, 3]
+    assert result.attempts == 3 and result.duration_ms >= 0
+    assert lines[0].startswith(f"attempt 1/3: Chromium GET {url} -> HTTP 503; retrying in ")
+    assert lines[-1] == f"attempt 3/3: Chromium GET {url} -> HTTP 200"
+
+
+def test_retry_policy_gives_up_on_what_retrying_cannot_fix(settings: FetchSettings) -> None:
+    lines: list[str] = []
+    url = "https://www.nato.int/p.htm"
+    tries: list[int] = []
+
+    def not_found(attempt: int) -> FetchResult:
+        tries.append(attempt)
+        raise TryFailed(TryFailure(outcome="HTTP 404", summary="returned HTTP 404", status=404))
+
+    policy = RetryPolicy(settings, log=lines.append)
+    with pytest.raises(FetchError) as caught:
+        policy.run(url, not_found, describe=str, via="in Chromium")
+    assert tries == [1]
+    assert str(caught.value) == f"GET {url} in Chromium returned HTTP 404"
+    assert lines == [f"attempt 1/3: GET {url} -> HTTP 404; giving up"]
+
+    # give_up() ends a retryable failure early (the browser fetcher is being closed).
+    tries.clear()
+
+    def busy(attempt: int) -> FetchResult:
+        tries.append(attempt)
+        raise TryFailed(TryFailure(outcome="HTTP 503", summary="returned 503", retryable=True))
+
+    with pytest.raises(FetchError, match=r"returned 503$"):
+        policy.run(url, busy, describe=str, give_up=lambda: True)
+    assert tries == [1]
+
+    # Any other exception passes straight out, untouched and not retried.
+    def closed(attempt: int) -> FetchResult:
+        raise FetchError("closed", url=url, attempts=attempt - 1)
+
+    with pytest.raises(FetchError, match=r"^closed$"):
+        policy.run(url, closed, describe=str)
+
+
+def test_error_for_builds_the_one_line_message() -> None:
+    url = "https://www.nato.int/p.htm"
+    failure = TryFailure(
+        outcome="HTTP 503",
+        summary="returned HTTP 503  Service\nUnavailable",
+        advice="the site is having trouble",
+        status=503,
+        final_url=url,
+        body_size=3,
+        body_sha256="ab",
+    )
+    error = error_for(url, failure, 3)
+    assert type(error) is FetchError
+    assert str(error) == (
+        f"GET {url} returned HTTP 503 Service Unavailable (3 tries); the site is having trouble"
+    )
+    assert (error.status, error.attempts, error.final_url) == (503, 3, url)
+    assert (error.body_size, error.body_sha256) == (3, "ab")
+    assert str(error_for(url, failure, 1, via="in Chromium")).startswith(
+        f"GET {url} in Chromium returned HTTP 503 Service Unavailable; "
+    )
+    blocked = error_for(url, replace(failure, blocked=True), 1)
+    assert isinstance(blocked, BlockedError)
+    refused = error_for(url, replace(failure, message="robots.txt says no", tried=False), 1)
+    assert str(refused) == "robots.txt says no" and refused.attempts == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "summary", "retryable", "blocked"),
+    [
+        (403, "Forbidden", "returned HTTP 403: the site refused this client", False, True),
+        (429, "", "returned HTTP 429 Too Many Requests: the site is rate-limiting", True, True),
+        (503, "Service Unavailable", "returned HTTP 503 Service Unavailable", True, False),
+        (501, "Not Implemented", "returned HTTP 501 Not Implemented", False, False),
+        (404, "Not Found", "returned HTTP 404 Not Found: the page is not there", False, False),
+        (407, "", "returned HTTP 407: the site (or a proxy) asks for a login", False, False),
+        (418, "", "returned HTTP 418", False, False),
+    ],
+)
+def test_failure_for_status(
+    status: int, reason: str, summary: str, retryable: bool, blocked: bool
+) -> None:
+    base = TryFailure(outcome=f"HTTP {status}", summary="", status=status)
+    failure = failure_for_status(base, status, reason, "7")
+    assert failure.summary.startswith(summary)
+    assert (failure.retryable, failure.blocked, failure.status) == (retryable, blocked, status)
+    assert failure.advice
+    # Retry-After counts only where the status means "come back later".
+    assert failure.retry_after == (7.0 if status in (429, 503, 501) else None)
+
+
+def test_connection_failures_and_html_types() -> None:
+    url = "https://www.nato.int:8443/p.htm"
+    dns = failure_for_connection(ConnectionTrouble.DNS, url)
+    assert dns.summary == "failed: could not resolve the host name www.nato.int"
+    assert dns.outcome == "DNS failure" and dns.retryable
+    timeout = failure_for_connection(ConnectionTrouble.CONNECT_TIMEOUT, url, "after 5 s")
+    assert timeout.summary == "failed: connecting to www.nato.int:8443 timed out after 5 s"
+    bare = failure_for_connection(ConnectionTrouble.CONNECT_TIMEOUT, url)
+    assert bare.summary == "failed: connecting to www.nato.int:8443 timed out"
+    tls = failure_for_connection(ConnectionTrouble.TLS, url, "net::ERR_CERT_DATE_INVALID")
+    assert tls.summary.endswith("could not be verified (net::ERR_CERT_DATE_INVALID)")
+    assert not tls.retryable
+    assert failure_for_connection(ConnectionTrouble.REFUSED, url).retryable
+
+    base = TryFailure(outcome="HTTP 200", summary="", status=200)
+    require_html(base, "text/html")
+    require_html(base, None)  # undeclared: sniffed later, not refused here
+    with pytest.raises(TryFailed) as caught:
+        require_html(base, "application/pdf")
+    assert caught.value.failure.outcome == "HTTP 200 application/pdf"
+
+    require_http_url("http://127.0.0.1:8080/p")
+    with pytest.raises(FetchError, match="only http:// and https://") as refused:
+        require_http_url("ftp://www.nato.int/p")
+    assert refused.value.attempts == 0
+
+
+class _Robots:
+    """A robots.txt reader that answers from a dict and counts what it was asked."""
+
+    def __init__(self, answers: dict[str, RobotsReply | str]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def __call__(self, robots_url: str) -> RobotsReply:
+        self.asked.append(robots_url)
+        answer = self.answers[robots_url]
+        if isinstance(answer, str):
+            raise RobotsUnreadable(answer)
+        return answer
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_robots_policy_reads_once_and_checks_every_url(polite: FetchSettings) -> None:
+    read = _Robots(
+        {"https://a.example/robots.txt": RobotsReply(200, b"User-agent: *\nDisallow: /private/\n")}
+    )
+    lines: list[str] = []
+    robots = RobotsPolicy(polite, log=lines.append)
+    notes: list[str] = []
+    assert robots.verdict("https://a.example/private/x") is None  # not read yet
+    robots.check("https://a.example/public", read, notes, first_hop=True)
+    with pytest.raises(TryFailed) as caught:
+        robots.check("https://a.example/private/x", read, notes, first_hop=True)
+    assert read.asked == ["https://a.example/robots.txt"]
+    assert notes == []
+    assert lines == ["robots.txt of a.example: HTTP 200, 34 bytes"]
+    failure = caught.value.failure
+    assert failure.tried is False  # refused before the page was asked for
+    assert failure.message == (
+        "robots.txt of a.example disallows https://a.example/private/x for this User-Agent; "
+        "set respect_robots = false in the [fetch] config only if you have permission"
+    )
+    with pytest.raises(TryFailed) as hop:
+        robots.check("https://a.example/private/y", read, notes, first_hop=False)
+    assert hop.value.failure.tried is True  # a redirect hop: the first request was sent
+    assert robots.verdict("https://a.example/private/x") is False
+    assert robots.verdict("https://a.example/public") is True
+
+    named = RobotsPolicy(polite, name_agent=True)
+    assert f"for this User-Agent ({polite.user_agent}); set" in (
+        named.failure("https://a.example/x").message or ""
+    )
+
+
+def test_robots_policy_allows_when_the_file_is_missing_broken_or_unreachable(
+    polite: FetchSettings,
+) -> None:
+    read = _Robots(
+        {
+            "https://gone.example/robots.txt": RobotsReply(404),
+            "https://down.example/robots.txt": RobotsReply(503),
+            "https://off.example/robots.txt": "connection refused",
+        }
+    )
+    clock = _Clock()
+    robots = RobotsPolicy(polite, clock=clock)
+    notes: list[str] = []
+    for host in ("gone", "down", "off"):
+        robots.check(f"https://{host}.example/p", read, notes, first_hop=True)
+    assert notes == [
+        "robots.txt of down.example answered HTTP 503; proceeding as if allowed",
+        "robots.txt of off.example could not be read (connection refused); proceeding as if "
+        "allowed",
+    ]
+    # A note is added once per try, however many URLs of the origin are checked.
+    robots.check("https://off.example/q", read, notes, first_hop=False)
+    assert len(notes) == 2
+    assert len(read.asked) == 3
+
+    # An unreadable file is asked for again after an hour; a missing one only after a day.
+    clock.now += 3601
+    for host in ("gone", "down", "off"):
+        robots.check(f"https://{host}.example/p", read, [], first_hop=True)
+    assert sorted(read.asked[3:]) == [
+        "https://down.example/robots.txt",
+        "https://off.example/robots.txt",
+    ]
+    clock.now += 24 * 3600
+    robots.check("https://gone.example/p", read, [], first_hop=True)
+    assert read.asked[-1] == "https://gone.example/robots.txt"
+
+
+def test_robots_policy_parses_at_most_the_cap_and_can_be_switched_off(
+    polite: FetchSettings,
+) -> None:
+    # Past the cap a rule would shut everything: it must never be read.
+    rules = b"User-agent: *\nDisallow: /private/\n" + b"#" * ROBOTS_MAX_BYTES + b"\nDisallow: /\n"
+    read = _Robots({"https://big.example/robots.txt": RobotsReply(200, rules)})
+    robots = RobotsPolicy(polite)
+    robots.check("https://big.example/p", read, [], first_hop=True)
+    assert robots.verdict("https://big.example/private/p") is False
+    off = RobotsPolicy(replace(polite, respect_robots=False))
+    never = _Robots({})
+    off.check("https://big.example/p", never, [], first_hop=True)
+    assert never.asked == [] and off.verdict("https://big.example/p") is True
