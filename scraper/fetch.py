@@ -12,6 +12,12 @@ gzip/deflate, connection reuse) and a robots.txt cache, and calling it GETs one 
 - a bot check, a 403 and a 429 that outlasts the retries raise `BlockedError`; every other
   failure raises `FetchError` with a one-line message that says what happened and what to do.
 
+The retry loop (`RetryPolicy`), the robots.txt policy (`RobotsPolicy`, which reads through a
+caller's `RobotsReader`) and the wording of failures (`TryFailure`, `error_for`,
+`failure_for_status`, `failure_for_connection`) are plain Python and serve
+`browser.BrowserFetcher` too, so both fetchers retry, obey robots.txt and explain themselves
+alike.
+
 `Fetcher.get_data` GETs data (the Wayback Machine's CDX JSON) with the same politeness and
 retries, without the page guards. `decode_body` is public and pure so that replay and imports
 decode stored bodies exactly as a live check did. `post_json` sends a notification webhook's
@@ -257,6 +263,60 @@ def error_for(url: str, failure: TryFailure, attempts: int, *, via: str = "") ->
     )
 
 
+def failure_for_status(
+    base: TryFailure, status: int, reason: str, retry_after: str | None
+) -> TryFailure:
+    """What a non-2xx, non-redirect, non-304 answer that is not a bot check means.
+
+    `reason` is the status line's text ("Not Found", may be empty) and `retry_after` the raw
+    Retry-After header; 429 and most 5xx are retried, 403 and 429 count as blocked.
+    """
+    status_text = f"HTTP {status} {reason}".rstrip()
+    if status == 403:
+        return replace(
+            base,
+            summary="returned HTTP 403: the site refused this client",
+            advice="set another User-Agent with --user-agent or check less often",
+            blocked=True,
+        )
+    if status == 429:
+        return replace(
+            base,
+            summary="returned HTTP 429 Too Many Requests: the site is rate-limiting this client",
+            advice="check less often (the scheduler's --every), or raise backoff in the [fetch] "
+            "config",
+            retryable=True,
+            blocked=True,
+            retry_after=parse_retry_after(retry_after),
+        )
+    if 500 <= status < 600:
+        return replace(
+            base,
+            summary=f"returned {status_text}",
+            advice="the site is having trouble; the next check will try again",
+            retryable=status not in NOT_RETRIED_5XX,
+            retry_after=parse_retry_after(retry_after),
+        )
+    if status in (404, 410):
+        return replace(
+            base,
+            summary=f"returned {status_text}: the page is not there",
+            advice="it may have moved (nato.int changed its URLs in 2025); open the URL in a "
+            "browser and update the target's url",
+        )
+    if status in (401, 407):
+        return replace(
+            base,
+            summary=f"returned {status_text}: the site (or a proxy) asks for a login",
+            advice="nato-watch does not log in; check the URL and any proxy settings",
+        )
+    return replace(
+        base,
+        summary=f"returned {status_text}",
+        advice="open the URL in a browser to see what the site says",
+    )
+
+
 def require_html(base: TryFailure, mime: str | None) -> None:
     """Raise `TryFailed` if the declared media type `mime` (None: none declared) is not HTML."""
     if mime is not None and mime not in HTML_TYPES:
@@ -394,60 +454,6 @@ class RetryPolicy:
             time.sleep(seconds)
             return False
         return self._stop.wait(seconds)
-
-
-def failure_for_status(
-    base: TryFailure, status: int, reason: str, retry_after: str | None
-) -> TryFailure:
-    """What a non-2xx, non-redirect, non-304 answer that is not a bot check means.
-
-    `reason` is the status line's text ("Not Found", may be empty) and `retry_after` the raw
-    Retry-After header; 429 and most 5xx are retried, 403 and 429 count as blocked.
-    """
-    status_text = f"HTTP {status} {reason}".rstrip()
-    if status == 403:
-        return replace(
-            base,
-            summary="returned HTTP 403: the site refused this client",
-            advice="set another User-Agent with --user-agent or check less often",
-            blocked=True,
-        )
-    if status == 429:
-        return replace(
-            base,
-            summary="returned HTTP 429 Too Many Requests: the site is rate-limiting this client",
-            advice="check less often (the scheduler's --every), or raise backoff in the [fetch] "
-            "config",
-            retryable=True,
-            blocked=True,
-            retry_after=parse_retry_after(retry_after),
-        )
-    if 500 <= status < 600:
-        return replace(
-            base,
-            summary=f"returned {status_text}",
-            advice="the site is having trouble; the next check will try again",
-            retryable=status not in NOT_RETRIED_5XX,
-            retry_after=parse_retry_after(retry_after),
-        )
-    if status in (404, 410):
-        return replace(
-            base,
-            summary=f"returned {status_text}: the page is not there",
-            advice="it may have moved (nato.int changed its URLs in 2025); open the URL in a "
-            "browser and update the target's url",
-        )
-    if status in (401, 407):
-        return replace(
-            base,
-            summary=f"returned {status_text}: the site (or a proxy) asks for a login",
-            advice="nato-watch does not log in; check the URL and any proxy settings",
-        )
-    return replace(
-        base,
-        summary=f"returned {status_text}",
-        advice="open the URL in a browser to see what the site says",
-    )
 
 
 @dataclass(frozen=True)
