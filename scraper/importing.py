@@ -35,7 +35,7 @@ from enum import StrEnum
 from scraper.config import Target
 from scraper.document import Document
 from scraper.errors import ParseError, ScraperError
-from scraper.records import CheckRecord, CheckStatus, Source, stamp_of
+from scraper.records import CheckRecord, CheckStatus, HttpExchange, Source, stamp_of
 from scraper.replay import Progress, ReplayResult, replay_target
 from scraper.store import Archive, sha256_hex
 from scraper.terms import Watchlist
@@ -52,6 +52,8 @@ class Outcome(StrEnum):
     NOT_ARTICLE = "not an article"  # recorded as a failed capture, with the reason
     FAILED = "failed to fetch"  # not recorded: the next run tries again
     LEFT = "left for the next run"  # over the run's fetch limit
+    # A WARC revisit record whose original payload is neither in the files nor stored.
+    NO_ORIGINAL = "revisit without its original"
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ class ArchivedCapture:
     digest: str | None = None  # the archive's payload digest, as `payload_digest` writes it
     status: int | None = None  # the HTTP status the archive recorded (None: not known)
     mime: str | None = None  # the media type the archive recorded
+    # The source a nato-watch WARC export says the capture first came from (`live` for a
+    # check it made), carried into the version's provenance; None: the archive's own.
+    origin: Source | None = None
 
     @property
     def key(self) -> tuple[datetime, str]:
@@ -82,6 +87,11 @@ class CaptureBody:
     attempts: int = 1
     duration_ms: int = 0
     notes: tuple[str, ...] = ()
+    # The HTTP heads the archive kept for the capture, stored beside the snapshot.
+    exchange: HttpExchange | None = None
+    # The digest of the payload as the archive holds it, when `body` is that payload after
+    # content decoding (a WARC record of a gzipped response): the archive's digest is of it.
+    archived_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +224,7 @@ class Importer:
             notes=(note,),
             memento_url=capture.locator,
             digest=capture.digest,
+            origin=capture.origin,
         )
         self._write(capture, record)
         return Settled(capture, Outcome.DUPLICATE)
@@ -272,7 +283,11 @@ class Importer:
             return self.reject(capture, document, body=body)
         own = sha1_digest(body.body)
         notes = list(body.notes)
-        if capture.digest and capture.digest.startswith("sha1:") and capture.digest != own:
+        if (
+            capture.digest
+            and capture.digest.startswith("sha1:")
+            and capture.digest not in (own, body.archived_digest)
+        ):
             notes.append(
                 f"the body's digest {own} differs from the archive's {capture.digest}: the "
                 "archive served other bytes than it indexed"
@@ -296,8 +311,9 @@ class Importer:
             notes=tuple(notes),
             memento_url=capture.locator,
             digest=capture.digest or own,
+            origin=capture.origin,
         )
-        self._write(capture, record, body=body.body)
+        self._write(capture, record, body=body.body, exchange=body.exchange)
         known = _known_from(record)
         assert known is not None
         for digest in {capture.digest, own} - {None}:
@@ -324,13 +340,27 @@ class Importer:
                 "captures before it are kept, and the next run resumes here"
             ) from err
 
-    def _write(self, capture: ArchivedCapture, record: CheckRecord, *, body: bytes = b"") -> None:
+    def _write(
+        self,
+        capture: ArchivedCapture,
+        record: CheckRecord,
+        *,
+        body: bytes = b"",
+        exchange: HttpExchange | None = None,
+    ) -> None:
         """Raw snapshot first, then the log line, under the lock: a kill in between leaves a
         stored body without a line, which the next run fetches and records again. The lock is
         held per capture, not per run, so a scheduled check is not kept waiting by an import."""
         with self.archive.lock(timeout=self.lock_timeout):
             if body:
-                self.archive.put_raw(self.target.name, body)
+                self.archive.put_raw(
+                    self.target.name,
+                    body,
+                    exchange=exchange,
+                    url=capture.original_url,
+                    captured_at=capture.captured_at,
+                    source=self.source,
+                )
             self.archive.append_check(record)
         self._this_run.add(capture.key)
         self.recorded += 1
@@ -469,6 +499,7 @@ _SUMMARY_WORDS = (
     (Outcome.NOT_ARTICLE, "not an article", "not articles"),
     (Outcome.FAILED, "failed to fetch", "failed to fetch"),
     (Outcome.LEFT, "left for the next run", "left for the next run"),
+    (Outcome.NO_ORIGINAL, "revisit without its original", "revisits without their original"),
 )
 
 

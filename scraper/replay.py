@@ -110,8 +110,12 @@ def _ids(ids: tuple[str, ...], limit: int = 5) -> str:
 
 
 @dataclass(frozen=True)
-class _Capture:
-    """One moment a raw snapshot was captured, from a version, a log line, or both."""
+class Capture:
+    """One moment a raw snapshot was captured, from a version, a log line, or both.
+
+    What replay reads, and what WARC export writes: one capture per successful check (or
+    imported capture) that names a raw snapshot, in capture order.
+    """
 
     at: datetime
     raw: str
@@ -122,6 +126,7 @@ class _Capture:
 
     @property
     def content_type(self) -> str | None:
+        """The Content-Type the body came with, from the version or the check-log line."""
         if self.provenance is not None and self.provenance.content_type:
             return self.provenance.content_type
         return self.record.content_type if self.record is not None else None
@@ -208,12 +213,18 @@ def replay_target(
     )
 
 
-def _captures(archive: Archive, target: str, existing: list[Version]) -> list[_Capture]:
+def captures_of(archive: Archive, target: str) -> list[Capture]:
+    """Every capture of `target` replay would read, in capture order (the caller holds the
+    lock if it needs them to agree with the versions it reads next)."""
+    return _captures(archive, target, list(archive.iter_versions(target)))
+
+
+def _captures(archive: Archive, target: str, existing: list[Version]) -> list[Capture]:
     """Every capture of `target`, in capture order: existing versions ∪ successful checks."""
-    found: dict[tuple[datetime, str], _Capture] = {}
+    found: dict[tuple[datetime, str], Capture] = {}
     for version in existing:
         key = (version.captured_at, version.provenance.raw_sha256)
-        found[key] = _Capture(
+        found[key] = Capture(
             at=version.captured_at,
             raw=version.provenance.raw_sha256,
             provenance=version.provenance,
@@ -226,7 +237,7 @@ def _captures(archive: Archive, target: str, existing: list[Version]) -> list[_C
         key = (record.started_at, record.raw_sha256)
         known = found.get(key)
         if known is None:
-            found[key] = _Capture(at=record.started_at, raw=record.raw_sha256, record=record)
+            found[key] = Capture(at=record.started_at, raw=record.raw_sha256, record=record)
         elif known.record is None:
             found[key] = replace(known, record=record)
     return [found[key] for key in sorted(found)]
@@ -235,7 +246,7 @@ def _captures(archive: Archive, target: str, existing: list[Version]) -> list[_C
 def _read_all(
     archive: Archive,
     target: str,
-    captures: list[_Capture],
+    captures: list[Capture],
     progress: Progress | None,
 ) -> tuple[dict[int, Document], list[Skipped]]:
     """Parse each distinct snapshot once: capture index -> document, and what was skipped.
@@ -286,7 +297,7 @@ def _read_all(
 
 def _versions(
     target: str,
-    captures: list[_Capture],
+    captures: list[Capture],
     documents: dict[int, Document],
     parser_version: str,
 ) -> list[Version]:
@@ -312,7 +323,7 @@ def _versions(
     return produced
 
 
-def _version_id(capture: _Capture, last_id: str | None) -> str:
+def _version_id(capture: Capture, last_id: str | None) -> str:
     """The capture's existing id when it still fits, else its second or the next free one.
 
     Ids rise with capture time and are never earlier than the capture's second.
@@ -325,7 +336,7 @@ def _version_id(capture: _Capture, last_id: str | None) -> str:
     return stamp_of(floor)
 
 
-def _provenance(capture: _Capture, parser_version: str) -> Provenance:
+def _provenance(capture: Capture, parser_version: str) -> Provenance:
     """The existing version's provenance when there is one, else one built from the log."""
     if capture.provenance is not None:
         return replace(capture.provenance, parser_version=parser_version)
@@ -341,6 +352,8 @@ def _provenance(capture: _Capture, parser_version: str) -> Provenance:
         etag=record.etag,
         last_modified=record.last_modified,
         content_type=record.content_type,
-        source=record.source,
+        # A capture imported from nato-watch's own WARC export keeps the source it was
+        # captured by (a live check stays live); the log line says it came through a WARC.
+        source=record.origin or record.source,
         memento_url=record.memento_url,
     )
