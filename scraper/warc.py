@@ -108,8 +108,8 @@ class ExportResult:
         """The one line `export-warc` prints."""
         return (
             f"wrote {self.path}: {_count(self.captures, 'capture')} of "
-            f"{', '.join(self.targets) or 'no target'} ({self.responses} responses, "
-            f"{self.revisits} revisits, {_count(self.versions, 'version')}; "
+            f"{', '.join(self.targets) or 'no target'} ({_count(self.responses, 'response')}, "
+            f"{_count(self.revisits, 'revisit')}, {_count(self.versions, 'version')}; "
             f"{self.reconstructed} with headers rebuilt from the check log), "
             f"{self.size:,} bytes"
         )

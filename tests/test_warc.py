@@ -30,8 +30,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from scraper.importing import sha1_digest
-from scraper.records import Source
-from scraper.store import Archive, sha256_hex
+from scraper.records import HttpExchange, Source
+from scraper.store import Archive, sha256_hex, verify
 
 TARGET = "rok"
 PATH = "/cps/en/natohq/topics_50098.htm"
@@ -215,7 +215,9 @@ def test_export_writes_a_valid_warc_of_every_capture(
     result = cli(data_dir, "export-warc", str(out))
 
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"wrote {out}: 3 captures of {TARGET} (2 responses, 1 revisits")
+    assert result.stdout.startswith(
+        f"wrote {out}: 3 captures of {TARGET} (2 responses, 1 revisit, 2 versions"
+    )
     checked = warcio_check(out)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "digest pass" in checked.stdout and "digest failed" not in checked.stdout
@@ -651,3 +653,22 @@ def test_import_warc_needs_readable_files(data_dir: Path, tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert result.stderr.startswith(f"nato-watch: error: {junk} is not a readable WARC or ARC file")
     assert "Traceback" not in result.stderr
+
+
+def test_a_body_stored_without_heads_gets_them_from_its_next_capture(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    body = PAGE_2024.encode("utf-8")
+    first = HttpExchange(status=200, reason="OK", headers=(("Server", "first"),))
+    later = HttpExchange(status=200, reason="OK", headers=(("Server", "later"),))
+    at = datetime(2024, 7, 16, 8, 30, 0, 5, tzinfo=UTC)
+    # As a kill between the body and its heads (or an archive from before heads were kept).
+    sha = archive.put_raw(TARGET, body)
+    assert archive.read_headers(TARGET, sha) is None
+
+    archive.put_raw(TARGET, body, exchange=first, url="https://x.test/", captured_at=at)
+    archive.put_raw(TARGET, body, exchange=later, url="https://x.test/", captured_at=at)
+
+    kept = archive.read_headers(TARGET, sha)
+    assert kept is not None
+    assert (kept.exchange, kept.captured_at, kept.url) == (first, at, "https://x.test/")
+    assert verify(archive).ok
