@@ -8,6 +8,8 @@ Layout (under the data dir):
     snapshots/<target>/raw/<sha256>.http.json  the HTTP heads that delivered it (once kept)
     snapshots/<target>/versions/<stamp>.json one per version: document + provenance
     reports/<target>/<stamp>.{md,html,json}  change from the previous version to this one
+    reports/<target>/pages/<stamp>.html      the page of each version, as it stood then
+    reports/<target>/since/<stamp>.{html,json} change from that version to the latest
     reports/index.html, reports/feed.atom    every change of every target
 
 Every file write is atomic (temp file in the same directory, fsync, rename, fsync of the
@@ -63,6 +65,10 @@ STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 REPORT_FORMATS = ("md", "html", "json")
 SITE_FILES = ("index.html", "feed.atom")
+# Inside reports/<target>/: a page per version, and combined "since" reports (old id -> latest).
+PAGES_DIR = "pages"
+SINCE_DIR = "since"
+SINCE_FORMATS = ("html", "json")
 # Beside `raw/<sha256>.html.gz`: the HTTP heads of the response that delivered those bytes.
 HEADERS_SUFFIX = ".http.json"
 LOCK_NAME = ".nato-watch.lock"
@@ -475,6 +481,78 @@ class Archive:
         self._write(path, text.encode("utf-8"), skip_if_same=True)
         return path
 
+    # -- version pages and "since" reports (the report site) ----------------------------------
+
+    def version_page_path(self, target: str, version_id: str) -> Path:
+        """`reports/<target>/pages/<id>.html`: the page of one version, as it stood then."""
+        if not STAMP.fullmatch(version_id):
+            raise NotFound(f"invalid version id {version_id!r}: expected YYYY-MM-DDTHHMMSSZ")
+        return self.reports / check_target_name(target) / PAGES_DIR / f"{version_id}.html"
+
+    def write_version_page(self, target: str, version_id: str, text: str) -> Path:
+        """Write the page of version `version_id` atomically (left alone when unchanged)."""
+        path = self.version_page_path(target, version_id)
+        self._write(path, text.encode("utf-8"), skip_if_same=True)
+        return path
+
+    def version_page_ids(self, target: str) -> list[str]:
+        """Ids of the versions of `target` that have a page, oldest first."""
+        folder = self.reports / check_target_name(target) / PAGES_DIR
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.html") if STAMP.fullmatch(p.stem))
+
+    def delete_version_page(self, target: str, version_id: str) -> None:
+        """Remove the page of a version that is gone."""
+        path = self.version_page_path(target, version_id)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            _fsync_dir(path.parent)
+
+    def since_path(self, target: str, version_id: str, fmt: str) -> Path:
+        """`reports/<target>/since/<id>.<fmt>`: the change from version `version_id` to the
+        target's latest version."""
+        if fmt not in SINCE_FORMATS:
+            raise StoreError(f"unknown since-report format {fmt!r}; one of html, json")
+        if not STAMP.fullmatch(version_id):
+            raise NotFound(f"invalid version id {version_id!r}: expected YYYY-MM-DDTHHMMSSZ")
+        return self.reports / check_target_name(target) / SINCE_DIR / f"{version_id}.{fmt}"
+
+    def write_since_report(self, target: str, version_id: str, fmt: str, text: str) -> Path:
+        """Write one format of the combined report since `version_id` atomically."""
+        path = self.since_path(target, version_id, fmt)
+        self._write(path, text.encode("utf-8"), skip_if_same=True)
+        return path
+
+    def read_since_report(self, target: str, version_id: str, fmt: str) -> str:
+        """One format of the combined report since `version_id`."""
+        path = self.since_path(target, version_id, fmt)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise NotFound(f"no {fmt} report since {version_id} of {target!r}") from None
+
+    def since_report_files(self, target: str) -> dict[str, set[str]]:
+        """Every stored combined report of `target`: old version id -> the formats present."""
+        folder = self.reports / check_target_name(target) / SINCE_DIR
+        found: dict[str, set[str]] = {}
+        if folder.is_dir():
+            for path in folder.iterdir():
+                stem, _, fmt = path.name.rpartition(".")
+                if fmt in SINCE_FORMATS and STAMP.fullmatch(stem):
+                    found.setdefault(stem, set()).add(fmt)
+        return found
+
+    def delete_since_reports(self, target: str, version_id: str) -> None:
+        """Remove every format of the combined report since `version_id`."""
+        removed = False
+        for fmt in SINCE_FORMATS:
+            with contextlib.suppress(FileNotFoundError):
+                self.since_path(target, version_id, fmt).unlink()
+                removed = True
+        if removed:
+            _fsync_dir(self.reports / check_target_name(target) / SINCE_DIR)
+
     # -- check log ---------------------------------------------------------------------------
 
     def append_check(self, record: CheckRecord) -> None:
@@ -825,8 +903,9 @@ def verify(archive: Archive) -> VerifyResult:
     hash, carry their own id and target, and point at a stored raw blob; reports must parse
     and name existing versions; the check log must parse (a torn line is a note) and every
     successful check's raw blob must be stored; the site files must be there when reports
-    are. Leftover temp files and missing reports are notes: an interrupted write leaves them
-    and the next check or replay deals with them.
+    are; a version page must be of an existing version, and a "since" report must parse.
+    Leftover temp files, missing reports and pages, and out-of-date "since" reports are
+    notes: an interrupted write leaves them and the next check or replay deals with them.
     """
     if not archive.root.is_dir():
         raise NotFound(f"no archive at {archive.root}: the directory does not exist")
@@ -1048,10 +1127,91 @@ class _Verifier:
                 )
         for path in sorted(folder.iterdir()) if folder.is_dir() else []:
             stem, _, fmt = path.name.rpartition(".")
+            if path.name in (PAGES_DIR, SINCE_DIR) and path.is_dir():
+                continue
             if not TMP_FILE.fullmatch(path.name) and not (
                 fmt in REPORT_FORMATS and STAMP.fullmatch(stem)
             ):
                 self.note(path, "unexpected file in the reports folder")
+        self.version_pages(target, versions)
+        self.since_reports(target, versions)
+
+    def version_pages(self, target: str, versions: dict[str, Version]) -> None:
+        """Every version has a readable page (a missing one is a note), and every page is of
+        a version that exists (replay removes a version's page before the version)."""
+        folder = self.archive.reports / target / PAGES_DIR
+        self.strays(folder)
+        pages = set()
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if TMP_FILE.fullmatch(path.name):
+                continue
+            if path.suffix != ".html" or not STAMP.fullmatch(path.stem):
+                self.note(path, "unexpected file; version pages are named YYYY-MM-DDTHHMMSSZ.html")
+                continue
+            pages.add(path.stem)
+            self.site_text(path, "version page")
+            if path.stem not in versions:
+                self.damage(path, f"is the page of version {path.stem}, which does not exist")
+        for version_id in sorted(versions):
+            if version_id not in pages:
+                self.note(
+                    folder / f"{version_id}.html",
+                    "missing (an interrupted write?); the next check or `nato-watch replay` "
+                    "writes it",
+                )
+
+    def since_reports(self, target: str, versions: dict[str, Version]) -> None:
+        """Combined "since" reports parse and compare an existing version with the latest.
+
+        They are recomputed whenever the latest version changes, so one that is out of date
+        or names a version that is gone is what an interrupted rebuild leaves: a note.
+        """
+        folder = self.archive.reports / target / SINCE_DIR
+        self.strays(folder)
+        latest = max(versions) if versions else None
+        found = self.archive.since_report_files(target) if folder.is_dir() else {}
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            stem, _, fmt = path.name.rpartition(".")
+            if not TMP_FILE.fullmatch(path.name) and not (
+                fmt in SINCE_FORMATS and STAMP.fullmatch(stem)
+            ):
+                self.note(path, "unexpected file in the since folder")
+        for version_id in sorted(found):
+            formats = found[version_id]
+            for fmt in SINCE_FORMATS:
+                if fmt not in formats:
+                    self.note(
+                        folder / f"{version_id}.{fmt}",
+                        "missing (an interrupted write?); the next check or replay writes it",
+                    )
+            if "html" in formats:
+                self.site_text(folder / f"{version_id}.html", "since report")
+            if "json" not in formats:
+                continue
+            path = folder / f"{version_id}.json"
+            try:
+                data = json.loads(path.read_bytes().decode("utf-8"))
+                old_id, new_id, named_target = _report_refs(data)
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                self.damage(path, f"unreadable JSON report ({type(err).__name__}: {err})")
+                continue
+            if named_target != target:
+                self.damage(path, f"names target {named_target!r}, not {target!r}")
+            if old_id != version_id:
+                self.damage(path, f"is the report since {old_id!r}, not since {version_id}")
+            gone = [ref for ref in (old_id, new_id) if ref not in versions]
+            if gone:
+                self.note(
+                    path,
+                    f"names version {gone[0]}, which does not exist; the next check or "
+                    "`nato-watch replay` rebuilds it",
+                )
+            elif new_id != latest:
+                self.note(
+                    path,
+                    f"compares with {new_id}, but the latest version is {latest}; the next "
+                    "check or `nato-watch replay` rebuilds it",
+                )
 
     def report_text(self, path: Path, fmt: str) -> None:
         try:
@@ -1061,6 +1221,16 @@ class _Verifier:
             return
         if not text.strip():
             self.damage(path, f"empty {fmt} report")
+
+    def site_text(self, path: Path, what: str) -> None:
+        """A page of the site must be non-empty UTF-8."""
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            self.damage(path, f"unreadable {what} ({err})")
+            return
+        if not text.strip():
+            self.damage(path, f"empty {what}")
 
     def report_json(
         self,
