@@ -79,6 +79,44 @@ class VersionRef:
 
 
 @dataclass(frozen=True)
+class SiteLinks:
+    """Where a report finds the rest of the site, relative to itself.
+
+    A report stored in the site links to the index and to the version pages of its two
+    versions; one printed to stdout (`nato-watch diff`) has no site around it and gets none.
+    """
+
+    pages: str  # the folder of the target's version pages, ending in "/"
+    index: str  # the site's index page
+
+    def page(self, version_id: str, anchor: str | None = None) -> str:
+        """The version page of `version_id`, at `anchor` when given."""
+        return f"{self.pages}{version_id}.html" + (f"#{anchor}" if anchor else "")
+
+
+# A report at reports/<target>/<id>.html, and a combined one at reports/<target>/since/<id>.html.
+REPORT_LINKS = SiteLinks(pages="pages/", index="../index.html")
+SINCE_LINKS = SiteLinks(pages="../pages/", index="../../index.html")
+
+
+@dataclass(frozen=True)
+class SinceLink:
+    """A combined report the index offers: what changed from an earlier version to the latest.
+
+    `href` is relative to `reports/`; `reasons` say why this version was picked ("3 versions
+    before the latest", "in force 1 month before the latest").
+    """
+
+    target: str
+    old_id: str
+    old_captured_at: datetime
+    new_id: str
+    reasons: tuple[str, ...]
+    summary_line: str
+    href: str
+
+
+@dataclass(frozen=True)
 class Report:
     """The change from one version of a target to another, ready to render."""
 

@@ -1,13 +1,18 @@
-"""The HTML report, the index page and the Atom feed, rendered with Jinja2 (autoescape on).
+"""The report site, rendered with Jinja2 (autoescape on): the HTML report (inline and side by
+side), the page of each version, the index page with its timeline, and the Atom feed.
 
 Page text is untrusted: it only ever reaches a template as a value, and autoescape turns any
 markup in it into text. Characters that XML forbids (control characters) are dropped from
-every value, so the HTML parses as XHTML and the feed as XML. Output depends only on the
-input data (no clock, no locale), so rebuilding gives identical bytes.
+every value, so the HTML parses as XHTML and the feed as XML. Every page also carries a
+Content-Security-Policy that lets only its own stylesheet (and on the index its own script,
+by hash) run, so even markup that slipped through could not load or execute anything. Output
+depends only on the input data (no clock, no locale), so rebuilding gives identical bytes.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,8 +23,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from scraper.diff import BlockChange, SectionChange, SectionStatus, describe_changes
-from scraper.records import utc_iso
-from scraper.render.model import Report, ReportSummary
+from scraper.records import Version, utc_iso
+from scraper.render.model import Report, ReportSummary, SinceLink, SiteLinks
+from scraper.render.side_by_side import side_by_side
+from scraper.render.timeline import VersionInfo, build_timeline, legend
+from scraper.render.version_page import version_page
 from scraper.render.words import (
     block_heading,
     change_sentences,
@@ -56,8 +64,60 @@ _ENV = Environment(
     finalize=_xml_safe,
 )
 _ENV.filters["utc"] = utc_iso
+
+
+def _when(moment: datetime) -> str:
+    """A capture time for people: `2024-07-18 09:15 UTC` (the id and the table give seconds)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+_ENV.filters["when"] = _when
 _ENV.filters["block_heading"] = block_heading
 _ENV.globals["term_phrase"] = term_phrase
+
+
+def _source(name: str) -> str:
+    assert _ENV.loader is not None
+    return _ENV.loader.get_source(_ENV, name)[0]
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+# The stylesheet goes into every page verbatim, so its hash names it in the page's
+# Content-Security-Policy. No page has a script: everything works without JavaScript.
+_CSS = Markup(_source("style.css"))
+# The index alone draws the timeline (its hatches are `url(#…)` fills, its only url()s).
+_INDEX_CSS = Markup(_CSS + _source("timeline.css"))
+# The index lists at most this many changes; older ones stay on the timeline, in the feed and
+# in `nato-watch log` (the index of a 500-version history stays well under 1 MB).
+INDEX_ROWS = 500
+# The hatch patterns of imported marks: the fill colour of each kind.
+HATCHES = (("change", "#0b4f9c"), ("silent-edit", "#9b1c1c"), ("first", "#444"))
+
+
+def _csp(style: str = _CSS) -> str:
+    """The pages' policy: nothing loads from anywhere, no script runs, only this style."""
+    return (
+        f"default-src 'none'; style-src '{_sha256(style)}'; script-src 'none'; "
+        "img-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+
+
+def _filter_css(targets: Sequence[str]) -> str:
+    """Show one target's lane, rows and links when its `#only-<target>` anchor is the URL's
+    fragment: a filter that needs no script. Target names are slugs, safe in a selector."""
+    rules = []
+    for t in targets:
+        rules.append(
+            f'#only-{t}:target ~ * [data-target]:not([data-target="{t}"]) {{ display: none; }}\n'
+            f'#only-{t}:target ~ .filter a[href="#only-{t}"] {{ font-weight: 700; }}\n'
+        )
+    return "".join(rules)
+
+
+_ENV.globals["css"] = _CSS
 
 
 @dataclass(frozen=True)
@@ -86,8 +146,14 @@ def _runs(section: SectionChange) -> tuple[_Run, ...]:
     return tuple(runs)
 
 
-def render_html(report: Report) -> str:
-    """The report as a standalone HTML page (no external assets; readable on a phone)."""
+def render_html(report: Report, *, links: SiteLinks | None = None, note: str | None = None) -> str:
+    """The report as a standalone HTML page (no external assets; readable on a phone).
+
+    Two views of the change, switchable in the page without JavaScript (CSS `:target`):
+    inline (insertions and deletions in the running text) and side by side (old left, new
+    right). `links` places the report in the site (links to the index and to the two
+    version pages); `note` is a line under the title (what a combined report spans).
+    """
     change = report.change
     views = tuple(
         _SectionView(sec, _runs(sec), sum(1 for i in sec.items if not i.is_change))
@@ -99,10 +165,23 @@ def render_html(report: Report) -> str:
         sentences=change_sentences(change),
         what=describe_changes(change),
         sections=views,
+        sides=side_by_side(change, old_id=report.old.id, new_id=report.new.id, links=links),
         renamed=SectionStatus.RENAMED,
         flags_title=flags_heading(len(change.flags), change.flags_total),
         terms_line=terms_sentence(change.terms),
         moved_terms=[t for t in change.terms if t.added or t.removed],
+        links=links,
+        note=note,
+        csp=_csp(),
+    )
+
+
+def render_version_page(version: Version, *, previous: str | None, next: str | None) -> str:
+    """`reports/<target>/pages/<id>.html`: the page as it stood at `version`, with its
+    provenance, anchors per section and block, and links to its neighbours and reports."""
+    return _ENV.get_template("version.html").render(
+        page=version_page(version, previous=previous, next=next),
+        csp=_csp(),
     )
 
 
@@ -128,8 +207,35 @@ def _site_flags(summary: ReportSummary) -> str:
     return "; ".join(flag.headline for flag in summary.flags[:SITE_FLAGS])
 
 
-def render_index(summaries: Sequence[ReportSummary]) -> str:
-    """`reports/index.html`: every change of every target, newest first, with links."""
+def _versions_of(summaries: Sequence[ReportSummary]) -> list[VersionInfo]:
+    """The versions the reports name, when the caller has no version list: each report's
+    new version, and the old version of each target's oldest report."""
+    found = {(s.target, s.new_id): VersionInfo.from_summary(s) for s in summaries}
+    oldest: dict[str, ReportSummary] = {}
+    for s in sorted(summaries, key=lambda s: (s.captured_at, s.new_id)):
+        oldest.setdefault(s.target, s)
+    for s in oldest.values():
+        if (s.target, s.old_id) not in found:
+            # Its capture time is not in the summary; the id names its second.
+            at = datetime.strptime(s.old_id, "%Y-%m-%dT%H%M%SZ").replace(tzinfo=UTC)
+            found[(s.target, s.old_id)] = VersionInfo(s.target, s.old_id, at, False, None)
+    return list(found.values())
+
+
+def render_index(
+    summaries: Sequence[ReportSummary],
+    *,
+    versions: Sequence[VersionInfo] | None = None,
+    since: Sequence[SinceLink] = (),
+) -> str:
+    """`reports/index.html`: a timeline of every version (inline SVG, one mark each), what
+    changed since earlier versions, and every change of every target, newest first.
+
+    `versions` lists every version of every target (first versions have no report); left
+    out, it is read off the summaries. `since` are the combined reports to offer.
+    """
+    if versions is None:
+        versions = _versions_of(summaries)
     rows = [
         {
             "s": s,
@@ -139,8 +245,33 @@ def render_index(summaries: Sequence[ReportSummary]) -> str:
         }
         for s in _newest_first(summaries)
     ]
+    reported = {(s.target, s.new_id) for s in summaries}
+    firsts = sorted(
+        (v for v in versions if (v.target, v.id) not in reported),
+        key=lambda v: (v.target, v.captured_at, v.id),
+    )
+    first_ids: dict[str, str] = {}
+    for v in sorted(versions, key=lambda v: (v.captured_at, v.id)):
+        first_ids.setdefault(v.target, v.id)
+    since_by_target: dict[str, list[SinceLink]] = {}
+    for link in sorted(since, key=lambda k: (k.target, k.old_captured_at, k.old_id), reverse=True):
+        since_by_target.setdefault(link.target, []).append(link)
+    targets = sorted({s.target for s in summaries} | {v.target for v in versions})
+    filters = targets if len(targets) > 1 else []
+    style = Markup(_INDEX_CSS + _filter_css(filters))
     return _ENV.get_template("index.html").render(
-        rows=rows, targets=sorted({s.target for s in summaries})
+        rows=rows[:INDEX_ROWS],
+        older=max(0, len(rows) - INDEX_ROWS),
+        targets=targets,
+        filters=filters,
+        timeline=build_timeline(versions, summaries) if versions else None,
+        legend=legend(),
+        hatches=HATCHES,
+        firsts=firsts,
+        first_ids=first_ids,
+        since=sorted(since_by_target.items()),
+        style=style,
+        csp=_csp(style),
     )
 
 
