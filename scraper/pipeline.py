@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from scraper.config import Target
 from scraper.document import LastUpdated
-from scraper.errors import FetchError, ParseError, ScraperError
+from scraper.errors import FetchError, ParseError
 from scraper.fetch import FetchResult, Validators
 from scraper.records import CheckRecord, CheckStatus, Provenance, Source, Version, utc_iso
 from scraper.store import Archive, sha256_hex
@@ -231,7 +231,7 @@ def check_target(
         if latest is not None
         else (None, None)
     )
-    rebuild_site(archive)
+    rebuild_site(archive, target=target.name, watch=target.watch)
     record = replace(
         base,
         status=CheckStatus.CHANGED if latest is not None else CheckStatus.NEW,
@@ -313,7 +313,14 @@ def _write_report(
     archive: Archive, old: Version, new: Version, *, watch: Watchlist | None
 ) -> tuple[Path, Change]:
     from scraper.diff import diff
-    from scraper.render import Report, VersionRef, render_html, render_json, render_markdown
+    from scraper.render import (
+        REPORT_LINKS,
+        Report,
+        VersionRef,
+        render_html,
+        render_json,
+        render_markdown,
+    )
 
     report = Report(
         target=new.target,
@@ -322,25 +329,22 @@ def _write_report(
         change=diff(old.document, new.document, watch=watch),
     )
     archive.write_report(new.target, new.id, "json", render_json(report))
-    archive.write_report(new.target, new.id, "html", render_html(report))
+    archive.write_report(new.target, new.id, "html", render_html(report, links=REPORT_LINKS))
     path = archive.write_report(new.target, new.id, "md", render_markdown(report))
     return path, report.change
 
 
-def rebuild_site(archive: Archive) -> None:
-    """Rewrite `reports/index.html` and `reports/feed.atom` from the stored JSON reports."""
-    from scraper.render import ReportSummary, render_feed, render_index
+def rebuild_site(
+    archive: Archive, *, target: str | None = None, watch: Watchlist | None = None
+) -> None:
+    """Rewrite the report site: `reports/index.html` and `reports/feed.atom` from the stored
+    JSON reports, the missing version pages, and the "since" reports (`scraper.publish`).
 
-    summaries = []
-    for target in archive.targets():
-        for version_id in archive.report_ids(target):
-            try:
-                text = archive.read_report(target, version_id, "json")
-                summaries.append(ReportSummary.from_json(text))
-            except (ScraperError, ValueError, KeyError):
-                continue  # `verify` reports damaged reports; the site lists the rest
-    archive.write_site_file("index.html", render_index(summaries))
-    archive.write_site_file("feed.atom", render_feed(summaries))
+    `target`: the target whose history just changed; its "since" reports are recomputed with
+    `watch` as their watched terms."""
+    from scraper.publish import rebuild_site as publish_site
+
+    publish_site(archive, target=target, watch=watch)
 
 
 class TargetFetcher:

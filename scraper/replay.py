@@ -10,7 +10,7 @@ and rewrites versions, reports, the index and the feed. It says which versions t
 reads differently; it never records a change of the site. The check log is never rewritten.
 
 Pure orchestration: the archive does the I/O, `parse` and `pipeline.write_report` /
-`pipeline.rebuild_site` do the work; nothing here prints.
+`pipeline.rebuild_site` / `publish.write_version_pages` do the work; nothing here prints.
 """
 
 from __future__ import annotations
@@ -157,6 +157,7 @@ def replay_target(
     """
     from scraper.parse import PARSER_VERSION
     from scraper.pipeline import rebuild_site, write_report
+    from scraper.publish import write_version_pages
 
     with archive.lock(timeout=lock_timeout):
         existing = list(archive.iter_versions(target))
@@ -179,6 +180,7 @@ def replay_target(
         with archive.batch():
             for old, new in itertools.pairwise(produced):
                 write_report(archive, old, new, watch=watch)
+            write_version_pages(archive, produced)
         produced_ids = {v.id for v in produced}
         first = produced[0].id if produced else None
         for version_id in sorted(archive.report_files(target)):
@@ -186,8 +188,9 @@ def replay_target(
                 archive.delete_reports(target, version_id)
         removed = tuple(v.id for v in existing if v.id not in produced_ids)
         for version_id in removed:
+            archive.delete_version_page(target, version_id)
             archive.delete_version(target, version_id)
-        rebuild_site(archive)
+        rebuild_site(archive, target=target, watch=watch)
 
     old_by_capture = {(c.at, c.raw): c for c in captures if c.version_id is not None}
     reread: list[str] = []

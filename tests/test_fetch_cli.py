@@ -160,6 +160,7 @@ def test_200_stores_snapshot_version_and_log_line(
     assert sorted(tree(data_dir)) == [
         "reports/feed.atom",
         "reports/index.html",
+        f"reports/{TARGET}/pages/{out['version']}.html",
         LOG,
         f"snapshots/{TARGET}/raw/{sha}.html.gz",
         # The response's status line and headers, kept beside the body (for WARC export).

@@ -1,0 +1,302 @@
+"""The report site: which of its files to (re)write from the archive, and when.
+
+`reports/` is a static site that opens from disk or any static host:
+
+    reports/index.html                         timeline of every version, "since" links, changes
+    reports/feed.atom                          every change, newest first
+    reports/<target>/<id>.{html,md,json}       the report leading to version <id> (pipeline)
+    reports/<target>/pages/<id>.html           version <id> as it stood, with its provenance
+    reports/<target>/since/<id>.{html,json}    what changed from version <id> to the latest
+
+Everything here is derived from the versions and the JSON reports and contains no wall-clock
+time other than capture times, so `replay` rebuilds it byte for byte.
+
+- A version page depends only on its version and its neighbours' ids. `rebuild_site` writes
+  the pages that are missing (the new version's after a check) and rewrites their neighbours
+  (whose "next" link changed); `write_version_pages` rewrites a whole history (replay).
+- Combined "since" reports go from a few earlier versions to the latest (`since_bases`): the
+  last `SINCE_RECENT` versions before the latest, the versions in force a week, a month,
+  three months and a year before the latest capture, and the first version. The version just
+  before the latest needs none (its report is the latest report). The choice depends only on
+  the version ids and capture times, so it is deterministic; anchoring the spans at the latest
+  capture (not at "now") keeps the wall clock out of derived files. For any other date,
+  `nato-watch diff --since DATE` computes one on demand.
+
+The archive does the I/O (only `store.py` touches files); `render` formats; nothing prints.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from scraper.errors import NotFound, ScraperError
+from scraper.records import Version, utc_iso
+from scraper.store import Archive
+
+if TYPE_CHECKING:
+    from scraper.render import ReportSummary, SinceLink
+    from scraper.render.timeline import VersionInfo
+    from scraper.terms import Watchlist
+
+# How many versions before the latest (counting the one just before it) get a "since" link.
+SINCE_RECENT = 6
+# What `rebuild_site` does with a target's "since" reports.
+_FORCE, _REPAIR, _READ = "force", "repair", "read"
+SINCE_SPANS = (
+    (timedelta(days=7), "a week"),
+    (timedelta(days=30), "a month"),
+    (timedelta(days=91), "three months"),
+    (timedelta(days=365), "a year"),
+)
+
+
+def since_bases(history: Sequence[tuple[str, datetime]]) -> list[tuple[str, tuple[str, ...]]]:
+    """The earlier versions worth a "since" report to the latest, oldest first, each with the
+    reasons it was picked. `history`: (id, captured_at) of every version, oldest first."""
+    if len(history) < 2:
+        return []
+    ids = [version_id for version_id, _ in history]
+    times = [at for _, at in history]
+    latest = len(history) - 1
+    reasons: dict[int, list[str]] = {}
+    for back in range(1, SINCE_RECENT + 1):
+        k = latest - back
+        if k < 0:
+            break
+        reasons.setdefault(k, []).append(
+            "the version before the latest" if back == 1 else f"{back} versions before the latest"
+        )
+    for span, words in SINCE_SPANS:
+        # The version in force then: the last one captured at or before that moment.
+        k = bisect.bisect_right(times, times[latest] - span) - 1
+        if 0 <= k < latest:
+            reasons.setdefault(k, []).append(f"in force {words} before the latest")
+    reasons.setdefault(0, []).append("the first version")
+    return [(ids[k], tuple(reasons[k])) for k in sorted(reasons)]
+
+
+def rebuild_site(
+    archive: Archive, *, target: str | None = None, watch: Watchlist | None = None
+) -> None:
+    """Rewrite `reports/index.html` and `reports/feed.atom`, write missing version pages, and
+    bring the "since" reports up to date.
+
+    `target` names the target whose history just changed (a check, a replay): its missing
+    version pages are written and its "since" reports recomputed, with `watch` as the watched
+    terms of their flags; other targets' files are only read, so a check or replay of one
+    target never touches another's. Without `target`, every target's missing pages and
+    missing or out-of-date "since" reports are written (with the built-in watch list).
+    """
+    from scraper.render import ReportSummary, render_feed, render_index
+
+    summaries: list[ReportSummary] = []
+    for name in archive.targets():
+        for version_id in archive.report_ids(name):
+            try:
+                text = archive.read_report(name, version_id, "json")
+                summaries.append(ReportSummary.from_json(text))
+            except (ScraperError, ValueError, KeyError):
+                continue  # `verify` reports damaged reports; the site lists the rest
+    by_version = {(s.target, s.new_id): s for s in summaries}
+    versions: list[VersionInfo] = []
+    since: list[SinceLink] = []
+    for name in archive.targets():
+        ids = archive.version_ids(name)
+        infos = _version_infos(archive, name, ids, by_version)
+        versions += infos
+        if target is not None and name != target:
+            since += _update_since(archive, name, infos, by_version, mode=_READ, watch=None)
+            continue
+        with archive.batch():
+            _repair_pages(archive, name, ids)
+            since += _update_since(
+                archive,
+                name,
+                infos,
+                by_version,
+                mode=_FORCE if name == target else _REPAIR,
+                watch=watch,
+            )
+    archive.write_site_file("index.html", render_index(summaries, versions=versions, since=since))
+    archive.write_site_file("feed.atom", render_feed(summaries))
+
+
+def write_version_pages(archive: Archive, versions: Sequence[Version]) -> None:
+    """Write the page of every version of one target's whole history (oldest first), each
+    linked to its neighbours; pages of versions not in it are left to `rebuild_site`."""
+    from scraper.render import render_version_page
+
+    for k, version in enumerate(versions):
+        previous = versions[k - 1].id if k else None
+        following = versions[k + 1].id if k + 1 < len(versions) else None
+        archive.write_version_page(
+            version.target,
+            version.id,
+            render_version_page(version, previous=previous, next=following),
+        )
+
+
+def _version_infos(
+    archive: Archive,
+    target: str,
+    ids: Sequence[str],
+    by_version: dict[tuple[str, str], ReportSummary],
+) -> list[VersionInfo]:
+    """What the timeline needs of each version: from its report when it has one (no need to
+    read the document), else from the version file (a first version, a missing report)."""
+    from scraper.render.timeline import VersionInfo
+
+    infos = []
+    for version_id in ids:
+        summary = by_version.get((target, version_id))
+        if summary is not None:
+            infos.append(VersionInfo.from_summary(summary))
+            continue
+        try:
+            infos.append(VersionInfo.from_version(archive.read_version(target, version_id)))
+        except ScraperError:
+            continue  # an unreadable version is `verify`'s to report
+    return infos
+
+
+def _repair_pages(archive: Archive, target: str, ids: Sequence[str]) -> None:
+    """Write the missing version pages and rewrite their neighbours' (whose links to the
+    previous and next version changed); remove pages of versions that are gone."""
+    from scraper.render import render_version_page
+
+    pages = set(archive.version_page_ids(target))
+    todo: set[int] = set()
+    for stray in sorted(pages - set(ids)):
+        archive.delete_version_page(target, stray)
+        at = bisect.bisect_left(ids, stray)
+        todo.update(k for k in (at - 1, at) if 0 <= k < len(ids))
+    for k, version_id in enumerate(ids):
+        if version_id not in pages:
+            todo.update(j for j in (k - 1, k, k + 1) if 0 <= j < len(ids))
+    for k in sorted(todo):
+        try:
+            version = archive.read_version(target, ids[k])
+        except ScraperError:
+            continue
+        page = render_version_page(
+            version,
+            previous=ids[k - 1] if k else None,
+            next=ids[k + 1] if k + 1 < len(ids) else None,
+        )
+        archive.write_version_page(target, ids[k], page)
+
+
+def _update_since(
+    archive: Archive,
+    target: str,
+    infos: Sequence[VersionInfo],
+    by_version: dict[tuple[str, str], ReportSummary],
+    *,
+    mode: str,
+    watch: Watchlist | None,
+) -> list[SinceLink]:
+    """Bring the target's "since" reports up to date (`_FORCE`: recompute them all;
+    `_REPAIR`: write those missing or out of date; `_READ`: write nothing) and return the
+    links the index shows."""
+    from scraper.render import SinceLink
+
+    if len(infos) < 2:
+        if mode != _READ:
+            for stale in archive.since_report_files(target):
+                archive.delete_since_reports(target, stale)
+        return []
+    latest = infos[-1]
+    position = {info.id: k for k, info in enumerate(infos)}
+    bases = since_bases([(info.id, info.captured_at) for info in infos])
+    links = []
+    wanted = set()
+    for base_id, reasons in bases:
+        info = infos[position[base_id]]
+        if position[base_id] == len(infos) - 1 - 1:
+            # The version just before the latest: its combined report is the latest report.
+            summary = by_version.get((target, latest.id))
+            if summary is None:
+                continue
+            href, line = summary.report_path("html"), summary.summary_line
+        else:
+            wanted.add(base_id)
+            line_or_none = (
+                None if mode == _FORCE else _current_since(archive, target, base_id, latest.id)
+            )
+            if line_or_none is None and mode != _READ:
+                line_or_none = _write_since(
+                    archive, target, base_id, latest.id, len(infos) - 1 - position[base_id], watch
+                )
+            if line_or_none is None:
+                continue
+            href, line = f"{target}/since/{base_id}.html", line_or_none
+        links.append(
+            SinceLink(
+                target=target,
+                old_id=base_id,
+                old_captured_at=info.captured_at,
+                new_id=latest.id,
+                reasons=reasons,
+                summary_line=line,
+                href=href,
+            )
+        )
+    if mode != _READ:
+        for stale in sorted(set(archive.since_report_files(target)) - wanted):
+            archive.delete_since_reports(target, stale)
+    return links
+
+
+def _current_since(archive: Archive, target: str, base_id: str, latest_id: str) -> str | None:
+    """The summary line of the stored "since" report, when both its formats are there and it
+    ends at the latest version; else None (it must be written)."""
+    from scraper.render import ReportSummary
+
+    formats = archive.since_report_files(target).get(base_id, set())
+    if formats != {"html", "json"}:
+        return None
+    try:
+        summary = ReportSummary.from_json(archive.read_since_report(target, base_id, "json"))
+    except (ScraperError, ValueError, KeyError):
+        return None
+    if summary.old_id != base_id or summary.new_id != latest_id:
+        return None
+    return summary.summary_line
+
+
+def _write_since(
+    archive: Archive,
+    target: str,
+    base_id: str,
+    latest_id: str,
+    steps: int,
+    watch: Watchlist | None,
+) -> str | None:
+    """Compute and store the combined report from `base_id` to `latest_id`; its summary line."""
+    from scraper.diff import diff, summary_line
+    from scraper.render import SINCE_LINKS, Report, VersionRef, render_html, render_json
+
+    try:
+        old = archive.read_version(target, base_id)
+        new = archive.read_version(target, latest_id)
+    except (NotFound, ScraperError):
+        return None
+    report = Report(
+        target=target,
+        old=VersionRef.from_version(old),
+        new=VersionRef.from_version(new),
+        change=diff(old.document, new.document, watch=watch),
+    )
+    note = (
+        f"Everything that changed since version {base_id} (captured "
+        f"{utc_iso(old.captured_at)}), up to the latest version, {latest_id}: "
+        f"{steps} change{'' if steps == 1 else 's'} in between, shown as one."
+    )
+    archive.write_since_report(target, base_id, "json", render_json(report))
+    archive.write_since_report(
+        target, base_id, "html", render_html(report, links=SINCE_LINKS, note=note)
+    )
+    return summary_line(report.change)
