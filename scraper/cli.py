@@ -661,8 +661,9 @@ def serve(env: Env, port: int, target_name: str | None) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     with server:
         address = server.url + (f"index.html#only-{target}" if target else "")
-        click.echo(f"serving {server.reports} at {address} (Ctrl-C stops)")
         try:
+            # Inside the `try`: a Ctrl-C right after the address is printed stops it cleanly too.
+            click.echo(f"serving {server.reports} at {address} (Ctrl-C stops)")
             server.serve_forever()
         except KeyboardInterrupt:
             click.echo("stopped")

@@ -89,7 +89,9 @@ def _sha256(text: str) -> str:
 # Content-Security-Policy. No page has a script: everything works without JavaScript.
 _CSS = Markup(_source("style.css"))
 # The index alone draws the timeline (its hatches are `url(#…)` fills, its only url()s).
-_INDEX_CSS = Markup(_CSS + _source("timeline.css"))
+# (Joined as plain text: adding a str to a Markup would escape it, and a <style> element
+# takes no entities.)
+_INDEX_CSS = Markup(str(_CSS) + _source("timeline.css"))
 # The index lists at most this many changes; older ones stay on the timeline, in the feed and
 # in `nato-watch log` (the index of a 500-version history stays well under 1 MB).
 INDEX_ROWS = 500
@@ -258,7 +260,7 @@ def render_index(
         since_by_target.setdefault(link.target, []).append(link)
     targets = sorted({s.target for s in summaries} | {v.target for v in versions})
     filters = targets if len(targets) > 1 else []
-    style = Markup(_INDEX_CSS + _filter_css(filters))
+    style = Markup(str(_INDEX_CSS) + _filter_css(filters))
     return _ENV.get_template("index.html").render(
         rows=rows[:INDEX_ROWS],
         older=max(0, len(rows) - INDEX_ROWS),

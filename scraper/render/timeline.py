@@ -320,7 +320,7 @@ def build_timeline(versions: Sequence[VersionInfo], summaries: Sequence[ReportSu
         lanes.append(Lane(t, top, top + 14, top + MARK_Y, marks[0].x, marks[-1].x, marks))
     width = math.ceil((xs[-1] if xs else LEFT) + R_MAX + RIGHT)
     return Timeline(
-        width=max(width, 320),
+        width=width,
         height=TOP + LANE * len(targets) + BOTTOM,
         lanes=tuple(lanes),
         ticks=_ticks(ordered, xs),
