@@ -245,6 +245,31 @@ def test_long_quiet_stretches_are_labelled_and_ticks_name_the_dates() -> None:
     assert xs == sorted(xs) and xs[2] - xs[1] > xs[1] - xs[0]
 
 
+def test_ticks_name_each_year_and_the_months_that_fit() -> None:
+    days = [0, 3, 20, 40, 41, 42, 75, 170, 171]  # from 2024-07-16: Jul, Aug, Sep, Jan 2025
+    infos = [
+        VersionInfo(TARGET, stamp_of(T0 + timedelta(days=d)), T0 + timedelta(days=d)) for d in days
+    ]
+    ticks = build_timeline(infos, []).ticks
+    assert [(t.label, t.major) for t in ticks] == [
+        ("2024", True),
+        ("Aug", False),
+        ("Sep", False),
+        ("2025", True),
+    ]
+    # Crowded: a year's label pushes out the month label before it, never the other way.
+    close = [
+        VersionInfo(TARGET, stamp_of(at), at)
+        for at in (
+            datetime(2024, 11, 29, tzinfo=UTC),
+            datetime(2024, 11, 30, tzinfo=UTC),
+            datetime(2024, 12, 31, tzinfo=UTC),  # "Dec" fits here …
+            datetime(2025, 1, 1, tzinfo=UTC),  # … until "2025" needs its room
+        )
+    ]
+    assert [t.label for t in build_timeline(close, []).ticks] == ["2024", "2025"]
+
+
 def test_two_targets_get_two_lanes_and_a_filter_without_script() -> None:
     korea, korea_s = history("one-word", "silent-edit")
     japan, japan_s = history("restamp", target="japan", start=T0 + timedelta(hours=5))

@@ -202,13 +202,20 @@ class Lane:
     x1: float
     marks: tuple[Mark, ...]
 
+    @property
+    def end_label_x(self) -> float:
+        """Where the lane's name is repeated after its newest mark (the timeline may open
+        scrolled to that end, the name at the start out of view)."""
+        return self.x1 + R_MAX + 6
+
 
 @dataclass(frozen=True)
 class Tick:
-    """A date label on the axis, at the first column of its month (or year)."""
+    """A date label on the axis, at the first column of its month, or of its year (major)."""
 
     x: float
     label: str
+    major: bool = False
 
 
 @dataclass(frozen=True)
@@ -318,7 +325,12 @@ def build_timeline(versions: Sequence[VersionInfo], summaries: Sequence[ReportSu
         top = TOP + lane_of[t] * LANE
         marks = tuple(lane_marks[t])
         lanes.append(Lane(t, top, top + 14, top + MARK_Y, marks[0].x, marks[-1].x, marks))
-    width = math.ceil((xs[-1] if xs else LEFT) + R_MAX + RIGHT)
+    width = math.ceil(
+        max(
+            [(xs[-1] if xs else LEFT) + R_MAX + RIGHT]
+            + [lane.end_label_x + TICK_CHAR_PX * len(lane.target) + RIGHT for lane in lanes]
+        )
+    )
     return Timeline(
         width=width,
         height=TOP + LANE * len(targets) + BOTTOM,
@@ -328,24 +340,29 @@ def build_timeline(versions: Sequence[VersionInfo], summaries: Sequence[ReportSu
     )
 
 
+def _fits(ticks: list[Tick], x: float) -> bool:
+    """Whether a label at `x` leaves room for the last one."""
+    return not ticks or x - ticks[-1].x >= TICK_CHAR_PX * len(ticks[-1].label) + TICK_PAD_PX
+
+
 def _ticks(ordered: Sequence[VersionInfo], xs: Sequence[float]) -> tuple[Tick, ...]:
-    """Month ticks when the history spans under two years, else year ticks; never crowded."""
-    if not ordered:
-        return ()
-    span = ordered[-1].captured_at - ordered[0].captured_at
-    yearly = span > timedelta(days=730)
+    """A tick at the first version of each year ("2024") and of each month ("Mar") where
+    its label fits; a year's tick wins over the month tick it would run into."""
     ticks: list[Tick] = []
     previous: tuple[int, int] | None = None
     for info, x in zip(ordered, xs, strict=True):
         at = info.captured_at.astimezone(UTC)
-        key = (at.year, 0 if yearly else at.month)
-        if key == previous:
+        if (at.year, at.month) == previous:
             continue
-        previous = key
-        if ticks and x - ticks[-1].x < TICK_CHAR_PX * len(ticks[-1].label) + TICK_PAD_PX:
-            continue  # the previous label would run into this one
-        label = str(at.year) if yearly else f"{MONTHS[at.month - 1]} {at.year}"
-        ticks.append(Tick(x, label))
+        new_year = previous is None or at.year != previous[0]
+        previous = (at.year, at.month)
+        if new_year:
+            while ticks and not _fits(ticks, x) and not ticks[-1].major:
+                ticks.pop()
+            if _fits(ticks, x):
+                ticks.append(Tick(x, str(at.year), major=True))
+        elif _fits(ticks, x):
+            ticks.append(Tick(x, MONTHS[at.month - 1]))
     return tuple(ticks)
 
 
