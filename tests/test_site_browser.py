@@ -251,6 +251,12 @@ def test_from_a_timeline_mark_to_its_report_side_by_side_and_a_version_page(
     old_box, new_box = old.bounding_box(), new.bounding_box()
     assert old_box and new_box and old_box["x"] < new_box["x"]  # old left, new right
     assert abs(old_box["y"] - new_box["y"]) < 2  # aligned
+    page.get_by_role("link", name="Inline").click()
+    assert inline.is_visible() and not sbs.is_visible()
+
+    # The picture for the README: a change with edits in two bullets, side by side.
+    page.goto(f"{served.url}{KOREA}/{served.ids[KOREA][4]}.html#side-by-side")
+    assert page.locator("#side-by-side .sbs-row.changed").count() == 2
     top = page.evaluate(
         "document.querySelector('nav.views').getBoundingClientRect().top + window.scrollY"
     )
@@ -259,8 +265,9 @@ def test_from_a_timeline_mark_to_its_report_side_by_side_and_a_version_page(
         tmp_path,
         "side-by-side.png",
         full_page=True,
-        clip={"x": 0, "y": max(0, top - 150), "width": 1000, "height": 760},
+        clip={"x": 0, "y": max(0, top - 12), "width": 1000, "height": 760},
     )
+    page.goto(f"{served.url}{KOREA}/{silent_id}.html")
     page.get_by_role("link", name="Inline").click()
     assert inline.is_visible() and not sbs.is_visible()
 
