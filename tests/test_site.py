@@ -14,8 +14,12 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -352,6 +356,20 @@ def test_the_index_keeps_hostile_text_as_text() -> None:
     assert XSS_SCRIPT in (marks[1].findtext(f"{SVG}title") or "")
     assert XSS_ATTR in text_of(root.find(".//tbody"))
     assert "<script>" not in page and "<img" not in page
+
+
+def test_a_long_list_of_changes_is_cut_but_the_timeline_keeps_every_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import scraper.render.site
+
+    monkeypatch.setattr(scraper.render.site, "INDEX_ROWS", 2)
+    infos, summaries = history("one-word", "silent-edit", "restamp", "bullet-added")
+    root = xml(render_index(summaries, versions=infos))
+    assert len(marks_of(root)) == 5
+    rows = root.findall(".//tbody/tr")
+    assert [r.get("id") for r in rows] == [f"change-{TARGET}-{i.id}" for i in infos[:2:-1]]
+    assert "2 older changes are on the timeline above" in text_of(root)
 
 
 def test_an_empty_index_is_well_formed() -> None:
@@ -983,6 +1001,41 @@ def test_serve_answers_on_loopback_with_the_site_only(
         finally:
             server.shutdown()
             thread.join(timeout=5)
+
+
+def test_serve_prints_the_address_of_a_target_and_stops_on_sigterm(
+    built: tuple[Archive, list[str]], data_dir: Path
+) -> None:
+    env = {**os.environ, "NATO_WATCH_CONFIG": "", "NATO_WATCH_DATA_DIR": ""}
+    command = [sys.executable, "-m", "scraper", "--data-dir", str(data_dir), "serve"]
+    process = subprocess.Popen(
+        [*command, "--port", "0", "--target", TARGET],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert re.fullmatch(
+            rf"serving .+ at http://127\.0\.0\.1:\d+/index\.html#only-{TARGET} \(Ctrl-C stops\)\n",
+            line,
+        ), line
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0 and out == "stopped\n", err
+    unknown = subprocess.run(
+        [*command, "--target", "nowhere"], capture_output=True, text=True, env=env, timeout=30
+    )
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == (
+        f"nato-watch: error: the archive holds no target 'nowhere'; it holds: {TARGET}"
+    )
 
 
 def test_serve_without_a_site_says_what_to_do(
