@@ -17,6 +17,7 @@ from scraper.diff import diff
 from scraper.document import Block, BlockKind, Document, LastUpdated, Section
 from scraper.records import Provenance, Source, Version
 from scraper.render import (
+    FEED_ENTRIES,
     FEED_ID,
     Report,
     ReportSummary,
@@ -277,6 +278,22 @@ def test_feed_is_valid_atom_newest_first_with_stable_ids() -> None:
     assert root.find(f"{ATOM}author/{ATOM}name") is not None
     # Rebuilding gives the same bytes, whatever order the summaries come in.
     assert render_feed(list(reversed(items))) == text
+
+
+def test_feed_carries_only_the_newest_changes() -> None:
+    base = summaries()[0]
+    many = [
+        replace(
+            base,
+            new_id=f"2024-{1 + i // 28:02d}-{1 + i % 28:02d}T000000Z",
+            captured_at=datetime(2024, 1 + i // 28, 1 + i % 28, tzinfo=UTC),
+        )
+        for i in range(FEED_ENTRIES + 20)
+    ]
+    entries = xml(render_feed(many)).findall(f"{ATOM}entry")
+    assert len(entries) == FEED_ENTRIES
+    newest = max(many, key=lambda s: s.captured_at)
+    assert entries[0].findtext(f"{ATOM}id", "").endswith(f"/{newest.new_id}")
 
 
 def test_empty_feed_is_valid_and_stable() -> None:

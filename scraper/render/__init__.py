@@ -22,6 +22,7 @@ from scraper.render.model import (
     report_to_dict,
 )
 from scraper.render.site import (
+    FEED_ENTRIES,
     FEED_ID,
     render_feed,
     render_html,
@@ -30,6 +31,7 @@ from scraper.render.site import (
 )
 
 __all__ = [
+    "FEED_ENTRIES",
     "FEED_ID",
     "REPORT_LINKS",
     "SINCE_LINKS",

@@ -277,9 +277,16 @@ def render_index(
     )
 
 
+FEED_ENTRIES = 100
+
+
 def render_feed(summaries: Sequence[ReportSummary]) -> str:
-    """`reports/feed.atom`: an Atom 1.0 feed with one entry per change, newest first."""
-    ordered = _newest_first(summaries)
+    """`reports/feed.atom`: an Atom 1.0 feed with one entry per change, newest first.
+
+    Only the newest `FEED_ENTRIES` changes are carried, as feeds do: a reader keeps what it
+    has seen, and the index and `nato-watch log` hold the whole history.
+    """
+    ordered = _newest_first(summaries)[:FEED_ENTRIES]
     updated = ordered[0].captured_at if ordered else EMPTY_FEED_UPDATED
     entries = [
         {
