@@ -259,22 +259,21 @@ _CLAUSE_STOPS = frozenset(
     ]
 )
 _TRAILING = frozenset({"of", "for", "on", "with", "to", "the", "a", "an", "and", "or"})
-_MONTH_WORDS = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 )
+_MONTH_WORDS = frozenset(_MONTHS)
 _IRREGULAR = {
     "build": ("built",),
     "keep": ("kept",),
@@ -472,33 +471,8 @@ def _programmes(index: TextIndex, lex: _Lexicon) -> list[_Item]:
 # -- dates and numbers -----------------------------------------------------------------------
 
 _MONTH_NUMBER = {
-    **{
-        name: k
-        for k, name in enumerate(
-            [
-                "january",
-                "february",
-                "march",
-                "april",
-                "may",
-                "june",
-                "july",
-                "august",
-                "september",
-                "october",
-                "november",
-                "december",
-            ],
-            start=1,
-        )
-    },
-    **{
-        abbr: k
-        for k, abbr in enumerate(
-            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
-            start=1,
-        )
-    },
+    **{name: k for k, name in enumerate(_MONTHS, start=1)},
+    **{name[:3]: k for k, name in enumerate(_MONTHS, start=1)},
     "sept": 9,
 }
 _MONTH = (
