@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from scraper.diff import BlockChange, SectionChange, SectionStatus, describe_changes
@@ -54,8 +54,22 @@ def _xml_safe(value: Any) -> Any:
     return value
 
 
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """Jinja2's compiled templates, kept in the user's temp dir between processes.
+
+    Compiling the templates costs ~60 ms, every changed check is a new process, and the
+    cache is keyed by each template's source, so a stale entry is never used. Where no safe
+    private temp dir can be had, templates are compiled in memory as before.
+    """
+    try:
+        return FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
 _ENV = Environment(
     loader=PackageLoader("scraper.render", "templates"),
+    bytecode_cache=_bytecode_cache(),
     autoescape=True,
     undefined=StrictUndefined,
     trim_blocks=True,
