@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from scraper.terms import Watchlist
 
 # How many versions before the latest (counting the one just before it) get a "since" link.
-SINCE_RECENT = 6
+SINCE_RECENT = 3
 # What `rebuild_site` does with a target's "since" reports.
 _FORCE, _REPAIR, _READ = "force", "repair", "read"
 SINCE_SPANS = (
