@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from scraper.config import Target
 from scraper.document import LastUpdated
 from scraper.errors import FetchError, ParseError
-from scraper.fetch import FetchResult, Validators
+from scraper.fetch import FetchFunction, FetchResult, Validators
 from scraper.records import CheckRecord, CheckStatus, Provenance, Source, Version, utc_iso
 from scraper.store import Archive, sha256_hex
 
@@ -28,12 +28,6 @@ if TYPE_CHECKING:
     from scraper.terms import Watchlist
 
 Clock = Callable[[], datetime]
-
-
-class FetchFn(Protocol):
-    """What `check_target` needs of a fetcher: a URL and validators in, a `FetchResult` out."""
-
-    def __call__(self, url: str, *, validators: Validators | None = None) -> FetchResult: ...
 
 
 @dataclass(frozen=True)
@@ -89,7 +83,7 @@ def check_target(
     target: Target,
     *,
     archive: Archive,
-    fetch: FetchFn,
+    fetch: FetchFunction,
     now: Clock,
     options: CheckOptions | None = None,
 ) -> CheckResult:

@@ -33,8 +33,9 @@ from scraper.records import CheckStatus, Source
 
 if TYPE_CHECKING:
     from scraper.config import Config, RunSettings, Target
+    from scraper.fetch import FetchFunction
     from scraper.notify import Delivery, Notifier
-    from scraper.pipeline import CheckOptions, CheckResult, FetchFn
+    from scraper.pipeline import CheckOptions, CheckResult
     from scraper.records import CheckRecord
     from scraper.store import Archive
 
@@ -536,7 +537,7 @@ class ScheduledRun:
         targets: Sequence[Target],
         *,
         archive: Archive,
-        fetch: FetchFn,
+        fetch: FetchFunction,
         plan: RunPlan,
         options: CheckOptions | None = None,
         notifier: Notifier | None = None,
@@ -1012,7 +1013,7 @@ def run_schedule(
     config: Config,
     *,
     archive: Archive,
-    make_fetcher: Callable[[threading.Event], AbstractContextManager[FetchFn]],
+    make_fetcher: Callable[[threading.Event], AbstractContextManager[FetchFunction]],
     target_name: str | None = None,
     every: str | None = None,
     cron: str | None = None,
