@@ -402,8 +402,8 @@ def diff_command(
 
     Example: nato-watch diff latest~1 latest --format markdown
     """
-    from scraper.diff import diff
-    from scraper.render import Report, VersionRef, render_html, render_json, render_markdown
+    from scraper.pipeline import build_report
+    from scraper.render import render_html, render_json, render_markdown
 
     with errors_to_exit():
         if since_text and old_ref:
@@ -418,12 +418,7 @@ def diff_command(
         new_id = resolve_version(env.archive, target, new_ref or "latest")
         old = env.archive.read_version(target, old_id)
         new = env.archive.read_version(target, new_id)
-        report = Report(
-            target=target,
-            old=VersionRef.from_version(old),
-            new=VersionRef.from_version(new),
-            change=diff(old.document, new.document, watch=env.config.watchlist(target)),
-        )
+        report = build_report(old, new, watch=env.config.watchlist(target))
     renderers = {"markdown": render_markdown, "html": render_html, "json": render_json}
     click.echo(renderers[fmt](report), nl=False)
 

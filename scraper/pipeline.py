@@ -25,6 +25,7 @@ from scraper.store import Archive, sha256_hex
 if TYPE_CHECKING:
     from scraper.diff import Change
     from scraper.flags import Flag
+    from scraper.render import Report
     from scraper.terms import Watchlist
 
 Clock = Callable[[], datetime]
@@ -303,25 +304,26 @@ def write_report(
     return _write_report(archive, old, new, watch=watch)[0]
 
 
-def _write_report(
-    archive: Archive, old: Version, new: Version, *, watch: Watchlist | None
-) -> tuple[Path, Change]:
+def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) -> Report:
+    """The report of the change from version `old` to version `new` (pure: nothing is
+    written). `watch`: the watched terms of its flags (default: the built-in ones)."""
     from scraper.diff import diff
-    from scraper.render import (
-        REPORT_LINKS,
-        Report,
-        VersionRef,
-        render_html,
-        render_json,
-        render_markdown,
-    )
+    from scraper.render import Report, VersionRef
 
-    report = Report(
+    return Report(
         target=new.target,
         old=VersionRef.from_version(old),
         new=VersionRef.from_version(new),
         change=diff(old.document, new.document, watch=watch),
     )
+
+
+def _write_report(
+    archive: Archive, old: Version, new: Version, *, watch: Watchlist | None
+) -> tuple[Path, Change]:
+    from scraper.render import REPORT_LINKS, render_html, render_json, render_markdown
+
+    report = build_report(old, new, watch=watch)
     archive.write_report(new.target, new.id, "json", render_json(report))
     archive.write_report(new.target, new.id, "html", render_html(report, links=REPORT_LINKS))
     path = archive.write_report(new.target, new.id, "md", render_markdown(report))

@@ -276,20 +276,16 @@ def _write_since(
     watch: Watchlist | None,
 ) -> str | None:
     """Compute and store the combined report from `base_id` to `latest_id`; its summary line."""
-    from scraper.diff import diff, summary_line
-    from scraper.render import SINCE_LINKS, Report, VersionRef, render_html, render_json
+    from scraper.diff import summary_line
+    from scraper.pipeline import build_report
+    from scraper.render import SINCE_LINKS, render_html, render_json
 
     try:
         old = archive.read_version(target, base_id)
         new = archive.read_version(target, latest_id)
     except (NotFound, ScraperError):
         return None
-    report = Report(
-        target=target,
-        old=VersionRef.from_version(old),
-        new=VersionRef.from_version(new),
-        change=diff(old.document, new.document, watch=watch),
-    )
+    report = build_report(old, new, watch=watch)
     note = (
         f"Everything that changed since version {base_id} (captured "
         f"{utc_iso(old.captured_at)}), up to the latest version, {latest_id}: "
