@@ -964,34 +964,25 @@ def _negation(old: _Features, new: _Features) -> list[Flag]:
                 _context(new, after),
             )
         )
-    for item in removed[len(added) :]:
-        sentence = old.sentence(item)
-        flip = _has_counterpart(sentence, new)
-        flags.append(
-            Flag(
-                FlagKind.NEGATION,
-                W_NEGATION_FLIP if flip else W_NEGATION_NEW,
-                item.text,
-                None,
-                "negation removed: the sentence may now say the opposite"
-                if flip
-                else "a negative statement is gone",
-                _context(old, item),
+    # A negation gone from the old text, or new in the new one: the same rule, mirrored.
+    unpaired = [(item, old, new, True) for item in removed[len(added) :]]
+    unpaired += [(item, new, old, False) for item in added[len(removed) :]]
+    for item, here, there, gone in unpaired:
+        flip = _has_counterpart(here.sentence(item), there)
+        if flip:
+            note = (
+                f"negation {'removed' if gone else 'added'}: the sentence may now say the opposite"
             )
-        )
-    for item in added[len(removed) :]:
-        sentence = new.sentence(item)
-        flip = _has_counterpart(sentence, old)
+        else:
+            note = "a negative statement is gone" if gone else "a new negative statement"
         flags.append(
             Flag(
                 FlagKind.NEGATION,
                 W_NEGATION_FLIP if flip else W_NEGATION_NEW,
-                None,
-                item.text,
-                "negation added: the sentence may now say the opposite"
-                if flip
-                else "a new negative statement",
-                _context(new, item),
+                item.text if gone else None,
+                None if gone else item.text,
+                note,
+                _context(here, item),
             )
         )
     return flags
