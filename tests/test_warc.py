@@ -480,7 +480,12 @@ def test_a_truncated_gzip_member_imports_nothing(
     empty = tmp_path / "empty"
     configure(empty, url)
     whole = warc.read_bytes()
-    for cut in (len(whole) - 10, len(whole) // 2):
+    middle = len(whole) // 2
+    if whole[middle : middle + 2] == b"\x1f\x8b":
+        # Exactly between two gzip members the file is a whole, shorter WARC, not a cut one
+        # (the export is symmetric enough for the middle to land there now and then).
+        middle += 5
+    for cut in (len(whole) - 10, middle):
         broken = tmp_path / "broken.warc.gz"
         broken.write_bytes(whole[:cut])
 
