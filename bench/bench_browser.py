@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from pages import load_content, nato_page  # noqa: E402
 
-from scraper.browser import BrowserFetcher, renderer_of  # noqa: E402
-from scraper.fetch import Fetcher, FetchResult, FetchSettings  # noqa: E402
-from scraper.parse import parse  # noqa: E402
+from scraper.core.parse import parse  # noqa: E402
+from scraper.fetching.browser import BrowserFetcher, renderer_of  # noqa: E402
+from scraper.fetching.http import Fetcher, FetchResult, FetchSettings  # noqa: E402
 
 SECTION = re.compile(r'(<section class="content cf">)(.*?)(</section>)', re.S)
 APP_SCRIPT = """<script>

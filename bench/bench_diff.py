@@ -19,9 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from pages import load_content, nato_page
 
-from scraper.diff import diff
-from scraper.parse import parse
-from scraper.render import Report, VersionRef, render_html, render_json, render_markdown
+from scraper.core.diff import diff
+from scraper.core.parse import parse
+from scraper.reports.json_report import render_json
+from scraper.reports.markdown import render_markdown
+from scraper.reports.model import Report, VersionRef
+from scraper.reports.site import render_html
 
 URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from pages import load_content, nato_page  # noqa: E402
 
-from scraper.parse import parse  # noqa: E402
+from scraper.core.parse import parse  # noqa: E402
 
 CANONICAL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
 CASES = ROOT / "tests" / "cases"

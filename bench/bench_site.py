@@ -39,11 +39,12 @@ from diff_cases import document_from_content  # noqa: E402
 from flag_cases import reworded  # noqa: E402
 from pages import load_content  # noqa: E402
 
-from scraper.pipeline import rebuild_site, write_report  # noqa: E402
-from scraper.publish import write_version_pages  # noqa: E402
-from scraper.records import Provenance, Source  # noqa: E402
-from scraper.render import ReportSummary, render_index, render_version_page  # noqa: E402
-from scraper.store import Archive  # noqa: E402
+from scraper.archive.store import Archive  # noqa: E402
+from scraper.core.records import Provenance, Source  # noqa: E402
+from scraper.reports.model import ReportSummary  # noqa: E402
+from scraper.reports.publish import write_version_pages  # noqa: E402
+from scraper.reports.site import render_index, render_version_page  # noqa: E402
+from scraper.run.pipeline import rebuild_site, write_report  # noqa: E402
 
 TARGET = "republic-of-korea"
 URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
@@ -120,7 +121,7 @@ def main() -> None:
             ReportSummary.from_json(archive.read_report(TARGET, i, "json"))
             for i in archive.report_ids(TARGET)
         ]
-        from scraper.publish import _version_infos
+        from scraper.reports.publish import _version_infos
 
         by_version = {(s.target, s.new_id): s for s in summaries}
         infos = _version_infos(archive, TARGET, archive.version_ids(TARGET), by_version)

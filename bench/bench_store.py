@@ -36,12 +36,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from pages import PageContent, edited, load_content, nato_page  # noqa: E402
 
+from scraper.archive.store import Archive  # noqa: E402
 from scraper.config import Target  # noqa: E402
-from scraper.fetch import Fetcher, FetchSettings  # noqa: E402
-from scraper.pipeline import check_target  # noqa: E402
-from scraper.records import CheckRecord, CheckStatus  # noqa: E402
-from scraper.replay import replay_target  # noqa: E402
-from scraper.store import Archive  # noqa: E402
+from scraper.core.records import CheckRecord, CheckStatus  # noqa: E402
+from scraper.fetching.http import Fetcher, FetchSettings  # noqa: E402
+from scraper.run.pipeline import check_target  # noqa: E402
+from scraper.sources.replay import replay_target  # noqa: E402
 
 TARGET = "republic-of-korea"
 URL_PATH = "/cps/en/natohq/topics_50098.htm"

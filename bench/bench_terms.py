@@ -1,7 +1,7 @@
 """Benchmark: `nato-watch terms` and `log --term` over a long history. Numbers printed, medians.
 
 A history of N versions (default 500) of the real 2024 page is written through
-`scraper.store.Archive`, each version one editor's edit of the one before: a word changed in
+`scraper.archive.store.Archive`, each version one editor's edit of the one before: a word changed in
 one paragraph, and every 7th version a watched term added to or taken out of a sentence, so
 counts move the way they do on the real page. Then:
 
@@ -35,9 +35,9 @@ from diff_cases import document_from_content  # noqa: E402
 from flag_cases import reworded  # noqa: E402
 from pages import load_content  # noqa: E402
 
-from scraper.records import Provenance, Source  # noqa: E402
-from scraper.store import Archive  # noqa: E402
-from scraper.terms import builtin_words, resolve_watch, term_table  # noqa: E402
+from scraper.archive.store import Archive  # noqa: E402
+from scraper.core.records import Provenance, Source  # noqa: E402
+from scraper.core.terms import builtin_words, resolve_watch, term_table  # noqa: E402
 
 TARGET = "republic-of-korea"
 URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"

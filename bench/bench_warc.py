@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from pages import edited, load_content, nato_page  # noqa: E402
 
-from scraper.records import CheckRecord, CheckStatus, HttpExchange  # noqa: E402
-from scraper.replay import replay_target  # noqa: E402
-from scraper.store import Archive  # noqa: E402
+from scraper.archive.store import Archive  # noqa: E402
+from scraper.core.records import CheckRecord, CheckStatus, HttpExchange  # noqa: E402
+from scraper.sources.replay import replay_target  # noqa: E402
 
 TARGET = "republic-of-korea"
 URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"

@@ -548,7 +548,7 @@ def preflight(server: PageServer, versions: tuple[PageVersion, ...]) -> None:
     import urllib.error
     import urllib.request
 
-    from scraper.parse import parse
+    from scraper.core.parse import parse
     from tests.pages import nato_page
 
     def get(headers: dict[str, str]) -> tuple[int, dict[str, str]]:
@@ -791,12 +791,12 @@ def run_in_process(
 ) -> InProcess:
     """Parse, compare and the whole `check_target` inside this process, medians of many;
     and `rebuild_site` (which every changed check runs) on the history's full archive."""
+    from scraper.archive.store import Archive
     from scraper.config import Target
-    from scraper.diff import diff
-    from scraper.fetch import Fetcher, FetchSettings
-    from scraper.parse import parse
-    from scraper.pipeline import check_target, rebuild_site
-    from scraper.store import Archive
+    from scraper.core.diff import diff
+    from scraper.core.parse import parse
+    from scraper.fetching.http import Fetcher, FetchSettings
+    from scraper.run.pipeline import check_target, rebuild_site
 
     reps = settings.inproc_reps
     html = versions[0].html

@@ -34,8 +34,8 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from bench.server import PageServer, build_versions  # noqa: E402
-from scraper.records import CheckStatus  # noqa: E402
-from scraper.store import Archive, verify  # noqa: E402
+from scraper.archive.store import Archive, verify  # noqa: E402
+from scraper.core.records import CheckStatus  # noqa: E402
 
 TARGET = "republic-of-korea"
 

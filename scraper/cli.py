@@ -16,10 +16,10 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from scraper import __version__
+from scraper.archive.store import Archive, resolve_version, version_at
 from scraper.config import Config, Target, find_config, load_config, resolve_data_dir
+from scraper.core.records import CheckStatus, Version, utc_iso
 from scraper.errors import ConfigError, NotFound, ScraperError
-from scraper.records import CheckStatus, Version, utc_iso
-from scraper.store import Archive, resolve_version, version_at
 
 log = logging.getLogger("nato-watch")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -135,7 +135,7 @@ def check(
     Example: nato-watch check --json
     """
     from scraper.config import target_for_url
-    from scraper.pipeline import CheckOptions, check_target
+    from scraper.run.pipeline import CheckOptions, check_target
 
     with errors_to_exit():
         targets = _targets_to_check(env.config, target_name, url, target_for_url)
@@ -186,7 +186,7 @@ def _open_fetcher(
     stop: Any = None,
     force_browser: bool = False,
 ) -> Any:
-    from scraper.pipeline import TargetFetcher
+    from scraper.run.pipeline import TargetFetcher
 
     return TargetFetcher(
         targets,
@@ -217,7 +217,7 @@ def _describe_check(result: Any) -> str:
 
 def pick_target(env: Env, name: str | None) -> str:
     """The archive target a history command works on (`--target`, or the only one)."""
-    from scraper.store import check_target_name
+    from scraper.archive.store import check_target_name
 
     held = env.archive.targets()
     if name:
@@ -254,7 +254,7 @@ def _summary_of(archive: Archive, version: Version, previous: Version | None) ->
     if previous is None:
         return "first version"
     try:
-        from scraper.render import ReportSummary
+        from scraper.reports.model import ReportSummary
 
         return ReportSummary.from_json(archive.read_report(version.target, version.id, "json")).line
     except NotFound:
@@ -310,7 +310,7 @@ def log_command(env: Env, target_name: str | None, as_json: bool, term: str | No
 
 def _log_term(env: Env, target_name: str | None, entry: str, *, as_json: bool) -> None:
     """`log --term`: the versions where the term's count changed."""
-    from scraper.terms import default_watchlist, term_table
+    from scraper.core.terms import default_watchlist, term_table
 
     with errors_to_exit():
         if not entry.strip():
@@ -344,7 +344,7 @@ def terms_command(env: Env, target_name: str | None, fmt: str) -> None:
 
     Example: nato-watch terms --format csv > terms.csv
     """
-    from scraper.terms import default_watchlist, term_table
+    from scraper.core.terms import default_watchlist, term_table
 
     with errors_to_exit():
         target = pick_target(env, target_name)
@@ -402,8 +402,10 @@ def diff_command(
 
     Example: nato-watch diff latest~1 latest --format markdown
     """
-    from scraper.pipeline import build_report
-    from scraper.render import render_html, render_json, render_markdown
+    from scraper.reports.json_report import render_json
+    from scraper.reports.markdown import render_markdown
+    from scraper.reports.site import render_html
+    from scraper.run.pipeline import build_report
 
     with errors_to_exit():
         if since_text and old_ref:
@@ -442,7 +444,7 @@ def replay(env: Env, target_name: str | None) -> None:
 
     Example: nato-watch replay --target republic-of-korea
     """
-    from scraper.replay import replay_target
+    from scraper.sources.replay import replay_target
 
     with errors_to_exit():
         target = pick_target(env, target_name)
@@ -465,7 +467,7 @@ def verify_command(env: Env) -> None:
 
     Example: nato-watch verify
     """
-    from scraper.store import verify
+    from scraper.archive.store import verify
 
     with errors_to_exit():
         result = verify(env.archive)
@@ -511,7 +513,7 @@ def run(
     """
     import os
 
-    from scraper.schedule import run_schedule
+    from scraper.run.schedule import run_schedule
 
     with errors_to_exit():
         if every and cron:
@@ -595,7 +597,7 @@ def import_wayback_command(
 
     Example: nato-watch import-wayback --from 2012 --to 2024
     """
-    from scraper.wayback import import_wayback, open_client, parse_span
+    from scraper.sources.wayback import import_wayback, open_client, parse_span
 
     with errors_to_exit():
         span = parse_span(start, end)
@@ -645,7 +647,7 @@ def serve(env: Env, port: int, target_name: str | None) -> None:
     """
     import signal
 
-    from scraper.serve import SiteServer
+    from scraper.reports.serve import SiteServer
 
     with errors_to_exit():
         target = pick_target(env, target_name) if target_name else None
@@ -696,8 +698,8 @@ def export_warc_command(
 
     Example: nato-watch export-warc nato-watch.warc.gz --from 2024
     """
-    from scraper.warc import export_warc
-    from scraper.wayback import parse_span
+    from scraper.sources.warc import export_warc
+    from scraper.sources.wayback import parse_span
 
     with errors_to_exit():
         span = parse_span(start, end)
@@ -738,7 +740,7 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
 
     Example: nato-watch import-warc crawl.warc.gz
     """
-    from scraper.warc import import_warc
+    from scraper.sources.warc import import_warc
 
     with errors_to_exit():
         targets = [env.config.target(target_name)] if target_name else list(env.config.targets)

@@ -26,7 +26,7 @@ from scraper import __version__
 from scraper.errors import ConfigError
 
 if TYPE_CHECKING:  # the word lists load only when a config uses them (start-up time)
-    from scraper.terms import Watchlist, Words
+    from scraper.core.terms import Watchlist, Words
 
 DEFAULT_TARGET_NAME = "republic-of-korea"
 DEFAULT_URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
@@ -164,7 +164,7 @@ class Config:
         for target in self.targets:
             if target.name == name and target.watch is not None:
                 return target.watch
-        from scraper.terms import watchlist_for
+        from scraper.core.terms import watchlist_for
 
         return watchlist_for(None, self.words) if self.words is not None else None
 
@@ -231,7 +231,7 @@ def _parse_words(raw: Any, where: str) -> Words | None:
         return None
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table of word lists (see the README)")
-    from scraper.terms import builtin_words, parse_words
+    from scraper.core.terms import builtin_words, parse_words
 
     return parse_words(raw, source=where, base=builtin_words())
 
@@ -290,7 +290,7 @@ def _parse_watch(item: dict[str, Any], where: str, words: Words | None) -> Watch
     """`watch = ["China", "Indo-Pacific", ["Korean Peninsula", "Korea"]]`: each string names
     a known actor or term (any variant) or is a term of its own; a list of strings is a term
     of its own with its variants, the first its name."""
-    from scraper.terms import watchlist_for
+    from scraper.core.terms import watchlist_for
 
     raw = item.get("watch")
     if raw is None:
@@ -368,7 +368,7 @@ def _parse_run(raw: Any, where: str) -> RunSettings:
     if not raw:
         return RunSettings()
     # Imported only when there is a [run] table: most commands never need the scheduler's code.
-    from scraper.schedule import parse_cron, parse_duration, resolve_timezone
+    from scraper.run.schedule import parse_cron, parse_duration, resolve_timezone
 
     _reject_unknown(raw, {f.name for f in dataclasses.fields(RunSettings)}, where=where, what="key")
     if "every" in raw and "cron" in raw:

@@ -22,12 +22,12 @@ import pytest
 from conftest import Site
 from pages import load_content, nato_page
 
+from scraper.core.parse import parse
 from scraper.errors import BlockedError, ConfigError, FetchError, ParseError
-from scraper.fetch import Fetcher, FetchSettings
-from scraper.parse import parse
+from scraper.fetching.http import Fetcher, FetchSettings
 
 try:
-    from scraper.browser import (
+    from scraper.fetching.browser import (
         PROFILE_PREFIX,
         BrowserFetcher,
         find_chromium,
@@ -286,8 +286,8 @@ def test_a_crash_and_a_close_are_clear_failures(site: Site) -> None:
 
 CHILD = """
 import sys
-from scraper.browser import BrowserFetcher
-from scraper.fetch import FetchSettings
+from scraper.fetching.browser import BrowserFetcher
+from scraper.fetching.http import FetchSettings
 with BrowserFetcher(FetchSettings(read_timeout=60, total_timeout=120, retries=1)) as fetcher:
     fetcher(sys.argv[1])
 """

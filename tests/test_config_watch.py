@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from scraper.config import DEFAULT_TARGET, NotifyOn, load_config
+from scraper.core.terms import builtin_words, default_watchlist
 from scraper.errors import ConfigError
-from scraper.terms import builtin_words, default_watchlist
 
 URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
 

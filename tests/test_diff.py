@@ -1,4 +1,4 @@
-"""Tests of scraper.diff: structure matching, word diffs, stamp classification, summary lines.
+"""Tests of scraper.core.diff: structure matching, word diffs, stamp classification, summary lines.
 
 Golden cases (tests/diff_cases/) are built from the real page text; the expected JSON report
 of each is asserted exactly. Regenerate with NATO_WATCH_REGEN=1 and review the diff.
@@ -24,7 +24,7 @@ from diff_cases import (
 )
 from pages import load_content, nato_page
 
-from scraper.diff import (
+from scraper.core.diff import (
     BlockChange,
     BlockStatus,
     Change,
@@ -41,9 +41,9 @@ from scraper.diff import (
     tokenize,
     word_diff,
 )
-from scraper.document import Block, BlockKind, Document, LastUpdated, Link, Section
-from scraper.parse import parse
-from scraper.render import render_json
+from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.core.parse import parse
+from scraper.reports.json_report import render_json
 
 CASES = build_cases()
 NAMES = sorted(CASES)

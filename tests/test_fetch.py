@@ -29,7 +29,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request
 
 from scraper.errors import BlockedError, ConfigError, FetchError
-from scraper.fetch import (
+from scraper.fetching.http import (
     DEFAULT_USER_AGENT,
     ROBOTS_MAX_BYTES,
     CharsetSource,

@@ -1,4 +1,4 @@
-"""Tests of scraper.flags: every flag kind on hand-made edits of the real page, edits that must
+"""Tests of scraper.core.flags: every flag kind on hand-made edits of the real page, edits that must
 raise nothing, the 2016 -> 2024 rewrite's top flags, ranking and caps, and the rules one by one.
 """
 
@@ -16,11 +16,11 @@ from diff_cases import PAGE_URL, document_from_content
 from flag_cases import build_cases, check_golden, report_flags, reworded
 from pages import load_content, nato_page
 
+from scraper.archive.store import Archive
 from scraper.config import NotifyOn, Target
-from scraper.diff import diff
-from scraper.document import Block, BlockKind, Document, Section
-from scraper.fetch import Fetcher, FetchSettings
-from scraper.flags import (
+from scraper.core.diff import diff
+from scraper.core.document import Block, BlockKind, Document, Section
+from scraper.core.flags import (
     BLOCK_FLAGS,
     REPORT_FLAGS,
     SIGNIFICANT_WEIGHT,
@@ -31,19 +31,14 @@ from scraper.flags import (
     page_context,
     rank_flags,
 )
-from scraper.notify import Delivery, Notifier, NotifySettings
-from scraper.parse import parse
-from scraper.pipeline import check_target
-from scraper.render import (
-    Report,
-    ReportSummary,
-    VersionRef,
-    render_feed,
-    render_index,
-    render_json,
-)
-from scraper.store import Archive
-from scraper.terms import builtin_words, default_watchlist, parse_words, resolve_watch
+from scraper.core.parse import parse
+from scraper.core.terms import builtin_words, default_watchlist, parse_words, resolve_watch
+from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.reports.json_report import render_json
+from scraper.reports.model import Report, ReportSummary, VersionRef
+from scraper.reports.site import render_feed, render_index
+from scraper.run.notify import Delivery, Notifier, NotifySettings
+from scraper.run.pipeline import check_target
 
 CASES = build_cases()
 NAMES = sorted(CASES)

@@ -17,7 +17,7 @@ from conftest import Site
 from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 
-from scraper.records import parse_utc
+from scraper.core.records import parse_utc
 
 TARGET = "republic-of-korea"
 PATH = "/cps/en/natohq/topics_50098.htm"

@@ -16,8 +16,8 @@ from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from scraper.replay import replay_target
-from scraper.store import Archive, verify
+from scraper.archive.store import Archive, verify
+from scraper.sources.replay import replay_target
 
 TARGET = "republic-of-korea"
 PATH = "/cps/en/natohq/topics_50098.htm"

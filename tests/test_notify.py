@@ -17,10 +17,12 @@ from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from scraper.archive.store import Archive
 from scraper.config import Target
+from scraper.core.records import CheckStatus
 from scraper.errors import FetchError
-from scraper.fetch import Fetcher, FetchSettings, post_json
-from scraper.notify import (
+from scraper.fetching.http import Fetcher, FetchSettings, post_json
+from scraper.run.notify import (
     Channel,
     Delivery,
     Notification,
@@ -31,9 +33,7 @@ from scraper.notify import (
     run_command,
     send_webhook,
 )
-from scraper.pipeline import CheckResult, check_target
-from scraper.records import CheckStatus
-from scraper.store import Archive
+from scraper.run.pipeline import CheckResult, check_target
 
 FAST = NotifySettings(timeout=3, tries=3, backoff=0.05)
 

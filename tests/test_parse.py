@@ -18,9 +18,9 @@ import pytest
 from cases.build import ITPP, wayback_copy, with_other_session
 from pages import edited, load_content, nato_page
 
-from scraper.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.core.parse import PARSER_VERSION, assess, normalize_url, parse
 from scraper.errors import ParseError
-from scraper.parse import PARSER_VERSION, assess, normalize_url, parse
 
 CASES = Path(__file__).parent / "cases"
 CANONICAL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"

@@ -10,11 +10,11 @@ import pytest
 from conftest import Clock, Site
 from pages import edited, load_content, nato_page
 
+from scraper.archive.store import Archive
 from scraper.config import Target
-from scraper.fetch import Fetcher, FetchSettings
-from scraper.pipeline import CheckOptions, check_target
-from scraper.records import CheckStatus
-from scraper.store import Archive
+from scraper.core.records import CheckStatus
+from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.run.pipeline import CheckOptions, check_target
 
 SETTINGS = FetchSettings(retries=1, backoff=0.0, connect_timeout=2.0, read_timeout=2.0)
 

@@ -13,22 +13,13 @@ import pytest
 from diff_cases import TARGET, build_cases, case_dir, case_report, check_golden
 from lxml import etree
 
-from scraper.diff import diff
-from scraper.document import Block, BlockKind, Document, LastUpdated, Section
-from scraper.records import Provenance, Source, Version
-from scraper.render import (
-    FEED_ENTRIES,
-    FEED_ID,
-    Report,
-    ReportSummary,
-    VersionRef,
-    escape_markdown,
-    render_feed,
-    render_html,
-    render_index,
-    render_json,
-    render_markdown,
-)
+from scraper.core.diff import diff
+from scraper.core.document import Block, BlockKind, Document, LastUpdated, Section
+from scraper.core.records import Provenance, Source, Version
+from scraper.reports.json_report import render_json
+from scraper.reports.markdown import escape_markdown, render_markdown
+from scraper.reports.model import Report, ReportSummary, VersionRef
+from scraper.reports.site import FEED_ENTRIES, FEED_ID, render_feed, render_html, render_index
 
 CASES = build_cases()
 NAMES = sorted(CASES)

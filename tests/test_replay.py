@@ -20,15 +20,15 @@ from click.testing import Result
 from conftest import Clock, Site, tree
 from pages import edited, load_content, nato_page
 
+from scraper.archive.store import Archive, verify
 from scraper.config import Target
-from scraper.document import Block, BlockKind, Document
+from scraper.core.document import Block, BlockKind, Document
+from scraper.core.parse import PARSER_VERSION
+from scraper.core.records import Version
 from scraper.errors import LockedError, StoreError
-from scraper.fetch import Fetcher, FetchSettings
-from scraper.parse import PARSER_VERSION
-from scraper.pipeline import check_target, rebuild_site, write_report
-from scraper.records import Version
-from scraper.replay import replay_target
-from scraper.store import Archive, verify
+from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.run.pipeline import check_target, rebuild_site, write_report
+from scraper.sources.replay import replay_target
 
 TARGET = "republic-of-korea"
 PATH = "/cps/en/natohq/topics_50098.htm"
@@ -293,7 +293,7 @@ def test_progress_is_reported_for_every_capture(archive: Archive) -> None:
 
 HOLD_LOCK = """
 import sys, time
-from scraper.store import Archive
+from scraper.archive.store import Archive
 with Archive(sys.argv[1]).lock(timeout=5):
     print("locked", flush=True)
     time.sleep(30)

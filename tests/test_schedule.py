@@ -25,13 +25,14 @@ from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from scraper.archive.store import Archive
 from scraper.config import RunSettings, Target
+from scraper.core.records import CheckRecord, CheckStatus
 from scraper.errors import ConfigError
-from scraper.fetch import Fetcher, FetchSettings
-from scraper.notify import Delivery, Notifier, NotifySettings
-from scraper.pipeline import CheckResult
-from scraper.records import CheckRecord, CheckStatus
-from scraper.schedule import (
+from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.run.notify import Delivery, Notifier, NotifySettings
+from scraper.run.pipeline import CheckResult
+from scraper.run.schedule import (
     DEFAULT_EVERY,
     Health,
     HealthChange,
@@ -51,7 +52,6 @@ from scraper.schedule import (
     run_log_level,
     upcoming,
 )
-from scraper.store import Archive
 
 T0 = datetime(2024, 7, 16, 8, 30, tzinfo=UTC)
 FAST_FETCH = FetchSettings(retries=1, respect_robots=False, connect_timeout=2, read_timeout=10)
@@ -813,7 +813,7 @@ def test_the_cli_starts_without_importing_the_scheduler() -> None:
         "sys.argv = ['nato-watch', 'run', '--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "assert 'apscheduler' not in sys.modules, 'apscheduler imported'\n"
-        "assert 'scraper.schedule' not in sys.modules\n"
+        "assert 'scraper.run.schedule' not in sys.modules\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=30

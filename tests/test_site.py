@@ -34,34 +34,20 @@ from diff_cases import TARGET, build_cases, case_documents, case_report
 from lxml import etree
 from pages import edited, load_content, nato_page
 
+from scraper.archive.store import Archive, Severity, verify
 from scraper.config import Target
-from scraper.diff import diff, diff_new_text, diff_old_text
-from scraper.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.core.diff import diff, diff_new_text, diff_old_text
+from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.core.records import Provenance, Source, Version, stamp_of
 from scraper.errors import NotFound
-from scraper.fetch import Fetcher, FetchSettings
-from scraper.pipeline import check_target
-from scraper.publish import SINCE_RECENT, since_bases
-from scraper.records import Provenance, Source, Version, stamp_of
-from scraper.render import (
-    REPORT_LINKS,
-    Report,
-    ReportSummary,
-    SinceLink,
-    VersionRef,
-    render_html,
-    render_index,
-    render_version_page,
-)
-from scraper.render.timeline import (
-    R_MAX,
-    MarkKind,
-    VersionInfo,
-    build_timeline,
-    mark_radius,
-)
-from scraper.replay import replay_target
-from scraper.serve import SiteServer, serve_in_thread
-from scraper.store import Archive, Severity, verify
+from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.reports.model import REPORT_LINKS, Report, ReportSummary, SinceLink, VersionRef
+from scraper.reports.publish import SINCE_RECENT, since_bases
+from scraper.reports.serve import SiteServer, serve_in_thread
+from scraper.reports.site import render_html, render_index, render_version_page
+from scraper.reports.timeline import R_MAX, MarkKind, VersionInfo, build_timeline, mark_radius
+from scraper.run.pipeline import check_target
+from scraper.sources.replay import replay_target
 
 CASES = build_cases()
 SVG = "{http://www.w3.org/2000/svg}"
@@ -361,9 +347,9 @@ def test_the_index_keeps_hostile_text_as_text() -> None:
 def test_a_long_list_of_changes_is_cut_but_the_timeline_keeps_every_version(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import scraper.render.site
+    import scraper.reports.site
 
-    monkeypatch.setattr(scraper.render.site, "INDEX_ROWS", 2)
+    monkeypatch.setattr(scraper.reports.site, "INDEX_ROWS", 2)
     infos, summaries = history("one-word", "silent-edit", "restamp", "bullet-added")
     root = xml(render_index(summaries, versions=infos))
     assert len(marks_of(root)) == 5

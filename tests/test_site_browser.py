@@ -28,14 +28,14 @@ from conftest import Clock, Site
 from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 
+from scraper.archive.store import Archive
 from scraper.config import Target
 from scraper.errors import ConfigError
-from scraper.fetch import Fetcher, FetchSettings
-from scraper.pipeline import check_target
-from scraper.store import Archive
+from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.run.pipeline import check_target
 
 try:
-    from scraper.browser import LAUNCH_FLAGS, find_chromium, playwright_version
+    from scraper.fetching.browser import LAUNCH_FLAGS, find_chromium, playwright_version
 
     playwright_version()
     CHROMIUM = find_chromium()

@@ -18,10 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scraper.document import Block, BlockKind, Document, LastUpdated, Section
-from scraper.errors import LockedError, NotFound, StoreError
-from scraper.records import CheckRecord, CheckStatus, Provenance
-from scraper.store import (
+from scraper.archive.store import (
     LOCK_NAME,
     Archive,
     TornLine,
@@ -30,6 +27,9 @@ from scraper.store import (
     sha256_hex,
     version_at,
 )
+from scraper.core.document import Block, BlockKind, Document, LastUpdated, Section
+from scraper.core.records import CheckRecord, CheckStatus, Provenance
+from scraper.errors import LockedError, NotFound, StoreError
 
 TARGET = "republic-of-korea"
 T0 = datetime(2024, 7, 16, 8, 30, 0, 250000, tzinfo=UTC)
@@ -339,7 +339,7 @@ def test_version_at_reads_only_the_head_of_at_most_a_few_version_files(tmp_path:
 HOLD_LOCK = textwrap.dedent(
     """
     import sys, time
-    from scraper.store import Archive
+    from scraper.archive.store import Archive
     with Archive(sys.argv[1]).lock(timeout=5):
         print("locked", flush=True)
         time.sleep(float(sys.argv[2]))

@@ -1,4 +1,4 @@
-"""Tests of scraper.terms (word matching, watched terms, counts, term changes, history tables),
+"""Tests of scraper.core.terms (word matching, watched terms, counts, term changes, history tables),
 the shipped word lists, and the `terms` and `log --term` commands through the real CLI."""
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from diff_cases import document_from_content
 from flag_cases import reworded
 from pages import load_content, nato_page
 
-from scraper.document import Document
-from scraper.records import Provenance, Source, Version
-from scraper.store import Archive
-from scraper.terms import (
+from scraper.archive.store import Archive
+from scraper.core.document import Document
+from scraper.core.records import Provenance, Source, Version
+from scraper.core.terms import (
     DATA_FILES,
     GroupKind,
     PhraseIndex,
@@ -130,7 +130,7 @@ def test_a_trailing_star_matches_any_ending() -> None:
 
 
 def test_every_data_file_is_valid_toml_in_the_words_schema() -> None:
-    folder = resources.files("scraper") / "data"
+    folder = resources.files("scraper.core") / "data"
     for name in DATA_FILES:
         data = tomllib.loads((folder / name).read_text(encoding="utf-8"))
         parse_words(data, source=name)  # raises on anything malformed

@@ -29,9 +29,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from scraper.importing import sha1_digest
-from scraper.records import HttpExchange, Source
-from scraper.store import Archive, sha256_hex, verify
+from scraper.archive.store import Archive, sha256_hex, verify
+from scraper.core.records import HttpExchange, Source
+from scraper.sources.importing import sha1_digest
 
 TARGET = "rok"
 PATH = "/cps/en/natohq/topics_50098.htm"

@@ -35,14 +35,14 @@ from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from scraper.archive.store import Archive, verify
 from scraper.config import DEFAULT_TARGET, FetchSettings, Target
+from scraper.core.records import CheckStatus, Source
 from scraper.errors import ConfigError, FetchError
-from scraper.fetch import Fetcher, FetchResult, Validators
-from scraper.importing import payload_digest, sha1_digest
-from scraper.pipeline import check_target
-from scraper.records import CheckStatus, Source
-from scraper.store import Archive, verify
-from scraper.wayback import (
+from scraper.fetching.http import Fetcher, FetchResult, Validators
+from scraper.run.pipeline import check_target
+from scraper.sources.importing import payload_digest, sha1_digest
+from scraper.sources.wayback import (
     TimeSpan,
     WaybackClient,
     cdx_query,
@@ -430,7 +430,7 @@ def test_parse_span_covers_whole_periods_and_rejects_nonsense() -> None:
 
 
 def test_index_verdicts_digests_and_memento_urls() -> None:
-    from scraper.importing import ArchivedCapture
+    from scraper.sources.importing import ArchivedCapture
 
     def capture(status: int | None, mime: str | None) -> ArchivedCapture:
         return ArchivedCapture(datetime(2016, 1, 1, tzinfo=UTC), URL, "x", None, status, mime)

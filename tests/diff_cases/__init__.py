@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 from pages import Item, PageContent, Part, edited, load_content
 
-from scraper.diff import diff
-from scraper.document import Block, BlockKind, Document, LastUpdated, Link, Section
-from scraper.records import stamp_of
-from scraper.render import Report, VersionRef
+from scraper.core.diff import diff
+from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.core.records import stamp_of
+from scraper.reports.model import Report, VersionRef
 
 CASES_DIR = Path(__file__).parent
 TARGET = "republic-of-korea"

@@ -20,7 +20,7 @@ response never claims `Content-Encoding`: that header and `Transfer-Encoding` ar
 (the Internet Archive calls such a response "rewritten").
 
 Import (`import_warc`) reads WARC and ARC files, gzipped or not, and hands the captures of a
-target's page to `scraper.importing.Importer`, as `import-wayback` does: files are checked
+target's page to `scraper.sources.importing.Importer`, as `import-wayback` does: files are checked
 whole (every record read, every digest verified) before anything is written, so a damaged file
 imports nothing.
 
@@ -45,20 +45,9 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scraper import __version__
+from scraper.archive.store import Archive
 from scraper.config import Target
-from scraper.errors import ConfigError, NotFound, ScraperError, StoreError
-from scraper.fetch import HTML_TYPES, is_bot_check, looks_like_html, parse_content_type
-from scraper.importing import (
-    ArchivedCapture,
-    CaptureBody,
-    Importer,
-    ImportResult,
-    Outcome,
-    Settled,
-    payload_digest,
-    sha1_digest,
-)
-from scraper.records import (
+from scraper.core.records import (
     CheckRecord,
     Header,
     HttpExchange,
@@ -68,13 +57,24 @@ from scraper.records import (
     Version,
     utc_iso,
 )
-from scraper.replay import Capture, captures_of
-from scraper.replay import Progress as ReplayProgress
-from scraper.store import Archive
-from scraper.wayback import same_page
+from scraper.errors import ConfigError, NotFound, ScraperError, StoreError
+from scraper.fetching.http import HTML_TYPES, is_bot_check, looks_like_html, parse_content_type
+from scraper.sources.importing import (
+    ArchivedCapture,
+    CaptureBody,
+    Importer,
+    ImportResult,
+    Outcome,
+    Settled,
+    payload_digest,
+    sha1_digest,
+)
+from scraper.sources.replay import Capture, captures_of
+from scraper.sources.replay import Progress as ReplayProgress
+from scraper.sources.wayback import same_page
 
 if TYPE_CHECKING:
-    from scraper.terms import Watchlist
+    from scraper.core.terms import Watchlist
 
 # Fields a stored body no longer fits: it is kept after transfer and content decoding.
 DECODED_AWAY = ("content-encoding", "transfer-encoding")
@@ -347,7 +347,7 @@ class _TargetExport:
 
     def _version_fields(self, capture: Capture, version: Version | None) -> list[Header]:
         """What the capture is in the archive's history: the version it starts or shows."""
-        from scraper.render import ReportSummary
+        from scraper.reports.model import ReportSummary
 
         if version is None:
             shown = _in_force(self.versions, capture.at)

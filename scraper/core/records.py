@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from scraper.document import Document
+from scraper.core.document import Document
 
 
 class CheckStatus(StrEnum):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scraper.document import canonical_json
-from scraper.render.model import Report, report_to_dict
+from scraper.core.document import canonical_json
+from scraper.reports.model import Report, report_to_dict
 
 
 def render_json(report: Report) -> str:

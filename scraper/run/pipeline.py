@@ -15,18 +15,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scraper.archive.store import Archive, sha256_hex
 from scraper.config import Target
-from scraper.document import LastUpdated
+from scraper.core.document import LastUpdated
+from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version, utc_iso
 from scraper.errors import FetchError, ParseError
-from scraper.fetch import FetchFunction, FetchResult, Validators
-from scraper.records import CheckRecord, CheckStatus, Provenance, Source, Version, utc_iso
-from scraper.store import Archive, sha256_hex
+from scraper.fetching.http import FetchFunction, FetchResult, Validators
 
 if TYPE_CHECKING:
-    from scraper.diff import Change
-    from scraper.flags import Flag
-    from scraper.render import Report
-    from scraper.terms import Watchlist
+    from scraper.core.diff import Change
+    from scraper.core.flags import Flag
+    from scraper.core.terms import Watchlist
+    from scraper.reports.model import Report
 
 Clock = Callable[[], datetime]
 
@@ -143,7 +143,7 @@ def check_target(
         return _finish(archive, record, latest_version=latest)
 
     # Imported only now: a 304 needs no parser (lxml costs ~15 ms of start-up).
-    from scraper.parse import PARSER_VERSION, assess, parse
+    from scraper.core.parse import PARSER_VERSION, assess, parse
 
     body_sha = sha256_hex(result.body)
     base = replace(base, raw_sha256=body_sha, body_size=len(result.body))
@@ -203,7 +203,7 @@ def check_target(
             )
             return _finish(archive, record, latest_version=None)
 
-    from scraper.browser import renderer_of
+    from scraper.fetching.browser import renderer_of
 
     _put_raw(archive, target.name, result, started_at)
     provenance = Provenance(
@@ -307,8 +307,8 @@ def write_report(
 def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) -> Report:
     """The report of the change from version `old` to version `new` (pure: nothing is
     written). `watch`: the watched terms of its flags (default: the built-in ones)."""
-    from scraper.diff import diff
-    from scraper.render import Report, VersionRef
+    from scraper.core.diff import diff
+    from scraper.reports.model import Report, VersionRef
 
     return Report(
         target=new.target,
@@ -321,7 +321,10 @@ def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) 
 def _write_report(
     archive: Archive, old: Version, new: Version, *, watch: Watchlist | None
 ) -> tuple[Path, Change]:
-    from scraper.render import REPORT_LINKS, render_html, render_json, render_markdown
+    from scraper.reports.json_report import render_json
+    from scraper.reports.markdown import render_markdown
+    from scraper.reports.model import REPORT_LINKS
+    from scraper.reports.site import render_html
 
     report = build_report(old, new, watch=watch)
     archive.write_report(new.target, new.id, "json", render_json(report))
@@ -334,11 +337,11 @@ def rebuild_site(
     archive: Archive, *, target: str | None = None, watch: Watchlist | None = None
 ) -> None:
     """Rewrite the report site: `reports/index.html` and `reports/feed.atom` from the stored
-    JSON reports, the missing version pages, and the "since" reports (`scraper.publish`).
+    JSON reports, the missing version pages, and the "since" reports (`scraper.reports.publish`).
 
     `target`: the target whose history just changed; its "since" reports are recomputed with
     `watch` as their watched terms."""
-    from scraper.publish import rebuild_site as publish_site
+    from scraper.reports.publish import rebuild_site as publish_site
 
     publish_site(archive, target=target, watch=watch)
 
@@ -361,7 +364,7 @@ class TargetFetcher:
         stop: Any = None,
         force_browser: bool = False,
     ) -> None:
-        from scraper.fetch import Fetcher
+        from scraper.fetching.http import Fetcher
 
         self._settings = settings
         self._log = log
@@ -374,7 +377,7 @@ class TargetFetcher:
             self._browser_for(next(iter(self._browser_targets.values())))
 
     def _browser_for(self, target: Target) -> Any:
-        from scraper.browser import BrowserFetcher
+        from scraper.fetching.browser import BrowserFetcher
 
         if target.url not in self._browsers:
             self._browsers[target.url] = BrowserFetcher(

@@ -21,13 +21,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from scraper.document import Document
+from scraper.archive.store import Archive, version_bytes
+from scraper.core.document import Document
+from scraper.core.records import (
+    CheckRecord,
+    CheckStatus,
+    Provenance,
+    Version,
+    parse_stamp,
+    stamp_of,
+)
 from scraper.errors import NotFound, ParseError, ScraperError, StoreError
-from scraper.records import CheckRecord, CheckStatus, Provenance, Version, parse_stamp, stamp_of
-from scraper.store import Archive, version_bytes
 
 if TYPE_CHECKING:
-    from scraper.terms import Watchlist
+    from scraper.core.terms import Watchlist
 
 Progress = Callable[[int, int], None]
 """Called as `progress(done, total)` after each capture is read."""
@@ -155,9 +162,9 @@ def replay_target(
     that is missing or damaged stops the replay before anything is written (run `verify`).
     `watch` gives the reports' watched terms and word lists (default: the built-in ones).
     """
-    from scraper.parse import PARSER_VERSION
-    from scraper.pipeline import rebuild_site, write_report
-    from scraper.publish import write_version_pages
+    from scraper.core.parse import PARSER_VERSION
+    from scraper.reports.publish import write_version_pages
+    from scraper.run.pipeline import rebuild_site, write_report
 
     with archive.lock(timeout=lock_timeout):
         existing = list(archive.iter_versions(target))
@@ -257,8 +264,8 @@ def _read_all(
     Every raw blob is read and re-hashed before anything is written, so a damaged archive
     stops the replay instead of losing versions.
     """
-    from scraper.fetch import decode_body
-    from scraper.parse import parse
+    from scraper.core.parse import parse
+    from scraper.fetching.http import decode_body
 
     cache: dict[tuple[str, str | None, str], Document | str] = {}
     documents: dict[int, Document] = {}

@@ -28,16 +28,16 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scraper.core.records import CheckStatus, Source
 from scraper.errors import ConfigError, LockedError
-from scraper.records import CheckStatus, Source
 
 if TYPE_CHECKING:
+    from scraper.archive.store import Archive
     from scraper.config import Config, RunSettings, Target
-    from scraper.fetch import FetchFunction
-    from scraper.notify import Delivery, Notifier
-    from scraper.pipeline import CheckOptions, CheckResult
-    from scraper.records import CheckRecord
-    from scraper.store import Archive
+    from scraper.core.records import CheckRecord
+    from scraper.fetching.http import FetchFunction
+    from scraper.run.notify import Delivery, Notifier
+    from scraper.run.pipeline import CheckOptions, CheckResult
 
 LOG = logging.getLogger("nato-watch.run")
 
@@ -719,7 +719,7 @@ class ScheduledRun:
                 self._idle.notify_all()
 
     def _check_once(self, target: Target, started: float) -> None:
-        from scraper.pipeline import check_target
+        from scraper.run.pipeline import check_target
 
         try:
             with self._archive_lock():
@@ -1025,8 +1025,8 @@ def run_schedule(
     """`nato-watch run`: plan the schedule, set up logging and notifications, and run in the
     foreground until SIGINT/SIGTERM. `make_fetcher(stop)` opens the run's one fetcher; `stop`
     is set when the run stops."""
-    from scraper.notify import Notifier, NotifySettings
-    from scraper.pipeline import CheckOptions
+    from scraper.run.notify import Notifier, NotifySettings
+    from scraper.run.pipeline import CheckOptions
 
     schedule = plan_schedule(config.run, every=every, cron=cron, timezone=timezone, jitter=jitter)
     targets = [config.target(target_name)] if target_name else list(config.targets)

@@ -22,13 +22,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from scraper.diff import BlockChange, SectionChange, SectionStatus, describe_changes
-from scraper.records import Version, utc_iso
-from scraper.render.model import Report, ReportSummary, SinceLink, SiteLinks
-from scraper.render.side_by_side import side_by_side
-from scraper.render.timeline import VersionInfo, build_timeline, legend
-from scraper.render.version_page import version_page
-from scraper.render.words import (
+from scraper.core.diff import BlockChange, SectionChange, SectionStatus, describe_changes
+from scraper.core.records import Version, utc_iso
+from scraper.reports.model import Report, ReportSummary, SinceLink, SiteLinks
+from scraper.reports.side_by_side import side_by_side
+from scraper.reports.timeline import VersionInfo, build_timeline, legend
+from scraper.reports.version_page import version_page
+from scraper.reports.words import (
     block_heading,
     change_sentences,
     flags_heading,
@@ -68,7 +68,7 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
 
 
 _ENV = Environment(
-    loader=PackageLoader("scraper.render", "templates"),
+    loader=PackageLoader("scraper.reports", "templates"),
     bytecode_cache=_bytecode_cache(),
     autoescape=True,
     undefined=StrictUndefined,

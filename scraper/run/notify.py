@@ -1,7 +1,7 @@
 """Notifications after a check that recorded a version: a webhook POST and/or a shell command.
 
 Only `new` and `changed` checks are told about, and with `notify_on = "significant"` only
-first versions and changes whose report carries a significant flag (`scraper.flags`).
+first versions and changes whose report carries a significant flag (`scraper.core.flags`).
 Deliveries run on the notifier's own thread, one after another, each bounded by a timeout
 (the webhook also retries), so a slow or broken receiver never delays the next check; the
 outcome of each delivery goes to `on_delivery` (the scheduler logs it) and a failure is never
@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from scraper.archive.store import Archive
 from scraper.config import NotifyOn, Target
+from scraper.core.records import CheckStatus
 from scraper.errors import FetchError, ScraperError
-from scraper.pipeline import CheckResult
-from scraper.records import CheckStatus
-from scraper.store import Archive
+from scraper.run.pipeline import CheckResult
 
 NOTIFIED = frozenset({CheckStatus.NEW, CheckStatus.CHANGED})
 # What a notification keeps of a command's output for the log line.
@@ -40,7 +40,7 @@ OUTPUT_TAIL = 300
 TEXT_FLAGS = 3
 
 if TYPE_CHECKING:
-    from scraper.render import ReportSummary
+    from scraper.reports.model import ReportSummary
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def notification_for(result: CheckResult, *, archive: Archive) -> Notification |
     report_path = result.report.resolve() if result.report else None
     summary = None
     if result.status is CheckStatus.CHANGED and result.version:
-        from scraper.render import ReportSummary
+        from scraper.reports.model import ReportSummary
 
         try:
             text = archive.read_report(result.target, result.version, "json")
@@ -176,7 +176,7 @@ def send_webhook(
     stop: threading.Event | None = None,
 ) -> Delivery:
     """POST the notification's payload to `url` with timeout and retries."""
-    from scraper.fetch import post_json
+    from scraper.fetching.http import post_json
 
     started = time.monotonic()
     shown = redact_url(url)

@@ -29,8 +29,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from scraper.document import Document
-from scraper.terms import (
+from scraper.core.document import Document
+from scraper.core.terms import (
     GroupKind,
     ModalStrength,
     PhraseIndex,

@@ -11,11 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from scraper.diff import BlockChange, BlockStatus, DiffPart, Op, SectionStatus, describe_changes
-from scraper.flags import Flag
-from scraper.records import utc_iso
-from scraper.render.model import Report, VersionRef
-from scraper.render.words import (
+from scraper.core.diff import (
+    BlockChange,
+    BlockStatus,
+    DiffPart,
+    Op,
+    SectionStatus,
+    describe_changes,
+)
+from scraper.core.flags import Flag
+from scraper.core.records import utc_iso
+from scraper.core.terms import TermChange
+from scraper.reports.model import Report, VersionRef
+from scraper.reports.words import (
     block_heading,
     change_sentences,
     flag_sentence,
@@ -23,7 +31,6 @@ from scraper.render.words import (
     term_phrase,
     terms_sentence,
 )
-from scraper.terms import TermChange
 
 # Characters that can start Markdown or HTML constructs anywhere in a line.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>~|&])")

@@ -32,13 +32,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from scraper.archive.store import Archive, sha256_hex
 from scraper.config import Target
-from scraper.document import Document
+from scraper.core.document import Document
+from scraper.core.records import CheckRecord, CheckStatus, HttpExchange, Source, stamp_of
+from scraper.core.terms import Watchlist
 from scraper.errors import ParseError, ScraperError
-from scraper.records import CheckRecord, CheckStatus, HttpExchange, Source, stamp_of
-from scraper.replay import Progress, ReplayResult, replay_target
-from scraper.store import Archive, sha256_hex
-from scraper.terms import Watchlist
+from scraper.sources.replay import Progress, ReplayResult, replay_target
 
 SHA1_BASE32 = re.compile(r"^[A-Z2-7]{32}$")
 
@@ -324,8 +324,8 @@ class Importer:
 
     def _read(self, capture: ArchivedCapture, body: CaptureBody) -> Document | str:
         """The capture's document, or why it is not the article."""
-        from scraper.fetch import decode_body
-        from scraper.parse import parse
+        from scraper.core.parse import parse
+        from scraper.fetching.http import decode_body
 
         text = decode_body(body.body, content_type=body.content_type).text
         try:

@@ -32,14 +32,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from scraper.archive.store import Archive
+from scraper.core.records import Version, utc_iso
 from scraper.errors import NotFound, ScraperError
-from scraper.records import Version, utc_iso
-from scraper.store import Archive
 
 if TYPE_CHECKING:
-    from scraper.render import ReportSummary, SinceLink
-    from scraper.render.timeline import VersionInfo
-    from scraper.terms import Watchlist
+    from scraper.core.terms import Watchlist
+    from scraper.reports.model import ReportSummary, SinceLink
+    from scraper.reports.timeline import VersionInfo
 
 # How many versions before the latest (counting the one just before it) get a "since" link.
 SINCE_RECENT = 3
@@ -90,7 +90,8 @@ def rebuild_site(
     target never touches another's. Without `target`, every target's missing pages and
     missing or out-of-date "since" reports are written (with the built-in watch list).
     """
-    from scraper.render import ReportSummary, render_feed, render_index
+    from scraper.reports.model import ReportSummary
+    from scraper.reports.site import render_feed, render_index
 
     summaries: list[ReportSummary] = []
     for name in archive.targets():
@@ -127,7 +128,7 @@ def rebuild_site(
 def write_version_pages(archive: Archive, versions: Sequence[Version]) -> None:
     """Write the page of every version of one target's whole history (oldest first), each
     linked to its neighbours; pages of versions not in it are left to `rebuild_site`."""
-    from scraper.render import render_version_page
+    from scraper.reports.site import render_version_page
 
     for k, version in enumerate(versions):
         previous = versions[k - 1].id if k else None
@@ -147,7 +148,7 @@ def _version_infos(
 ) -> list[VersionInfo]:
     """What the timeline needs of each version: from its report when it has one (no need to
     read the document), else from the version file (a first version, a missing report)."""
-    from scraper.render.timeline import VersionInfo
+    from scraper.reports.timeline import VersionInfo
 
     infos = []
     for version_id in ids:
@@ -165,7 +166,7 @@ def _version_infos(
 def _repair_pages(archive: Archive, target: str, ids: Sequence[str]) -> None:
     """Write the missing version pages and rewrite their neighbours' (whose links to the
     previous and next version changed); remove pages of versions that are gone."""
-    from scraper.render import render_version_page
+    from scraper.reports.site import render_version_page
 
     pages = set(archive.version_page_ids(target))
     todo: set[int] = set()
@@ -201,7 +202,7 @@ def _update_since(
     """Bring the target's "since" reports up to date (`_FORCE`: recompute them all;
     `_REPAIR`: write those missing or out of date; `_READ`: write nothing) and return the
     links the index shows."""
-    from scraper.render import SinceLink
+    from scraper.reports.model import SinceLink
 
     if len(infos) < 2:
         if mode != _READ:
@@ -253,7 +254,7 @@ def _update_since(
 def _current_since(archive: Archive, target: str, base_id: str, latest_id: str) -> str | None:
     """The summary line of the stored "since" report, when both its formats are there and it
     ends at the latest version; else None (it must be written)."""
-    from scraper.render import ReportSummary
+    from scraper.reports.model import ReportSummary
 
     formats = archive.since_report_files(target).get(base_id, set())
     if formats != {"html", "json"}:
@@ -276,9 +277,11 @@ def _write_since(
     watch: Watchlist | None,
 ) -> str | None:
     """Compute and store the combined report from `base_id` to `latest_id`; its summary line."""
-    from scraper.diff import summary_line
-    from scraper.pipeline import build_report
-    from scraper.render import SINCE_LINKS, render_html, render_json
+    from scraper.core.diff import summary_line
+    from scraper.reports.json_report import render_json
+    from scraper.reports.model import SINCE_LINKS
+    from scraper.reports.site import render_html
+    from scraper.run.pipeline import build_report
 
     try:
         old = archive.read_version(target, base_id)

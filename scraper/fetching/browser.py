@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scraper.errors import ConfigError, FetchError
-from scraper.fetch import (
+from scraper.fetching.http import (
     ROBOTS_MAX_BYTES,
     ROBOTS_MAX_REDIRECTS,
     ConnectionTrouble,

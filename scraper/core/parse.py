@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import lxml.html
 from lxml import etree
 
-from scraper.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.errors import ParseError
 
 # 2: links to nato.int's other URL shapes of a page (natolive, another locale prefix with

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scraper.diff import BlockChange, BlockStatus, Change, DiffPart, Op, SectionChange
-from scraper.flags import Flag
-from scraper.render.model import SiteLinks
+from scraper.core.diff import BlockChange, BlockStatus, Change, DiffPart, Op, SectionChange
+from scraper.core.flags import Flag
+from scraper.reports.model import SiteLinks
 
 # A row's cell when the block is not on that side of the change.
 NOT_ON_OLD = "Not on the old page."
@@ -181,7 +181,7 @@ def _rows(
 
 def _block_anchor(section_id: str, index: int) -> str:
     """The anchor of a block on a version page (see `version_page.block_anchor`)."""
-    from scraper.render.version_page import block_anchor
+    from scraper.reports.version_page import block_anchor
 
     return block_anchor(section_id, index)
 

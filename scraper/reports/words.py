@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scraper.diff import BlockChange, BlockStatus, Change, StampStatus
-from scraper.document import LastUpdated
-from scraper.flags import Flag
-from scraper.terms import TermChange, TermStatus
+from scraper.core.diff import BlockChange, BlockStatus, Change, StampStatus
+from scraper.core.document import LastUpdated
+from scraper.core.flags import Flag
+from scraper.core.terms import TermChange, TermStatus
 
 _STALE = "the page may have been restored from an older copy or served from a stale cache"
 

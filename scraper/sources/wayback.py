@@ -37,10 +37,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from scraper.archive.store import Archive
 from scraper.config import FetchSettings, Target
+from scraper.core.records import Source
+from scraper.core.terms import Watchlist
 from scraper.errors import BlockedError, ConfigError, FetchError
-from scraper.fetch import Fetcher, FetchResult, Validators
-from scraper.importing import (
+from scraper.fetching.http import Fetcher, FetchResult, Validators
+from scraper.sources.importing import (
     ArchivedCapture,
     CaptureBody,
     Importer,
@@ -50,10 +53,7 @@ from scraper.importing import (
     Settled,
     payload_digest,
 )
-from scraper.records import Source
-from scraper.replay import Progress
-from scraper.store import Archive
-from scraper.terms import Watchlist
+from scraper.sources.replay import Progress
 
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
 WAYBACK_URL_ENV = "NATO_WATCH_WAYBACK_URL"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scraper.diff import (
+from scraper.core.diff import (
     BlockChange,
     Change,
     SectionChange,
@@ -21,10 +21,10 @@ from scraper.diff import (
     section_name,
     summary_line,
 )
-from scraper.document import LastUpdated
-from scraper.flags import Flag, is_significant
-from scraper.records import Source, Version, parse_utc, utc_iso
-from scraper.terms import TermChange
+from scraper.core.document import LastUpdated
+from scraper.core.flags import Flag, is_significant
+from scraper.core.records import Source, Version, parse_utc, utc_iso
+from scraper.core.terms import TermChange
 
 # The JSON report's format number; bumped only on an incompatible change of its schema.
 REPORT_FORMAT = 1

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from scraper.document import LastUpdated
-from scraper.records import Version, utc_iso
-from scraper.render.model import ReportSummary
+from scraper.core.document import LastUpdated
+from scraper.core.records import Version, utc_iso
+from scraper.reports.model import ReportSummary
 
 STEP = 22  # px between two columns
 LEFT = 14
@@ -83,7 +83,7 @@ class VersionInfo:
     @classmethod
     def from_version(cls, version: Version) -> VersionInfo:
         """The site's view of a stored version."""
-        from scraper.render.model import VersionRef
+        from scraper.reports.model import VersionRef
 
         ref = VersionRef.from_version(version)
         return cls(version.target, version.id, ref.captured_at, ref.imported, ref.last_updated)

@@ -30,9 +30,9 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any, Generic, TypeVar
 
-from scraper.document import Block, BlockKind, Document, LastUpdated
+from scraper.core.document import Block, BlockKind, Document, LastUpdated
+from scraper.core.records import Version, utc_iso
 from scraper.errors import ConfigError
-from scraper.records import Version, utc_iso
 
 T = TypeVar("T")
 
@@ -367,7 +367,7 @@ WORDS_KEYS = (
 def builtin_words() -> Words:
     """The word lists shipped in `scraper/data/`."""
     merged: dict[str, Any] = {}
-    folder = resources.files("scraper") / "data"
+    folder = resources.files("scraper.core") / "data"
     for name in DATA_FILES:
         data = tomllib.loads((folder / name).read_text(encoding="utf-8"))
         merged.update(data)

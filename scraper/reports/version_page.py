@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scraper.diff import section_name
-from scraper.document import Block, BlockKind, Link, Section
-from scraper.records import Source, Version, utc_iso
+from scraper.core.diff import section_name
+from scraper.core.document import Block, BlockKind, Link, Section
+from scraper.core.records import Source, Version, utc_iso
 
 SAFE_SCHEMES = ("http://", "https://")
 # Bullets nested deeper than this are shown at this depth (the page never goes near it; a

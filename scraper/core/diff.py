@@ -6,9 +6,9 @@ a rename), aligns the blocks inside matched sections, pairs what is left over by
 (an edit is `changed`, not removed + added; a block found elsewhere is `moved`), and diffs the
 words inside every changed or moved block with diff-match-patch. It also classifies the page's
 own "Last updated" stamp and says whether the change is a silent edit or a restamp. Last, it
-flags the changes of meaning in each changed block (`scraper.flags`: modality, negation,
+flags the changes of meaning in each changed block (`scraper.core.flags`: modality, negation,
 numbers, dates, actors, programmes, intensity, watched terms), ranks the strongest for the
-report's summary, and counts the watched terms on both pages (`scraper.terms`).
+report's summary, and counts the watched terms on both pages (`scraper.core.terms`).
 
 Renderers (`scraper.render`) only format the `Change`; nothing is recomputed there.
 """
@@ -24,9 +24,9 @@ from enum import IntEnum, StrEnum
 
 from diff_match_patch import diff_match_patch
 
-from scraper.document import Block, BlockKind, Document, LastUpdated, Link, Section
-from scraper.flags import Flag, block_flags, is_significant, page_context, rank_flags
-from scraper.terms import TermChange, Watchlist, default_watchlist, readable_text, term_changes
+from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.core.flags import Flag, block_flags, is_significant, page_context, rank_flags
+from scraper.core.terms import TermChange, Watchlist, default_watchlist, readable_text, term_changes
 
 # Sections whose (heading + text) words are at least this similar are the same section.
 SECTION_MATCH_RATIO = 0.5

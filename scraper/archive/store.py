@@ -44,9 +44,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from scraper.document import Document, canonical_json
-from scraper.errors import LockedError, NotFound, StoreError
-from scraper.records import (
+from scraper.core.document import Document, canonical_json
+from scraper.core.records import (
     CheckRecord,
     CheckStatus,
     HttpExchange,
@@ -59,6 +58,7 @@ from scraper.records import (
     stamp_of,
     utc_iso,
 )
+from scraper.errors import LockedError, NotFound, StoreError
 
 TARGET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")

@@ -1,0 +1,2 @@
+"""The pure core: the document model, parsing a page into it, diffing two documents, the flags
+and watched terms of a change. No network, no disk, no clock: data in, data out."""

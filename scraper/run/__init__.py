@@ -1,0 +1,1 @@
+"""Running checks: the one pass (`pipeline.check_target`), the scheduled job, notifications."""
