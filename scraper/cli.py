@@ -18,8 +18,9 @@ import click
 from scraper import __version__
 from scraper.archive.store import Archive, resolve_version, version_at
 from scraper.config import Config, Target, find_config, load_config, resolve_data_dir
-from scraper.core.records import CheckStatus, Version, utc_iso
+from scraper.core.records import CheckStatus, Version
 from scraper.errors import ConfigError, NotFound, ScraperError
+from scraper.timespec import parse_moment, parse_span, utc_iso
 
 log = logging.getLogger("nato-watch")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -238,18 +239,6 @@ def pick_target(env: Env, name: str | None) -> str:
     )
 
 
-def parse_when(text: str) -> datetime:
-    """An ISO 8601 date or time; without an offset it is UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"cannot read {text!r} as a date or time; use ISO 8601, e.g. 2024-07-16 or "
-            "2024-07-16T10:28:00+02:00"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _summary_of(archive: Archive, version: Version, previous: Version | None) -> str:
     if previous is None:
         return "first version"
@@ -371,7 +360,8 @@ def show(
             raise ConfigError("give a VERSION or --at, not both")
         target = pick_target(env, target_name)
         if at_text:
-            version_id = version_at(env.archive, target, parse_when(at_text))
+            when = parse_moment(at_text, option="--at", now=_now())
+            version_id = version_at(env.archive, target, when)
         else:
             version_id = resolve_version(env.archive, target, version_ref or "latest")
         document = env.archive.read_version(target, version_id).document
@@ -414,7 +404,8 @@ def diff_command(
             raise ConfigError("give two versions (e.g. `diff latest~1 latest`) or --since DATE")
         target = pick_target(env, target_name)
         if since_text:
-            old_id = version_at(env.archive, target, parse_when(since_text))
+            when = parse_moment(since_text, option="--since", now=_now())
+            old_id = version_at(env.archive, target, when)
         else:
             old_id = resolve_version(env.archive, target, old_ref or "latest~1")
         new_id = resolve_version(env.archive, target, new_ref or "latest")
@@ -597,10 +588,10 @@ def import_wayback_command(
 
     Example: nato-watch import-wayback --from 2012 --to 2024
     """
-    from scraper.sources.wayback import import_wayback, open_client, parse_span
+    from scraper.sources.wayback import import_wayback, open_client
 
     with errors_to_exit():
-        span = parse_span(start, end)
+        span = parse_span(start, end, now=_now())
         targets = [env.config.target(target_name)] if target_name else list(env.config.targets)
         client = open_client(
             env.config.fetch, base_url=wayback_url, interval=interval, log=log.info
@@ -699,10 +690,9 @@ def export_warc_command(
     Example: nato-watch export-warc nato-watch.warc.gz --from 2024
     """
     from scraper.sources.warc import export_warc
-    from scraper.sources.wayback import parse_span
 
     with errors_to_exit():
-        span = parse_span(start, end)
+        span = parse_span(start, end, now=_now())
         targets = [pick_target(env, target_name)] if target_name else env.archive.targets()
         if not targets:
             pick_target(env, None)  # says the archive is empty

@@ -368,7 +368,7 @@ def _parse_run(raw: Any, where: str) -> RunSettings:
     if not raw:
         return RunSettings()
     # Imported only when there is a [run] table: most commands never need the scheduler's code.
-    from scraper.run.schedule import parse_cron, parse_duration, resolve_timezone
+    from scraper.timespec import parse_cron, parse_duration, resolve_timezone
 
     _reject_unknown(raw, {f.name for f in dataclasses.fields(RunSettings)}, where=where, what="key")
     if "every" in raw and "cron" in raw:

@@ -73,7 +73,7 @@ def test_targets_take_a_webhook_and_a_command(tmp_path: Path) -> None:
         ('[run]\nevery = "6h"\ncron = "0 * * * *"\n', "[run]: give every or cron, not both"),
         (
             '[run]\nevery = "6x"\n',
-            "[run]: every '6x' is not a duration; write a number and a unit s, m, h or d",
+            "[run]: every '6x' is not a duration; write a number and a unit s, m, h, d or w",
         ),
         ('[run]\nevery = "0s"\n', "the minimum is 1s"),
         ("[run]\nevery = 30\n", 'every must be a string (e.g. every = "6h")'),

@@ -17,7 +17,7 @@ from conftest import Site
 from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 
-from scraper.core.records import parse_utc
+from scraper.timespec import parse_utc
 
 TARGET = "republic-of-korea"
 PATH = "/cps/en/natohq/topics_50098.htm"
@@ -190,7 +190,7 @@ def test_show_at_picks_the_version_in_force_at_before_and_after_each(
     assert ok(run_cli("show", "--at", seoul.isoformat())) == pages[ids[1]]
     naive = captured[1].replace(tzinfo=None).isoformat()
     assert ok(run_cli("show", "--at", naive)) == pages[ids[1]]
-    assert "cannot read 'yesterday'" in failed(run_cli("show", "--at", "yesterday"))
+    assert "cannot read --at 'yesterday'" in failed(run_cli("show", "--at", "yesterday"))
 
 
 def test_diff_between_any_two_versions(history: list[dict], run_cli: Callable[..., Result]) -> None:

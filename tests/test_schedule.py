@@ -43,15 +43,13 @@ from scraper.run.schedule import (
     ScheduledRun,
     first_run,
     format_check_line,
-    format_duration,
     health_from_checks,
     next_slot,
-    parse_cron,
-    parse_duration,
     plan_schedule,
     run_log_level,
     upcoming,
 )
+from scraper.timespec import format_duration, parse_cron, parse_duration
 
 T0 = datetime(2024, 7, 16, 8, 30, tzinfo=UTC)
 FAST_FETCH = FetchSettings(retries=1, respect_robots=False, connect_timeout=2, read_timeout=10)
@@ -80,7 +78,7 @@ def test_durations_are_a_number_and_a_unit(text: str, expected: timedelta) -> No
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("6", "is not a duration; write a number and a unit s, m, h or d, e.g. 30m"),
+        ("6", "is not a duration; write a number and a unit s, m, h, d or w, e.g. 30m"),
         ("6 hours", "is not a duration"),
         ("-5m", "is not a duration"),
         ("1h30m", "is not a duration"),

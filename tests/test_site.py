@@ -38,7 +38,7 @@ from scraper.archive.store import Archive, Severity, verify
 from scraper.config import Target
 from scraper.core.diff import diff, diff_new_text, diff_old_text
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
-from scraper.core.records import Provenance, Source, Version, stamp_of
+from scraper.core.records import Provenance, Source, Version
 from scraper.errors import NotFound
 from scraper.fetching.http import Fetcher, FetchSettings
 from scraper.reports.model import REPORT_LINKS, Report, ReportSummary, SinceLink, VersionRef
@@ -48,6 +48,7 @@ from scraper.reports.site import render_html, render_index, render_version_page
 from scraper.reports.timeline import R_MAX, MarkKind, VersionInfo, build_timeline, mark_radius
 from scraper.run.pipeline import check_target
 from scraper.sources.replay import replay_target
+from scraper.timespec import stamp_of
 
 CASES = build_cases()
 SVG = "{http://www.w3.org/2000/svg}"

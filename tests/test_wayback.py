@@ -43,15 +43,14 @@ from scraper.fetching.http import Fetcher, FetchResult, Validators
 from scraper.run.pipeline import check_target
 from scraper.sources.importing import payload_digest, sha1_digest
 from scraper.sources.wayback import (
-    TimeSpan,
     WaybackClient,
     cdx_query,
     index_verdict,
     parse_cdx_json,
     parse_memento_url,
-    parse_span,
     same_page,
 )
+from scraper.timespec import TimeSpan, parse_span
 
 TARGET = "republic-of-korea"
 URL = DEFAULT_TARGET.url  # https://www.nato.int/cps/en/natohq/topics_50098.htm

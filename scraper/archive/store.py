@@ -53,15 +53,11 @@ from scraper.core.records import (
     SnapshotHeaders,
     Source,
     Version,
-    parse_stamp,
-    parse_utc,
-    stamp_of,
-    utc_iso,
 )
-from scraper.errors import LockedError, NotFound, StoreError
+from scraper.errors import ConfigError, LockedError, NotFound, StoreError
+from scraper.timespec import STAMP, parse_moment, parse_stamp, parse_utc, stamp_of, utc_iso
 
 TARGET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 REPORT_FORMATS = ("md", "html", "json")
 SITE_FILES = ("index.html", "feed.atom")
@@ -814,21 +810,11 @@ def version_at(archive: Archive, target: str, when: datetime) -> str:
 def _nearest(ids: list[str], ref: str) -> list[str]:
     """Up to three ids closest to `ref` in time when it reads as a time, else the newest."""
     try:
-        when = parse_stamp(ref) if STAMP.fullmatch(ref) else _loose_time(ref)
-    except ValueError:
+        when = parse_moment(ref, option="VERSION")
+    except ConfigError:
         return ids[-3:]
     ranked = sorted(ids, key=lambda i: abs((parse_stamp(i) - when).total_seconds()))[:3]
     return sorted(ranked)
-
-
-def _loose_time(text: str) -> datetime:
-    """A time read from an id-like text: ISO 8601 or a stamp with its tail missing."""
-    compact = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:T(\d{2})(\d{2})?(\d{2})?Z?)?", text)
-    if compact:
-        day, hour, minute, second = compact.groups()
-        text = f"{day}T{hour or '00'}:{minute or '00'}:{second or '00'}"
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # -- verify ----------------------------------------------------------------------------------

@@ -8,11 +8,12 @@ is timezone-aware and stored in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from scraper.core.document import Document
+from scraper.timespec import parse_utc, utc_iso
 
 
 class CheckStatus(StrEnum):
@@ -32,31 +33,6 @@ class Source(StrEnum):
     LIVE = "live"
     WAYBACK = "wayback"
     WARC = "warc"
-
-
-def utc_iso(moment: datetime) -> str:
-    """ISO 8601 in UTC with a `Z`, to the microsecond when there is one."""
-    if moment.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_utc(text: str) -> datetime:
-    """Read an ISO 8601 timestamp written by `utc_iso` (or any aware ISO form) as UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def stamp_of(moment: datetime) -> str:
-    """The `<stamp>` of a capture time: `YYYY-MM-DDTHHMMSSZ` in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
-
-
-def parse_stamp(stamp: str) -> datetime:
-    """The UTC second a `<stamp>` names."""
-    return datetime.strptime(stamp, "%Y-%m-%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ from importlib import resources
 from typing import Any, Generic, TypeVar
 
 from scraper.core.document import Block, BlockKind, Document, LastUpdated
-from scraper.core.records import Version, utc_iso
+from scraper.core.records import Version
 from scraper.errors import ConfigError
+from scraper.timespec import utc_iso
 
 T = TypeVar("T")
 

@@ -20,7 +20,6 @@ from scraper.core.diff import (
     describe_changes,
 )
 from scraper.core.flags import Flag
-from scraper.core.records import utc_iso
 from scraper.core.terms import TermChange
 from scraper.reports.model import Report, VersionRef
 from scraper.reports.words import (
@@ -31,6 +30,7 @@ from scraper.reports.words import (
     term_phrase,
     terms_sentence,
 )
+from scraper.timespec import utc_iso
 
 # Characters that can start Markdown or HTML constructs anywhere in a line.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>~|&])")

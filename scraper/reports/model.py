@@ -23,8 +23,9 @@ from scraper.core.diff import (
 )
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag, is_significant
-from scraper.core.records import Source, Version, parse_utc, utc_iso
+from scraper.core.records import Source, Version
 from scraper.core.terms import TermChange
+from scraper.timespec import parse_utc, utc_iso
 
 # The JSON report's format number; bumped only on an incompatible change of its schema.
 REPORT_FORMAT = 1

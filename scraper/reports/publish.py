@@ -33,8 +33,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from scraper.archive.store import Archive
-from scraper.core.records import Version, utc_iso
+from scraper.core.records import Version
 from scraper.errors import NotFound, ScraperError
+from scraper.timespec import utc_iso
 
 if TYPE_CHECKING:
     from scraper.core.terms import Watchlist

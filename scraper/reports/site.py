@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUn
 from markupsafe import Markup
 
 from scraper.core.diff import BlockChange, SectionChange, SectionStatus, describe_changes
-from scraper.core.records import Version, utc_iso
+from scraper.core.records import Version
 from scraper.reports.model import Report, ReportSummary, SinceLink, SiteLinks
 from scraper.reports.side_by_side import side_by_side
 from scraper.reports.timeline import VersionInfo, build_timeline, legend
@@ -37,6 +37,7 @@ from scraper.reports.words import (
     term_phrase,
     terms_sentence,
 )
+from scraper.timespec import utc_iso
 
 FEED_ID = "tag:nato-watch,2024:feed"
 # How many of a report's strongest flags the index and the feed name.

@@ -25,8 +25,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from scraper.core.document import LastUpdated
-from scraper.core.records import Version, utc_iso
+from scraper.core.records import Version
 from scraper.reports.model import ReportSummary
+from scraper.timespec import utc_iso
 
 STEP = 22  # px between two columns
 LEFT = 14

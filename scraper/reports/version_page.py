@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from scraper.core.diff import section_name
 from scraper.core.document import Block, BlockKind, Link, Section
-from scraper.core.records import Source, Version, utc_iso
+from scraper.core.records import Source, Version
+from scraper.timespec import utc_iso
 
 SAFE_SCHEMES = ("http://", "https://")
 # Bullets nested deeper than this are shown at this depth (the page never goes near it; a

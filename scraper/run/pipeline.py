@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from scraper.archive.store import Archive, sha256_hex
 from scraper.config import Target
 from scraper.core.document import LastUpdated
-from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version, utc_iso
+from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version
 from scraper.errors import FetchError, ParseError
 from scraper.fetching.http import FetchFunction, FetchResult, Validators
+from scraper.timespec import utc_iso
 
 if TYPE_CHECKING:
     from scraper.core.diff import Change

@@ -26,10 +26,18 @@ from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scraper.core.records import CheckStatus, Source
 from scraper.errors import ConfigError, LockedError
+from scraper.timespec import (
+    DAY_NAMES,
+    CronSpec,
+    format_duration,
+    parse_cron,
+    parse_duration,
+    resolve_timezone,
+    utc_now,
+)
 
 if TYPE_CHECKING:
     from scraper.archive.store import Archive
@@ -42,209 +50,8 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("nato-watch.run")
 
 DEFAULT_EVERY = timedelta(hours=6)
-DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-MIN_EVERY = timedelta(seconds=1)
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
-
-
-# -- durations -------------------------------------------------------------------------------
-
-
-def parse_duration(
-    text: str, *, option: str = "--every", minimum: timedelta = MIN_EVERY
-) -> timedelta:
-    """A duration written as a number and a unit `s`, `m`, `h` or `d` (`30s`, `6h`, `1.5d`);
-    `ConfigError` naming `option` when it is malformed or shorter than `minimum`."""
-    cleaned = text.strip().lower()
-    match = DURATION.fullmatch(cleaned)
-    if match is None and cleaned == "0" and minimum <= timedelta(0):
-        return timedelta(0)
-    if match is None:
-        raise ConfigError(
-            f"{option} {text!r} is not a duration; write a number and a unit s, m, h or d, "
-            "e.g. 30m, 6h or 1d"
-        )
-    value = timedelta(seconds=float(match.group(1)) * UNIT_SECONDS[match.group(2)])
-    if value < minimum:
-        raise ConfigError(
-            f"{option} {text!r} is too short; the minimum is {format_duration(minimum)}"
-        )
-    return value
-
-
-def format_duration(value: timedelta) -> str:
-    """A duration in the largest unit that writes it exactly: `6h`, `90m`, `1.5s`, `0s`."""
-    seconds = value.total_seconds()
-    for unit in ("d", "h", "m"):
-        size = UNIT_SECONDS[unit]
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
-# -- cron ------------------------------------------------------------------------------------
-
-MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-# The longest each month can be (February in a leap year), to refuse dates that never come.
-MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-CRON_NICKNAMES = {
-    "@hourly": "0 * * * *",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@weekly": "0 0 * * 0",
-    "@monthly": "0 0 1 * *",
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-}
-CRON_HELP = (
-    "the five fields are minute hour day-of-month month day-of-week, "
-    'e.g. "0 */6 * * *" (every 6 hours on the hour)'
-)
-
-
-@dataclass(frozen=True)
-class _CronField:
-    name: str
-    low: int
-    high: int
-    names: tuple[str, ...] = ()
-    first_name_value: int = 0
-
-
-_CRON_FIELDS = (
-    _CronField("minute", 0, 59),
-    _CronField("hour", 0, 23),
-    _CronField("day-of-month", 1, 31),
-    _CronField("month", 1, 12, MONTH_NAMES, 1),
-    _CronField("day-of-week", 0, 7, DAY_NAMES, 0),
-)
-
-
-@dataclass(frozen=True)
-class CronSpec:
-    """A five-field crontab expression, read the way cron reads it.
-
-    `weekdays` counts from Sunday = 0, as crontab does. As in cron, when both the day of the
-    month and the day of the week are restricted (neither starts with `*`), a day matching
-    either one fires.
-    """
-
-    expression: str
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    days: frozenset[int]
-    months: frozenset[int]
-    weekdays: frozenset[int]
-    days_restricted: bool
-    weekdays_restricted: bool
-
-    def matches(self, moment: datetime) -> bool:
-        """Whether the wall-clock minute of `moment` (in its own time zone) is a firing time."""
-        weekday = (moment.weekday() + 1) % 7  # Python: Monday = 0; cron: Sunday = 0
-        day_ok = moment.day in self.days
-        weekday_ok = weekday in self.weekdays
-        if self.days_restricted and self.weekdays_restricted:
-            date_ok = day_ok or weekday_ok
-        else:
-            date_ok = day_ok and weekday_ok
-        return (
-            moment.minute in self.minutes
-            and moment.hour in self.hours
-            and moment.month in self.months
-            and date_ok
-        )
-
-
-def parse_cron(text: str, *, option: str = "--cron") -> CronSpec:
-    """Read a five-field crontab expression (or `@daily`, `@hourly`, …) into a `CronSpec`;
-    `ConfigError` naming `option`, the field and the fix when it is malformed."""
-    expression = " ".join(text.split())
-    fields = CRON_NICKNAMES.get(expression.lower(), expression).split()
-    if len(fields) != 5:
-        raise ConfigError(f"{option} {text!r} has {len(fields)} field(s), not 5; {CRON_HELP}")
-    sets = [
-        _parse_cron_field(raw, spec, option=option, text=text)
-        for raw, spec in zip(fields, _CRON_FIELDS, strict=True)
-    ]
-    weekdays = frozenset(day % 7 for day in sets[4])  # 7 is Sunday too
-    spec = CronSpec(
-        expression=expression,
-        minutes=sets[0],
-        hours=sets[1],
-        days=sets[2],
-        months=sets[3],
-        weekdays=weekdays,
-        days_restricted=not fields[2].startswith("*"),
-        weekdays_restricted=not fields[4].startswith("*"),
-    )
-    if spec.days_restricted and not spec.weekdays_restricted:
-        possible = any(day <= MONTH_DAYS[month - 1] for day in spec.days for month in spec.months)
-        if not possible:
-            raise ConfigError(
-                f"{option} {text!r} never fires: no chosen month has the chosen day of the month"
-            )
-    return spec
-
-
-def _parse_cron_field(raw: str, spec: _CronField, *, option: str, text: str) -> frozenset[int]:
-    def bad(reason: str) -> ConfigError:
-        return ConfigError(f"{option} {text!r}: {spec.name} {raw!r} {reason}; {CRON_HELP}")
-
-    def value(token: str) -> int:
-        lowered = token.lower()
-        if spec.names and lowered in spec.names:
-            return spec.names.index(lowered) + spec.first_name_value
-        if not token.isdigit():
-            raise bad(f"has {token!r}, which is neither a number nor a name")
-        number = int(token)
-        if not spec.low <= number <= spec.high:
-            raise bad(f"has {number}, outside {spec.low}-{spec.high}")
-        return number
-
-    values: set[int] = set()
-    for part in raw.split(","):
-        base, slash, step_text = part.partition("/")
-        if not base:
-            raise bad("has an empty list item")
-        step = 1
-        if slash:
-            if not step_text.isdigit() or int(step_text) < 1:
-                raise bad(f"has step {step_text!r}; a step is a whole number of at least 1")
-            step = int(step_text)
-        if base == "*":
-            first, last = spec.low, spec.high
-        elif "-" in base:
-            start_text, _, end_text = base.partition("-")
-            first, last = value(start_text), value(end_text)
-            if first > last:
-                raise bad(f"has the range {base!r}, which runs backwards")
-        else:
-            first = value(base)
-            last = spec.high if slash else first  # `5/15` means from 5 to the end, every 15
-        values.update(range(first, last + 1, step))
-    return frozenset(values)
-
-
-def resolve_timezone(name: str, *, option: str = "--timezone") -> tzinfo:
-    """The time zone called `name` (IANA, e.g. `Europe/Brussels`, or `UTC`)."""
-    cleaned = name.strip()
-    if cleaned.upper() in ("UTC", "Z"):
-        return UTC
-    try:
-        return ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{option} {name!r} is not a known time zone; use an IANA name such as UTC, "
-            "Europe/Brussels or Asia/Seoul"
-        ) from None
 
 
 # -- the schedule ----------------------------------------------------------------------------

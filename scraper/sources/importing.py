@@ -35,10 +35,11 @@ from enum import StrEnum
 from scraper.archive.store import Archive, sha256_hex
 from scraper.config import Target
 from scraper.core.document import Document
-from scraper.core.records import CheckRecord, CheckStatus, HttpExchange, Source, stamp_of
+from scraper.core.records import CheckRecord, CheckStatus, HttpExchange, Source
 from scraper.core.terms import Watchlist
 from scraper.errors import ParseError, ScraperError
 from scraper.sources.replay import Progress, ReplayResult, replay_target
+from scraper.timespec import stamp_of
 
 SHA1_BASE32 = re.compile(r"^[A-Z2-7]{32}$")
 

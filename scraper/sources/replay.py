@@ -23,15 +23,9 @@ from typing import TYPE_CHECKING
 
 from scraper.archive.store import Archive, version_bytes
 from scraper.core.document import Document
-from scraper.core.records import (
-    CheckRecord,
-    CheckStatus,
-    Provenance,
-    Version,
-    parse_stamp,
-    stamp_of,
-)
+from scraper.core.records import CheckRecord, CheckStatus, Provenance, Version
 from scraper.errors import NotFound, ParseError, ScraperError, StoreError
+from scraper.timespec import parse_stamp, stamp_of
 
 if TYPE_CHECKING:
     from scraper.core.terms import Watchlist

@@ -55,7 +55,6 @@ from scraper.core.records import (
     SnapshotHeaders,
     Source,
     Version,
-    utc_iso,
 )
 from scraper.errors import ConfigError, NotFound, ScraperError, StoreError
 from scraper.fetching.http import HTML_TYPES, is_bot_check, looks_like_html, parse_content_type
@@ -72,6 +71,7 @@ from scraper.sources.importing import (
 from scraper.sources.replay import Capture, captures_of
 from scraper.sources.replay import Progress as ReplayProgress
 from scraper.sources.wayback import same_page
+from scraper.timespec import utc_iso
 
 if TYPE_CHECKING:
     from scraper.core.terms import Watchlist

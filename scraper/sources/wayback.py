@@ -33,7 +33,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -54,6 +54,7 @@ from scraper.sources.importing import (
     payload_digest,
 )
 from scraper.sources.replay import Progress
+from scraper.timespec import TimeSpan
 
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
 WAYBACK_URL_ENV = "NATO_WATCH_WAYBACK_URL"
@@ -194,61 +195,6 @@ def cdx_query(target_url: str) -> CdxQuery:
         return CdxQuery(url=f"{host}/cps/", filter=f"(?i).*/{name}([?#;].*)?")
     path = parts.path or "/"
     return CdxQuery(url=f"{host}{path}", filter=None)
-
-
-@dataclass(frozen=True)
-class TimeSpan:
-    """The capture times an import covers; both ends included, None for open."""
-
-    start: datetime | None = None
-    end: datetime | None = None
-
-    def __contains__(self, moment: object) -> bool:
-        if not isinstance(moment, datetime):
-            return False
-        return (self.start is None or moment >= self.start) and (
-            self.end is None or moment <= self.end
-        )
-
-
-def parse_span(start: str | None, end: str | None) -> TimeSpan:
-    """The span `--from START --to END` names. Each is ISO 8601 or a part of a date (`2016`,
-    `2016-10`, `2016-10-06`); a date part covers all of it, so `--to 2016` ends on
-    2016-12-31T23:59:59Z. Times without an offset are UTC."""
-    span = TimeSpan(
-        _bound(start, option="--from", end=False) if start else None,
-        _bound(end, option="--to", end=True) if end else None,
-    )
-    if span.start and span.end and span.start > span.end:
-        raise ConfigError(f"--from {start} is after --to {end}; nothing would be imported")
-    return span
-
-
-def _bound(text: str, *, option: str, end: bool) -> datetime:
-    text = text.strip()
-    partial = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text)
-    try:
-        if partial:
-            year, month, day = (int(g) if g else None for g in partial.groups())
-            assert year is not None
-            first = datetime(year, month or 1, day or 1, tzinfo=UTC)
-            if not end:
-                return first
-            if day is not None:
-                after = first + timedelta(days=1)
-            elif month is not None:
-                after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-            else:
-                after = datetime(year + 1, 1, 1, tzinfo=UTC)
-            return after - timedelta(seconds=1)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"cannot read {option} {text!r} as a date or time; use ISO 8601, e.g. 2016, "
-            "2016-10, 2016-10-06 or 2016-10-06T17:20:00+02:00"
-        ) from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def cdx_timestamp(moment: datetime) -> str:

@@ -24,8 +24,8 @@ from pages import Item, PageContent, Part, edited, load_content
 
 from scraper.core.diff import diff
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
-from scraper.core.records import stamp_of
 from scraper.reports.model import Report, VersionRef
+from scraper.timespec import stamp_of
 
 CASES_DIR = Path(__file__).parent
 TARGET = "republic-of-korea"
