@@ -26,11 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pages import load_content, nato_page  # noqa: E402
+from pages import load_content, nato_page
 
-from scraper.core.parse import parse  # noqa: E402
-from scraper.fetching.browser import BrowserFetcher, renderer_of  # noqa: E402
-from scraper.fetching.http import Fetcher, FetchResult, FetchSettings  # noqa: E402
+from scraper.core.parse import parse
+from scraper.fetching.browser import BrowserFetcher, renderer_of
+from scraper.fetching.http import Fetcher, FetchResult
+from scraper.fetching.settings import FetchSettings
 
 SECTION = re.compile(r'(<section class="content cf">)(.*?)(</section>)', re.S)
 APP_SCRIPT = """<script>

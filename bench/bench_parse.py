@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pages import load_content, nato_page  # noqa: E402
+from pages import load_content, nato_page
 
-from scraper.core.parse import parse  # noqa: E402
+from scraper.core.parse import parse
 
 CANONICAL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
 CASES = ROOT / "tests" / "cases"

@@ -35,16 +35,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from diff_cases import document_from_content  # noqa: E402
-from flag_cases import reworded  # noqa: E402
-from pages import load_content  # noqa: E402
+from diff_cases import document_from_content
+from flag_cases import reworded
+from pages import load_content
 
-from scraper.archive.store import Archive  # noqa: E402
-from scraper.core.records import Provenance, Source  # noqa: E402
-from scraper.reports.model import ReportSummary  # noqa: E402
-from scraper.reports.publish import write_version_pages  # noqa: E402
-from scraper.reports.site import render_index, render_version_page  # noqa: E402
-from scraper.run.pipeline import rebuild_site, write_report  # noqa: E402
+from scraper.archive.store import Archive
+from scraper.core.records import Provenance, Source
+from scraper.reports.model import ReportSummary
+from scraper.reports.publish import rebuild_site, write_report, write_version_pages
+from scraper.reports.site import render_index, render_version_page
 
 TARGET = "republic-of-korea"
 URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"

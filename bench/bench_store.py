@@ -34,14 +34,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pages import PageContent, edited, load_content, nato_page  # noqa: E402
+from pages import PageContent, edited, load_content, nato_page
 
-from scraper.archive.store import Archive  # noqa: E402
-from scraper.config import Target  # noqa: E402
-from scraper.core.records import CheckRecord, CheckStatus  # noqa: E402
-from scraper.fetching.http import Fetcher, FetchSettings  # noqa: E402
-from scraper.run.pipeline import check_target  # noqa: E402
-from scraper.sources.replay import replay_target  # noqa: E402
+from scraper.archive.store import Archive
+from scraper.core.records import CheckRecord, CheckStatus
+from scraper.core.target import Target
+from scraper.fetching.http import Fetcher
+from scraper.fetching.settings import FetchSettings
+from scraper.run.pipeline import check_target
+from scraper.sources.replay import replay_target
 
 TARGET = "republic-of-korea"
 URL_PATH = "/cps/en/natohq/topics_50098.htm"

@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from diff_cases import document_from_content  # noqa: E402
-from flag_cases import reworded  # noqa: E402
-from pages import load_content  # noqa: E402
+from diff_cases import document_from_content
+from flag_cases import reworded
+from pages import load_content
 
-from scraper.archive.store import Archive  # noqa: E402
-from scraper.core.records import Provenance, Source  # noqa: E402
-from scraper.core.terms import builtin_words, resolve_watch, term_table  # noqa: E402
+from scraper.archive.store import Archive
+from scraper.core.records import Provenance, Source
+from scraper.core.terms import builtin_words, resolve_watch, term_table
 
 TARGET = "republic-of-korea"
 URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"

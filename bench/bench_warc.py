@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pages import edited, load_content, nato_page  # noqa: E402
+from pages import edited, load_content, nato_page
 
-from scraper.archive.store import Archive  # noqa: E402
-from scraper.core.records import CheckRecord, CheckStatus, HttpExchange  # noqa: E402
-from scraper.sources.replay import replay_target  # noqa: E402
+from scraper.archive.store import Archive
+from scraper.core.records import CheckRecord, CheckStatus, HttpExchange
+from scraper.sources.replay import replay_target
 
 TARGET = "republic-of-korea"
 URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"

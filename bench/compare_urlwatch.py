@@ -47,7 +47,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.server import PageServer, PageVersion, build_versions  # noqa: E402
+from bench.server import PageServer, PageVersion, build_versions
 
 TARGET = "bench"
 REAL_URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
@@ -792,11 +792,13 @@ def run_in_process(
     """Parse, compare and the whole `check_target` inside this process, medians of many;
     and `rebuild_site` (which every changed check runs) on the history's full archive."""
     from scraper.archive.store import Archive
-    from scraper.config import Target
     from scraper.core.diff import diff
     from scraper.core.parse import parse
-    from scraper.fetching.http import Fetcher, FetchSettings
-    from scraper.run.pipeline import check_target, rebuild_site
+    from scraper.core.target import Target
+    from scraper.fetching.http import Fetcher
+    from scraper.fetching.settings import FetchSettings
+    from scraper.reports.publish import rebuild_site
+    from scraper.run.pipeline import check_target
 
     reps = settings.inproc_reps
     html = versions[0].html

@@ -40,7 +40,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tests.pages import SID, Item, PageContent, Part, load_content, nato_page  # noqa: E402
+from tests.pages import SID, Item, PageContent, Part, load_content, nato_page
 
 PAGE_PATH = "/cps/en/natohq/topics_50098.htm"
 """The path the page is served under, the same as on nato.int."""

@@ -33,9 +33,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.server import PageServer, build_versions  # noqa: E402
-from scraper.archive.store import Archive, verify  # noqa: E402
-from scraper.core.records import CheckStatus  # noqa: E402
+from bench.server import PageServer, build_versions
+from scraper.archive.store import Archive, verify
+from scraper.core.records import CheckStatus
 
 TARGET = "republic-of-korea"
 

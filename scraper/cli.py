@@ -17,8 +17,9 @@ import click
 
 from scraper import __version__
 from scraper.archive.store import Archive, resolve_version, version_at
-from scraper.config import Config, Target, find_config, load_config, resolve_data_dir
+from scraper.config import Config, find_config, load_config, resolve_data_dir
 from scraper.core.records import CheckStatus, Version
+from scraper.core.target import Target
 from scraper.errors import ConfigError, NotFound, ScraperError
 from scraper.timespec import parse_moment, parse_span, utc_iso
 
@@ -394,8 +395,8 @@ def diff_command(
     """
     from scraper.reports.json_report import render_json
     from scraper.reports.markdown import render_markdown
+    from scraper.reports.model import build_report
     from scraper.reports.site import render_html
-    from scraper.run.pipeline import build_report
 
     with errors_to_exit():
         if since_text and old_ref:

@@ -17,13 +17,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scraper import __version__
+from scraper.core.target import FETCH_MODES, NotifyOn, Target
 from scraper.errors import ConfigError
+from scraper.fetching.settings import FetchSettings
+from scraper.timespec import parse_cron, parse_duration, resolve_timezone
 
 if TYPE_CHECKING:  # the word lists load only when a config uses them (start-up time)
     from scraper.core.terms import Watchlist, Words
@@ -34,90 +35,6 @@ CONFIG_NAME = "nato-watch.toml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORDY = re.compile(r"[^\W_]")
-PROJECT_URL = "https://github.com/nato-watch/nato-watch"
-DEFAULT_USER_AGENT = f"nato-watch/{__version__} (+{PROJECT_URL})"
-
-
-# The fetch settings live here, not in fetch.py, so that reading the config (every command,
-# `--help` included) does not import requests.
-@dataclass(frozen=True)
-class FetchSettings:
-    """How to fetch: identity, timeouts, retries and guards.
-
-    The field names are the keys of the `[fetch]` table of the config file.
-    """
-
-    user_agent: str = DEFAULT_USER_AGENT
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    # A server that drips one byte per read_timeout would otherwise hold a try forever.
-    total_timeout: float = 120.0
-    retries: int = 4
-    backoff: float = 2.0
-    max_backoff: float = 120.0
-    max_redirects: int = 10
-    max_bytes: int = 5 * 1024 * 1024
-    respect_robots: bool = True
-
-    def __post_init__(self) -> None:
-        """Reject values that cannot work, naming the config key."""
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            kind = f.type if isinstance(f.type, str) else f.type.__name__
-            ok = {
-                "str": isinstance(value, str),
-                "bool": isinstance(value, bool),
-                "int": isinstance(value, int) and not isinstance(value, bool),
-                "float": isinstance(value, int | float) and not isinstance(value, bool),
-            }[kind]
-            if not ok:
-                wanted = {"str": "a string", "bool": "true or false", "int": "an integer"}
-                raise ConfigError(
-                    f"[fetch] {f.name} must be {wanted.get(kind, 'a number')}, got {value!r}"
-                )
-        if not self.user_agent.strip() or any(c in self.user_agent for c in "\r\n"):
-            raise ConfigError("[fetch] user_agent must be one non-empty line")
-        for name in ("connect_timeout", "read_timeout", "total_timeout"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"[fetch] {name} must be more than 0 seconds")
-        for name in ("backoff", "max_backoff", "max_redirects"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"[fetch] {name} must not be negative")
-        if self.retries < 1:
-            raise ConfigError("[fetch] retries is the most tries per check: it must be >= 1")
-        if self.max_bytes < 1:
-            raise ConfigError("[fetch] max_bytes must be >= 1")
-
-
-class NotifyOn(StrEnum):
-    """Which new versions `run` notifies of."""
-
-    ANY = "any"
-    SIGNIFICANT = "significant"
-
-
-@dataclass(frozen=True)
-class Target:
-    """One watched page: a slug name and a URL, and how `run` tells about a new version."""
-
-    name: str
-    url: str
-    # Notifications on a new or changed version (`run` only): a URL that gets a JSON POST,
-    # and a shell command run with NATO_WATCH_* variables in its environment.
-    webhook: str | None = None
-    command: str | None = None
-    # How to fetch: "http" (default) or "browser" (headless Chromium, for pages whose HTML
-    # is a JavaScript shell), and for the browser an optional CSS selector to wait for.
-    fetch: str = "http"
-    wait_for: str | None = None
-    # The watched terms counted and flagged in this target's reports (None: the built-in
-    # default list), and whether `run` notifies of every new version or only of those whose
-    # report carries a significant flag.
-    watch: Watchlist | None = None
-    notify_on: NotifyOn = NotifyOn.ANY
-
-
-FETCH_MODES = ("http", "browser")
 
 
 @dataclass(frozen=True)
@@ -367,8 +284,6 @@ def _parse_run(raw: Any, where: str) -> RunSettings:
         raise ConfigError(f"{where} must be a table")
     if not raw:
         return RunSettings()
-    # Imported only when there is a [run] table: most commands never need the scheduler's code.
-    from scraper.timespec import parse_cron, parse_duration, resolve_timezone
 
     _reject_unknown(raw, {f.name for f in dataclasses.fields(RunSettings)}, where=where, what="key")
     if "every" in raw and "cron" in raw:

@@ -24,7 +24,8 @@ from pages import load_content, nato_page
 
 from scraper.core.parse import parse
 from scraper.errors import BlockedError, ConfigError, FetchError, ParseError
-from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.fetching.http import Fetcher
+from scraper.fetching.settings import FetchSettings
 
 try:
     from scraper.fetching.browser import (
@@ -287,7 +288,7 @@ def test_a_crash_and_a_close_are_clear_failures(site: Site) -> None:
 CHILD = """
 import sys
 from scraper.fetching.browser import BrowserFetcher
-from scraper.fetching.http import FetchSettings
+from scraper.fetching.settings import FetchSettings
 with BrowserFetcher(FetchSettings(read_timeout=60, total_timeout=120, retries=1)) as fetcher:
     fetcher(sys.argv[1])
 """

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scraper.config import DEFAULT_TARGET, NotifyOn, load_config
+from scraper.config import DEFAULT_TARGET, load_config
+from scraper.core.target import NotifyOn
 from scraper.core.terms import builtin_words, default_watchlist
 from scraper.errors import ConfigError
 

@@ -37,13 +37,13 @@ from scraper.core.diff import (
     diff,
     diff_new_text,
     diff_old_text,
-    summary_line,
     tokenize,
     word_diff,
 )
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.core.parse import parse
 from scraper.reports.json_report import render_json
+from scraper.reports.words import summary_line
 
 CASES = build_cases()
 NAMES = sorted(CASES)

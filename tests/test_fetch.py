@@ -30,13 +30,11 @@ from werkzeug import Request
 
 from scraper.errors import BlockedError, ConfigError, FetchError
 from scraper.fetching.http import (
-    DEFAULT_USER_AGENT,
     ROBOTS_MAX_BYTES,
     CharsetSource,
     ConnectionTrouble,
     Fetcher,
     FetchResult,
-    FetchSettings,
     RetryPolicy,
     RobotsPolicy,
     RobotsReply,
@@ -56,6 +54,7 @@ from scraper.fetching.http import (
     require_html,
     require_http_url,
 )
+from scraper.fetching.settings import DEFAULT_USER_AGENT, FetchSettings
 
 PAGE = nato_page(load_content())
 PAGE_BYTES = PAGE.encode("utf-8")

@@ -27,7 +27,7 @@ from pages import load_content, nato_page
 from pytest_httpserver import HTTPServer
 from test_fetch import CHALLENGE, RawServer, send, send_chunked
 
-from scraper.fetching.http import DEFAULT_USER_AGENT
+from scraper.fetching.settings import DEFAULT_USER_AGENT
 
 TARGET = "republic-of-korea"
 PATH = "/cps/en/natohq/topics_50098.htm"

@@ -17,7 +17,6 @@ from flag_cases import build_cases, check_golden, report_flags, reworded
 from pages import load_content, nato_page
 
 from scraper.archive.store import Archive
-from scraper.config import NotifyOn, Target
 from scraper.core.diff import diff
 from scraper.core.document import Block, BlockKind, Document, Section
 from scraper.core.flags import (
@@ -32,8 +31,10 @@ from scraper.core.flags import (
     rank_flags,
 )
 from scraper.core.parse import parse
+from scraper.core.target import NotifyOn, Target
 from scraper.core.terms import builtin_words, default_watchlist, parse_words, resolve_watch
-from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.fetching.http import Fetcher
+from scraper.fetching.settings import FetchSettings
 from scraper.reports.json_report import render_json
 from scraper.reports.model import Report, ReportSummary, VersionRef
 from scraper.reports.site import render_feed, render_index

@@ -18,10 +18,11 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from scraper.archive.store import Archive
-from scraper.config import Target
 from scraper.core.records import CheckStatus
+from scraper.core.target import Target
 from scraper.errors import FetchError
-from scraper.fetching.http import Fetcher, FetchSettings, post_json
+from scraper.fetching.http import Fetcher, post_json
+from scraper.fetching.settings import FetchSettings
 from scraper.run.notify import (
     Channel,
     Delivery,

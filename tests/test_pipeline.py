@@ -11,9 +11,10 @@ from conftest import Clock, Site
 from pages import edited, load_content, nato_page
 
 from scraper.archive.store import Archive
-from scraper.config import Target
 from scraper.core.records import CheckStatus
-from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.core.target import Target
+from scraper.fetching.http import Fetcher
+from scraper.fetching.settings import FetchSettings
 from scraper.run.pipeline import CheckOptions, check_target
 
 SETTINGS = FetchSettings(retries=1, backoff=0.0, connect_timeout=2.0, read_timeout=2.0)

@@ -21,13 +21,15 @@ from conftest import Clock, Site, tree
 from pages import edited, load_content, nato_page
 
 from scraper.archive.store import Archive, verify
-from scraper.config import Target
 from scraper.core.document import Block, BlockKind, Document
 from scraper.core.parse import PARSER_VERSION
 from scraper.core.records import Version
+from scraper.core.target import Target
 from scraper.errors import LockedError, StoreError
-from scraper.fetching.http import Fetcher, FetchSettings
-from scraper.run.pipeline import check_target, rebuild_site, write_report
+from scraper.fetching.http import Fetcher
+from scraper.fetching.settings import FetchSettings
+from scraper.reports.publish import rebuild_site, write_report
+from scraper.run.pipeline import check_target
 from scraper.sources.replay import replay_target
 
 TARGET = "republic-of-korea"

@@ -26,10 +26,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from scraper.archive.store import Archive
-from scraper.config import RunSettings, Target
+from scraper.config import RunSettings
 from scraper.core.records import CheckRecord, CheckStatus
+from scraper.core.target import Target
 from scraper.errors import ConfigError
-from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.fetching.http import Fetcher
+from scraper.fetching.settings import FetchSettings
 from scraper.run.notify import Delivery, Notifier, NotifySettings
 from scraper.run.pipeline import CheckResult
 from scraper.run.schedule import (

@@ -35,12 +35,13 @@ from lxml import etree
 from pages import edited, load_content, nato_page
 
 from scraper.archive.store import Archive, Severity, verify
-from scraper.config import Target
 from scraper.core.diff import diff, diff_new_text, diff_old_text
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.core.records import Provenance, Source, Version
+from scraper.core.target import Target
 from scraper.errors import NotFound
-from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.fetching.http import Fetcher
+from scraper.fetching.settings import FetchSettings
 from scraper.reports.model import REPORT_LINKS, Report, ReportSummary, SinceLink, VersionRef
 from scraper.reports.publish import SINCE_RECENT, since_bases
 from scraper.reports.serve import SiteServer, serve_in_thread

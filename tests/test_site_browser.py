@@ -29,9 +29,10 @@ from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 
 from scraper.archive.store import Archive
-from scraper.config import Target
+from scraper.core.target import Target
 from scraper.errors import ConfigError
-from scraper.fetching.http import Fetcher, FetchSettings
+from scraper.fetching.http import Fetcher
+from scraper.fetching.settings import FetchSettings
 from scraper.run.pipeline import check_target
 
 try:

@@ -36,10 +36,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from scraper.archive.store import Archive, verify
-from scraper.config import DEFAULT_TARGET, FetchSettings, Target
+from scraper.config import DEFAULT_TARGET
 from scraper.core.records import CheckStatus, Source
+from scraper.core.target import Target
 from scraper.errors import ConfigError, FetchError
 from scraper.fetching.http import Fetcher, FetchResult, Validators
+from scraper.fetching.settings import FetchSettings
 from scraper.run.pipeline import check_target
 from scraper.sources.importing import payload_digest, sha1_digest
 from scraper.sources.wayback import (

@@ -44,7 +44,6 @@ from scraper.fetching.http import (
     ROBOTS_MAX_REDIRECTS,
     ConnectionTrouble,
     FetchResult,
-    FetchSettings,
     RetryPolicy,
     RobotsPolicy,
     RobotsReader,
@@ -61,6 +60,7 @@ from scraper.fetching.http import (
     require_html,
     require_http_url,
 )
+from scraper.fetching.settings import FetchSettings
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page, Playwright, Request, Response, Route

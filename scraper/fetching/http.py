@@ -49,10 +49,9 @@ import requests
 import requests.compat
 import urllib3.exceptions
 
-from scraper.config import DEFAULT_USER_AGENT as DEFAULT_USER_AGENT
-from scraper.config import FetchSettings as FetchSettings
 from scraper.core.records import Header, HttpExchange
 from scraper.errors import BlockedError, FetchError
+from scraper.fetching.settings import DEFAULT_USER_AGENT, FetchSettings
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # What `Fetcher.get_data` asks for: JSON first (the CDX API's output=json), then plain text.

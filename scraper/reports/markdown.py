@@ -11,20 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from scraper.core.diff import (
-    BlockChange,
-    BlockStatus,
-    DiffPart,
-    Op,
-    SectionStatus,
-    describe_changes,
-)
+from scraper.core.diff import BlockChange, BlockStatus, DiffPart, Op, SectionStatus
 from scraper.core.flags import Flag
 from scraper.core.terms import TermChange
 from scraper.reports.model import Report, VersionRef
 from scraper.reports.words import (
     block_heading,
     change_sentences,
+    describe_changes,
     flag_sentence,
     flags_heading,
     term_phrase,

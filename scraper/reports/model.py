@@ -18,13 +18,14 @@ from scraper.core.diff import (
     SectionChange,
     StampStatus,
     Summary,
+    diff,
     section_name,
-    summary_line,
 )
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag, is_significant
 from scraper.core.records import Source, Version
-from scraper.core.terms import TermChange
+from scraper.core.terms import TermChange, Watchlist
+from scraper.reports.words import summary_line
 from scraper.timespec import parse_utc, utc_iso
 
 # The JSON report's format number; bumped only on an incompatible change of its schema.
@@ -267,3 +268,14 @@ def _stamp_from(data: dict[str, Any]) -> LastUpdated | None:
     if at is None or text is None:
         return None
     return LastUpdated(text=text, at=datetime.fromisoformat(at))
+
+
+def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) -> Report:
+    """The report of the change from version `old` to version `new` (pure: nothing is
+    written). `watch`: the watched terms of its flags (default: the built-in ones)."""
+    return Report(
+        target=new.target,
+        old=VersionRef.from_version(old),
+        new=VersionRef.from_version(new),
+        change=diff(old.document, new.document, watch=watch),
+    )

@@ -22,7 +22,8 @@ time other than capture times, so `replay` rebuilds it byte for byte.
   capture (not at "now") keeps the wall clock out of derived files. For any other date,
   `nato-watch diff --since DATE` computes one on demand.
 
-The archive does the I/O (only `store.py` touches files); `render` formats; nothing prints.
+The archive does the I/O (only `archive.store` touches files); the renderers format; nothing
+prints. `write_report` writes the report of one change in every format.
 """
 
 from __future__ import annotations
@@ -35,12 +36,25 @@ from typing import TYPE_CHECKING
 from scraper.archive.store import Archive
 from scraper.core.records import Version
 from scraper.errors import NotFound, ScraperError
+from scraper.reports.json_report import render_json
+from scraper.reports.markdown import render_markdown
+from scraper.reports.model import (
+    REPORT_LINKS,
+    SINCE_LINKS,
+    ReportSummary,
+    SinceLink,
+    build_report,
+)
+from scraper.reports.site import render_feed, render_html, render_index, render_version_page
+from scraper.reports.timeline import VersionInfo
+from scraper.reports.words import summary_line
 from scraper.timespec import utc_iso
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scraper.core.diff import Change
     from scraper.core.terms import Watchlist
-    from scraper.reports.model import ReportSummary, SinceLink
-    from scraper.reports.timeline import VersionInfo
 
 # How many versions before the latest (counting the one just before it) get a "since" link.
 SINCE_RECENT = 3
@@ -91,8 +105,6 @@ def rebuild_site(
     target never touches another's. Without `target`, every target's missing pages and
     missing or out-of-date "since" reports are written (with the built-in watch list).
     """
-    from scraper.reports.model import ReportSummary
-    from scraper.reports.site import render_feed, render_index
 
     summaries: list[ReportSummary] = []
     for name in archive.targets():
@@ -129,7 +141,6 @@ def rebuild_site(
 def write_version_pages(archive: Archive, versions: Sequence[Version]) -> None:
     """Write the page of every version of one target's whole history (oldest first), each
     linked to its neighbours; pages of versions not in it are left to `rebuild_site`."""
-    from scraper.reports.site import render_version_page
 
     for k, version in enumerate(versions):
         previous = versions[k - 1].id if k else None
@@ -149,7 +160,6 @@ def _version_infos(
 ) -> list[VersionInfo]:
     """What the timeline needs of each version: from its report when it has one (no need to
     read the document), else from the version file (a first version, a missing report)."""
-    from scraper.reports.timeline import VersionInfo
 
     infos = []
     for version_id in ids:
@@ -167,7 +177,6 @@ def _version_infos(
 def _repair_pages(archive: Archive, target: str, ids: Sequence[str]) -> None:
     """Write the missing version pages and rewrite their neighbours' (whose links to the
     previous and next version changed); remove pages of versions that are gone."""
-    from scraper.reports.site import render_version_page
 
     pages = set(archive.version_page_ids(target))
     todo: set[int] = set()
@@ -203,7 +212,6 @@ def _update_since(
     """Bring the target's "since" reports up to date (`_FORCE`: recompute them all;
     `_REPAIR`: write those missing or out of date; `_READ`: write nothing) and return the
     links the index shows."""
-    from scraper.reports.model import SinceLink
 
     if len(infos) < 2:
         if mode != _READ:
@@ -255,7 +263,6 @@ def _update_since(
 def _current_since(archive: Archive, target: str, base_id: str, latest_id: str) -> str | None:
     """The summary line of the stored "since" report, when both its formats are there and it
     ends at the latest version; else None (it must be written)."""
-    from scraper.reports.model import ReportSummary
 
     formats = archive.since_report_files(target).get(base_id, set())
     if formats != {"html", "json"}:
@@ -278,11 +285,6 @@ def _write_since(
     watch: Watchlist | None,
 ) -> str | None:
     """Compute and store the combined report from `base_id` to `latest_id`; its summary line."""
-    from scraper.core.diff import summary_line
-    from scraper.reports.json_report import render_json
-    from scraper.reports.model import SINCE_LINKS
-    from scraper.reports.site import render_html
-    from scraper.run.pipeline import build_report
 
     try:
         old = archive.read_version(target, base_id)
@@ -300,3 +302,17 @@ def _write_since(
         target, base_id, "html", render_html(report, links=SINCE_LINKS, note=note)
     )
     return summary_line(report.change)
+
+
+def write_report(
+    archive: Archive, old: Version, new: Version, *, watch: Watchlist | None = None
+) -> tuple[Path, Change]:
+    """Compute the change from `old` to `new` and write its report in every format; return the
+    Markdown report's path and the change. `watch`: the watched terms and word lists of its
+    flags (default: the built-in ones)."""
+
+    report = build_report(old, new, watch=watch)
+    archive.write_report(new.target, new.id, "json", render_json(report))
+    archive.write_report(new.target, new.id, "html", render_html(report, links=REPORT_LINKS))
+    path = archive.write_report(new.target, new.id, "md", render_markdown(report))
+    return path, report.change

@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from scraper.core.diff import BlockChange, SectionChange, SectionStatus, describe_changes
+from scraper.core.diff import BlockChange, SectionChange, SectionStatus
 from scraper.core.records import Version
 from scraper.reports.model import Report, ReportSummary, SinceLink, SiteLinks
 from scraper.reports.side_by_side import side_by_side
@@ -31,6 +31,7 @@ from scraper.reports.version_page import version_page
 from scraper.reports.words import (
     block_heading,
     change_sentences,
+    describe_changes,
     flags_heading,
     stamp_label,
     stamp_sentences,

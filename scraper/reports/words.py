@@ -1,4 +1,6 @@
-"""The sentences every format shares: what the stamp did, and how a block is introduced.
+"""The English wording of a change: the one-line summary (`summary_line`, as `log`, the index
+and the feed show it), what changed counted (`describe_changes`), what the stamp did, and how a
+block is introduced.
 
 Markdown, HTML and the feed say the same thing in the same words, so the wording lives here
 once. Everything returns plain text; each renderer escapes it for its own format.
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scraper.core.diff import BlockChange, BlockStatus, Change, StampStatus
+from scraper.core.diff import BlockChange, BlockStatus, Change, SectionStatus, StampStatus
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag
 from scraper.core.terms import TermChange, TermStatus
@@ -140,3 +142,69 @@ def terms_sentence(terms: Sequence[TermChange]) -> str:
     if same:
         parts.append(("unchanged: " if changed else "all unchanged: ") + ", ".join(same))
     return "; ".join(parts)
+
+
+def summary_line(change: Change) -> str:
+    """The one-line summary that `log`, the index and the feed show."""
+    if change.is_empty:
+        return "no change"
+    stamp = _stamp_phrase(change)
+    if not change.content_changed:
+        return f"restamp: {stamp}; wording unchanged" if stamp else "no change in wording"
+    what = describe_changes(change)
+    where = _where_phrase(change)
+    if change.silent_edit:
+        line = f"silent edit: {what}" + (f" in {where}" if where else "")
+        return f"{line}; {stamp}" if change.stamp is StampStatus.MISSING else line
+    line = f"{where}: {what}" if where else what
+    return f"{line}; {stamp}" if stamp else line
+
+
+def _stamp_phrase(change: Change) -> str:
+    old, new = change.old_stamp, change.new_stamp
+    if change.stamp is StampStatus.MISSING:
+        assert old is not None
+        return f"stamp removed (was {old.text})"
+    if change.stamp is StampStatus.BACKWARDS:
+        assert old is not None and new is not None
+        return f"stamp went backwards {old.text} → {new.text}"
+    if change.stamp is StampStatus.CHANGED:
+        assert new is not None
+        return f"stamp {old.text if old else 'none'} → {new.text}"
+    if old is not None and new is not None and old.text != new.text:
+        # Same moment written differently: not a new stamp, but not identical either.
+        return f"stamp text {old.text} → {new.text}"
+    return ""
+
+
+def _plural(count: int, noun: str, verb: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'} {verb}"
+
+
+def describe_changes(change: Change) -> str:
+    """What changed, counted: "title changed, 1 section renamed, 2 blocks changed"."""
+    s = change.summary
+    renamed = sum(1 for sec in change.sections if sec.status is SectionStatus.RENAMED)
+    parts = ["title changed"] if change.title_changed else []
+    for count, noun, verb in (
+        (s.sections_added, "section", "added"),
+        (s.sections_removed, "section", "removed"),
+        (renamed, "section", "renamed"),
+        (s.blocks_changed, "block", "changed"),
+        (s.blocks_added, "block", "added"),
+        (s.blocks_removed, "block", "removed"),
+        (s.blocks_moved, "block", "moved"),
+    ):
+        if count:
+            parts.append(_plural(count, noun, verb))
+    if not parts and change.sections:
+        # Sections reordered or re-levelled: their notes say how.
+        parts.append(_plural(len(change.sections), "section", "reorganised"))
+    return ", ".join(parts) if parts else "no change in wording"
+
+
+def _where_phrase(change: Change) -> str:
+    names = [sec.name for sec in change.sections]
+    if len(names) > 3:
+        return f"{len(names)} sections"
+    return ", ".join(names)

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scraper.archive.store import Archive
-from scraper.config import NotifyOn, Target
 from scraper.core.records import CheckStatus
+from scraper.core.target import NotifyOn, Target
 from scraper.errors import FetchError, ScraperError
 from scraper.run.pipeline import CheckResult
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scraper.archive.store import Archive, sha256_hex
-from scraper.config import Target
 from scraper.core.document import LastUpdated
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version
+from scraper.core.target import Target
 from scraper.errors import FetchError, ParseError
 from scraper.fetching.http import FetchFunction, FetchResult, Validators
 from scraper.timespec import utc_iso
@@ -26,8 +26,6 @@ from scraper.timespec import utc_iso
 if TYPE_CHECKING:
     from scraper.core.diff import Change
     from scraper.core.flags import Flag
-    from scraper.core.terms import Watchlist
-    from scraper.reports.model import Report
 
 Clock = Callable[[], datetime]
 
@@ -206,6 +204,9 @@ def check_target(
 
     from scraper.fetching.browser import renderer_of
 
+    # lazy: the renderers and Jinja2 load only when a check has a new version to publish
+    from scraper.reports.publish import rebuild_site, write_report
+
     _put_raw(archive, target.name, result, started_at)
     provenance = Provenance(
         url=target.url,
@@ -223,7 +224,7 @@ def check_target(
     )
     version = archive.add_version(target.name, document, provenance, captured_at=started_at)
     report, change = (
-        _write_report(archive, latest, version, watch=target.watch)
+        write_report(archive, latest, version, watch=target.watch)
         if latest is not None
         else (None, None)
     )
@@ -294,57 +295,6 @@ def _finish(
         flags=change.flags if change is not None else (),
         significant=change.significant if change is not None else None,
     )
-
-
-def write_report(
-    archive: Archive, old: Version, new: Version, *, watch: Watchlist | None = None
-) -> Path:
-    """Compute the change from `old` to `new` and write it in every format; return the
-    Markdown report's path. `watch`: the watched terms and word lists of its flags (default:
-    the built-in ones)."""
-    return _write_report(archive, old, new, watch=watch)[0]
-
-
-def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) -> Report:
-    """The report of the change from version `old` to version `new` (pure: nothing is
-    written). `watch`: the watched terms of its flags (default: the built-in ones)."""
-    from scraper.core.diff import diff
-    from scraper.reports.model import Report, VersionRef
-
-    return Report(
-        target=new.target,
-        old=VersionRef.from_version(old),
-        new=VersionRef.from_version(new),
-        change=diff(old.document, new.document, watch=watch),
-    )
-
-
-def _write_report(
-    archive: Archive, old: Version, new: Version, *, watch: Watchlist | None
-) -> tuple[Path, Change]:
-    from scraper.reports.json_report import render_json
-    from scraper.reports.markdown import render_markdown
-    from scraper.reports.model import REPORT_LINKS
-    from scraper.reports.site import render_html
-
-    report = build_report(old, new, watch=watch)
-    archive.write_report(new.target, new.id, "json", render_json(report))
-    archive.write_report(new.target, new.id, "html", render_html(report, links=REPORT_LINKS))
-    path = archive.write_report(new.target, new.id, "md", render_markdown(report))
-    return path, report.change
-
-
-def rebuild_site(
-    archive: Archive, *, target: str | None = None, watch: Watchlist | None = None
-) -> None:
-    """Rewrite the report site: `reports/index.html` and `reports/feed.atom` from the stored
-    JSON reports, the missing version pages, and the "since" reports (`scraper.reports.publish`).
-
-    `target`: the target whose history just changed; its "since" reports are recomputed with
-    `watch` as their watched terms."""
-    from scraper.reports.publish import rebuild_site as publish_site
-
-    publish_site(archive, target=target, watch=watch)
 
 
 class TargetFetcher:

@@ -41,8 +41,9 @@ from scraper.timespec import (
 
 if TYPE_CHECKING:
     from scraper.archive.store import Archive
-    from scraper.config import Config, RunSettings, Target
+    from scraper.config import Config, RunSettings
     from scraper.core.records import CheckRecord
+    from scraper.core.target import Target
     from scraper.fetching.http import FetchFunction
     from scraper.run.notify import Delivery, Notifier
     from scraper.run.pipeline import CheckOptions, CheckResult

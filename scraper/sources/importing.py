@@ -33,9 +33,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from scraper.archive.store import Archive, sha256_hex
-from scraper.config import Target
 from scraper.core.document import Document
 from scraper.core.records import CheckRecord, CheckStatus, HttpExchange, Source
+from scraper.core.target import Target
 from scraper.core.terms import Watchlist
 from scraper.errors import ParseError, ScraperError
 from scraper.sources.replay import Progress, ReplayResult, replay_target

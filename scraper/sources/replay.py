@@ -9,8 +9,8 @@ parses each distinct snapshot once, collapses consecutive equal documents into o
 and rewrites versions, reports, the index and the feed. It says which versions the parser now
 reads differently; it never records a change of the site. The check log is never rewritten.
 
-Pure orchestration: the archive does the I/O, `parse` and `pipeline.write_report` /
-`pipeline.rebuild_site` / `publish.write_version_pages` do the work; nothing here prints.
+Pure orchestration: the archive does the I/O, `parse` and `reports.publish` (`write_report`,
+`rebuild_site`, `write_version_pages`) do the work; nothing here prints.
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ from typing import TYPE_CHECKING
 
 from scraper.archive.store import Archive, version_bytes
 from scraper.core.document import Document
+from scraper.core.parse import PARSER_VERSION, parse
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Version
 from scraper.errors import NotFound, ParseError, ScraperError, StoreError
+from scraper.fetching.http import decode_body
+from scraper.reports.publish import rebuild_site, write_report, write_version_pages
 from scraper.timespec import parse_stamp, stamp_of
 
 if TYPE_CHECKING:
@@ -156,9 +159,6 @@ def replay_target(
     that is missing or damaged stops the replay before anything is written (run `verify`).
     `watch` gives the reports' watched terms and word lists (default: the built-in ones).
     """
-    from scraper.core.parse import PARSER_VERSION
-    from scraper.reports.publish import write_version_pages
-    from scraper.run.pipeline import rebuild_site, write_report
 
     with archive.lock(timeout=lock_timeout):
         existing = list(archive.iter_versions(target))
@@ -258,9 +258,6 @@ def _read_all(
     Every raw blob is read and re-hashed before anything is written, so a damaged archive
     stops the replay instead of losing versions.
     """
-    from scraper.core.parse import parse
-    from scraper.fetching.http import decode_body
-
     cache: dict[tuple[str, str | None, str], Document | str] = {}
     documents: dict[int, Document] = {}
     skipped: list[Skipped] = []

@@ -46,7 +46,6 @@ from urllib.parse import urlsplit
 
 from scraper import __version__
 from scraper.archive.store import Archive
-from scraper.config import Target
 from scraper.core.records import (
     CheckRecord,
     Header,
@@ -56,6 +55,7 @@ from scraper.core.records import (
     Source,
     Version,
 )
+from scraper.core.target import Target
 from scraper.errors import ConfigError, NotFound, ScraperError, StoreError
 from scraper.fetching.http import HTML_TYPES, is_bot_check, looks_like_html, parse_content_type
 from scraper.sources.importing import (

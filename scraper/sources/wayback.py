@@ -38,11 +38,12 @@ from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from scraper.archive.store import Archive
-from scraper.config import FetchSettings, Target
 from scraper.core.records import Source
+from scraper.core.target import Target
 from scraper.core.terms import Watchlist
 from scraper.errors import BlockedError, ConfigError, FetchError
 from scraper.fetching.http import Fetcher, FetchResult, Validators
+from scraper.fetching.settings import FetchSettings
 from scraper.sources.importing import (
     ArchivedCapture,
     CaptureBody,

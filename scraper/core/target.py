@@ -1,0 +1,41 @@
+"""A target: one watched page, its name and URL, and how it is fetched, read and told about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scraper.core.terms import Watchlist
+
+
+class NotifyOn(StrEnum):
+    """Which new versions `run` notifies of."""
+
+    ANY = "any"
+    SIGNIFICANT = "significant"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One watched page: a slug name and a URL, and how `run` tells about a new version."""
+
+    name: str
+    url: str
+    # Notifications on a new or changed version (`run` only): a URL that gets a JSON POST,
+    # and a shell command run with NATO_WATCH_* variables in its environment.
+    webhook: str | None = None
+    command: str | None = None
+    # How to fetch: "http" (default) or "browser" (headless Chromium, for pages whose HTML
+    # is a JavaScript shell), and for the browser an optional CSS selector to wait for.
+    fetch: str = "http"
+    wait_for: str | None = None
+    # The watched terms counted and flagged in this target's reports (None: the built-in
+    # default list), and whether `run` notifies of every new version or only of those whose
+    # report carries a significant flag.
+    watch: Watchlist | None = None
+    notify_on: NotifyOn = NotifyOn.ANY
+
+
+FETCH_MODES = ("http", "browser")

@@ -1,0 +1,65 @@
+"""How to fetch: identity, timeouts, retries and guards (the `[fetch]` table of the config).
+
+A module of its own, apart from the HTTP client, so that reading the config (every command,
+`--help` included) does not import requests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from scraper import __version__
+from scraper.errors import ConfigError
+
+PROJECT_URL = "https://github.com/nato-watch/nato-watch"
+DEFAULT_USER_AGENT = f"nato-watch/{__version__} (+{PROJECT_URL})"
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How to fetch: identity, timeouts, retries and guards.
+
+    The field names are the keys of the `[fetch]` table of the config file.
+    """
+
+    user_agent: str = DEFAULT_USER_AGENT
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    # A server that drips one byte per read_timeout would otherwise hold a try forever.
+    total_timeout: float = 120.0
+    retries: int = 4
+    backoff: float = 2.0
+    max_backoff: float = 120.0
+    max_redirects: int = 10
+    max_bytes: int = 5 * 1024 * 1024
+    respect_robots: bool = True
+
+    def __post_init__(self) -> None:
+        """Reject values that cannot work, naming the config key."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            kind = f.type if isinstance(f.type, str) else f.type.__name__
+            ok = {
+                "str": isinstance(value, str),
+                "bool": isinstance(value, bool),
+                "int": isinstance(value, int) and not isinstance(value, bool),
+                "float": isinstance(value, int | float) and not isinstance(value, bool),
+            }[kind]
+            if not ok:
+                wanted = {"str": "a string", "bool": "true or false", "int": "an integer"}
+                raise ConfigError(
+                    f"[fetch] {f.name} must be {wanted.get(kind, 'a number')}, got {value!r}"
+                )
+        if not self.user_agent.strip() or any(c in self.user_agent for c in "\r\n"):
+            raise ConfigError("[fetch] user_agent must be one non-empty line")
+        for name in ("connect_timeout", "read_timeout", "total_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"[fetch] {name} must be more than 0 seconds")
+        for name in ("backoff", "max_backoff", "max_redirects"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"[fetch] {name} must not be negative")
+        if self.retries < 1:
+            raise ConfigError("[fetch] retries is the most tries per check: it must be >= 1")
+        if self.max_bytes < 1:
+            raise ConfigError("[fetch] max_bytes must be >= 1")
