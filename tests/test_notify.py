@@ -30,11 +30,11 @@ from scraper.run.notify import (
     Notifier,
     NotifySettings,
     notification_for,
-    redact_url,
     run_command,
     send_webhook,
 )
 from scraper.run.pipeline import CheckResult, check_target
+from scraper.urls import redact_url
 
 FAST = NotifySettings(timeout=3, tries=3, backoff=0.05)
 
@@ -258,13 +258,16 @@ def test_a_webhook_failure_is_reported_without_the_secret_part_of_its_url(
     delivery = send_webhook(url, notification, settings=FAST)
     assert not delivery.ok
     assert "SECRET" not in delivery.detail and "SECRET" not in delivery.destination
-    assert delivery.destination == redact_url(url)
+    assert delivery.destination == redact_url(url, keep_path=False)
     assert "returned HTTP 404 (no_service)" in delivery.detail
 
 
 def test_urls_are_redacted_to_scheme_and_host() -> None:
-    assert redact_url("https://hooks.slack.com/services/T0/B0/xyz") == "https://hooks.slack.com/…"
-    assert redact_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080/"
+    assert (
+        redact_url("https://hooks.slack.com/services/T0/B0/xyz", keep_path=False)
+        == "https://hooks.slack.com/…"
+    )
+    assert redact_url("http://127.0.0.1:8080/", keep_path=False) == "http://127.0.0.1:8080/"
 
 
 @pytest.fixture

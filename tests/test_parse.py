@@ -19,8 +19,9 @@ from cases.build import ITPP, wayback_copy, with_other_session
 from pages import edited, load_content, nato_page
 
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
-from scraper.core.parse import PARSER_VERSION, assess, normalize_url, parse
+from scraper.core.parse import PARSER_VERSION, assess, parse
 from scraper.errors import ParseError
+from scraper.urls import canonical_url
 
 CASES = Path(__file__).parent / "cases"
 CANONICAL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
@@ -830,17 +831,17 @@ def test_non_articles_are_refused_with_a_reason(html: str, message: str) -> None
         ("https://twitter.com/NATO", "https://twitter.com/NATO"),
     ],
 )
-def test_normalize_url(href: str, expected: str) -> None:
-    assert normalize_url(href, base=CANONICAL) == expected
+def test_canonical_url(href: str, expected: str) -> None:
+    assert canonical_url(href, base=CANONICAL) == expected
 
 
-def test_normalize_url_unwraps_a_memento_base_and_is_idempotent() -> None:
+def test_canonical_url_unwraps_a_memento_base_and_is_idempotent() -> None:
     memento = f"https://web.archive.org/web/20240717000000/{CANONICAL}"
-    assert normalize_url("topics_50336.htm", base=memento) == (
+    assert canonical_url("topics_50336.htm", base=memento) == (
         "https://www.nato.int/cps/en/natohq/topics_50336.htm"
     )
-    once = normalize_url("/cps/en/SID-1-2/natohq/x.htm?selectedLocale=en&a=1#f", base=CANONICAL)
-    assert normalize_url(once, base=CANONICAL) == once
+    once = canonical_url("/cps/en/SID-1-2/natohq/x.htm?selectedLocale=en&a=1#f", base=CANONICAL)
+    assert canonical_url(once, base=CANONICAL) == once
 
 
 # --- suspect pages -------------------------------------------------------------------------------

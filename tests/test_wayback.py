@@ -50,9 +50,9 @@ from scraper.sources.wayback import (
     index_verdict,
     parse_cdx_json,
     parse_memento_url,
-    same_page,
 )
 from scraper.timespec import TimeSpan, parse_span
+from scraper.urls import same_page
 
 TARGET = "republic-of-korea"
 URL = DEFAULT_TARGET.url  # https://www.nato.int/cps/en/natohq/topics_50098.htm

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
-from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import lxml.html
@@ -27,10 +26,12 @@ from lxml import etree
 
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.errors import ParseError
+from scraper.urls import canonical_url, unwrap_wayback
 
 # 2: links to nato.int's other URL shapes of a page (natolive, another locale prefix with
 #    selectedLocale) are written in the one shape, /cps/<language>/natohq/.
-PARSER_VERSION: Final = "2"
+# 3: links to bare nato.int are written as www.nato.int (one host, as page identity has it).
+PARSER_VERSION: Final = "3"
 """Recorded in every version's provenance; bump it whenever the same HTML may parse differently."""
 
 BRUSSELS: Final = ZoneInfo("Europe/Brussels")
@@ -239,55 +240,6 @@ def parse(html: str | bytes, *, url: str) -> Document:
     return Document(title=title, last_updated=walker.stamp, sections=sections)
 
 
-def normalize_url(href: str, *, base: str) -> str:
-    """Resolve `href` against `base` into the one form links are compared in.
-
-    Absolute; a Wayback Machine rewrite (`https://web.archive.org/web/<ts>[im_]/<original>`)
-    undone; `SID-…` session path segments, the `selectedLocale` query parameter, a bare
-    trailing `?` and the fragment removed; scheme and host lower-cased, default ports dropped.
-    On nato.int, the other shapes under which one page is published are written in one:
-    `/cps/<lang>/natolive/…` as `/cps/<lang>/natohq/…`, `/cps/fr/…?selectedLocale=en` (the
-    parameter picks the language) as `/cps/en/…`, and http as https. Non-web links
-    (`mailto:`, `tel:`, `javascript:`, `data:`) and hrefs that are not URLs at all come back
-    as written.
-    """
-    href = "".join(href.split()) if ("\n" in href or "\t" in href) else href.strip()
-    lowered = href[:11].lower()
-    if lowered.startswith(("mailto:", "tel:", "javascript:", "data:")):
-        return href
-    try:
-        joined = _unwrap_wayback(urljoin(_unwrap_wayback(base.strip()), href))
-        parts = urlsplit(joined)
-    except ValueError:  # not a URL at all (a broken IPv6 host, …): keep what the page says
-        return href
-    scheme = parts.scheme.lower()
-    netloc = _normal_netloc(parts.netloc, scheme)
-    path = "/".join(seg for seg in parts.path.split("/") if not _SID_SEGMENT.match(seg))
-    if netloc and not path:
-        path = "/"
-    pairs = [pair for pair in parts.query.split("&") if pair]
-    locale = next(
-        (p.split("=", 1)[1] for p in pairs if p.lower().startswith("selectedlocale=")), None
-    )
-    query = "&".join(p for p in pairs if p.split("=", 1)[0].lower() != "selectedlocale")
-    if netloc == "nato.int" or netloc.endswith(".nato.int"):
-        path = _nato_path(path, locale)
-        scheme = "https" if scheme == "http" else scheme
-    return urlunsplit((scheme, netloc, path, query, ""))
-
-
-def _nato_path(path: str, locale: str | None) -> str:
-    """One shape for nato.int's CMS paths: `natohq` for `natolive`, the language the
-    `selectedLocale` parameter picks for the locale prefix."""
-    match = _NATO_CPS.match(path)
-    if not match:
-        return path
-    language = (locale or match.group("lang")).lower()
-    if not _LANGUAGE.fullmatch(language):
-        language = match.group("lang").lower()
-    return f"/cps/{language}/natohq/{match.group('rest')}"
-
-
 def assess(previous: Document | None, new: Document) -> str | None:
     """A one-line reason why `new` no longer looks like the page `previous` was, else None.
 
@@ -361,47 +313,14 @@ def _word_count(doc: Document) -> int:
 
 # --- links ------------------------------------------------------------------------------------
 
-_SID_SEGMENT = re.compile(r"^SID-[0-9A-F]+(?:-[0-9A-F]+)*$", re.I)
-_NATO_CPS = re.compile(r"^/cps/(?P<lang>[A-Za-z]{2})/(?:natolive|natohq)/(?P<rest>.*)$")
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
-_WAYBACK_URL = re.compile(
-    r"^(?:https?:)?(?://[^/?#]*)?/web/\d{1,14}(?:[a-z]{2}_)?/+(https?:/.*)$", re.I
-)
-_SCHEME_SLASHES = re.compile(r"^(https?):/+", re.I)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _unwrap_wayback(url: str) -> str:
-    """The original URL inside a Wayback Machine URL (on any host, so mirrors work too)."""
-    for _ in range(2):  # a memento of a memento is unwrapped too
-        match = _WAYBACK_URL.match(url)
-        if not match:
-            break
-        url = _SCHEME_SLASHES.sub(lambda m: m.group(1).lower() + "://", match.group(1), count=1)
-    return url
-
-
-def _normal_netloc(netloc: str, scheme: str) -> str:
-    if not netloc:
-        return netloc
-    userinfo, _, hostport = netloc.rpartition("@")
-    host, sep, port = hostport.rpartition(":") if not hostport.endswith("]") else ("", "", "")
-    if not sep or not port.isdigit():
-        host, port = hostport, ""
-    host = host.lower()
-    if port and _DEFAULT_PORTS.get(scheme) == int(port):
-        port = ""
-    out = f"{host}:{port}" if port else host
-    return f"{userinfo}@{out}" if userinfo else out
-
 
 def _base_url(root: _El, url: str) -> str:
     """The page URL, or its `<base href>` resolved against it."""
     for base in root.iter("base"):
         href = base.get("href")
         if href and href.strip():
-            return normalize_url(href, base=url)
-    return _unwrap_wayback(url.strip())
+            return canonical_url(href, base=url)
+    return unwrap_wayback(url.strip())
 
 
 # --- non-articles -----------------------------------------------------------------------------
@@ -841,7 +760,7 @@ class _Walker:
         if href is None or href.strip().lower().startswith("javascript:"):
             self._walk(el, bold, link)
             return
-        self.hrefs.append(normalize_url(href, base=self.base))
+        self.hrefs.append(canonical_url(href, base=self.base))
         outer = self.text_link
         self.text_link = bool(el.text_content().strip())
         self._walk(el, bold, len(self.hrefs) - 1)
@@ -947,7 +866,7 @@ class _Walker:
                 text=text,
                 links=links,
                 alt=alt,
-                src=normalize_url(src, base=self.base),
+                src=canonical_url(src, base=self.base),
             )
         )
         self._count_block()
@@ -1017,7 +936,7 @@ def _inline_pieces(
                     and href is not None
                     and not href.strip().lower().startswith("javascript:")
                 ):
-                    hrefs.append(normalize_url(href, base=base))
+                    hrefs.append(canonical_url(href, base=base))
                     inner_link = len(hrefs) - 1
                 if child.tag == "br" or child.tag in _BLOCKS:
                     pieces.append((" ", bold, link))

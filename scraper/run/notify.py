@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus
 from scraper.core.target import NotifyOn, Target
 from scraper.errors import FetchError, ScraperError
 from scraper.run.pipeline import CheckResult
+from scraper.urls import redact_url
 
 NOTIFIED = frozenset({CheckStatus.NEW, CheckStatus.CHANGED})
 # What a notification keeps of a command's output for the log line.
@@ -162,12 +162,6 @@ class Delivery:
     duration: float
 
 
-def redact_url(url: str) -> str:
-    """A webhook URL without its path and query, which often hold its secret token."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/…" if parts.path not in ("", "/") else url
-
-
 def send_webhook(
     url: str,
     notification: Notification,
@@ -179,7 +173,7 @@ def send_webhook(
     from scraper.fetching.http import post_json
 
     started = time.monotonic()
-    shown = redact_url(url)
+    shown = redact_url(url, keep_path=False)
     try:
         status = post_json(
             url,

@@ -70,8 +70,8 @@ from scraper.sources.importing import (
 )
 from scraper.sources.replay import Capture, captures_of
 from scraper.sources.replay import Progress as ReplayProgress
-from scraper.sources.wayback import same_page
 from scraper.timespec import utc_iso
+from scraper.urls import same_page
 
 if TYPE_CHECKING:
     from scraper.core.terms import Watchlist

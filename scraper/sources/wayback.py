@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from scraper.archive.store import Archive
 from scraper.core.records import Source
@@ -56,6 +56,7 @@ from scraper.sources.importing import (
 )
 from scraper.sources.replay import Progress
 from scraper.timespec import TimeSpan
+from scraper.urls import cps_file, host_key, same_page
 
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
 WAYBACK_URL_ENV = "NATO_WATCH_WAYBACK_URL"
@@ -77,16 +78,6 @@ HTML_MIMES = frozenset({"text/html", "application/xhtml+xml"})
 UNKNOWN_MIMES = frozenset({"", "-", "unk", "warc/revisit"})
 TIMESTAMP = re.compile(r"^\d{14}$")
 MEMENTO = re.compile(r"/web/(\d{1,14})(?:[a-z]{2}_)?/+(https?:/.*)$", re.I)
-# A nato.int CPS page: /cps/<locale>/[SID-…/]<natohq|natolive>/<file>.
-CPS_PATH = re.compile(
-    r"^/cps/(?P<locale>[a-z]{2})/(?:SID-[0-9A-F]+(?:-[0-9A-F]+)*/)*"
-    r"(?P<section>natohq|natolive)/(?P<file>[^/]+)$",
-    re.I,
-)
-SID_SEGMENT = re.compile(r"^SID-[0-9A-F]+(?:-[0-9A-F]+)*$", re.I)
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
 # -- pure: URLs, pages and time spans --------------------------------------------------------
 
 
@@ -114,44 +105,6 @@ def parse_memento_url(url: str) -> tuple[str, str] | None:
         return None
     original = re.sub(r"^(https?):/+", r"\1://", match.group(2), count=1, flags=re.I)
     return match.group(1), original
-
-
-def same_page(url: str, target_url: str) -> bool:
-    """Whether `url` is one of the URL shapes `target_url`'s page was published under.
-
-    Scheme, `www.`, default ports, `SID-…` session segments, a bare trailing `?` and the
-    fragment do not matter. For a nato.int CPS page, `natolive` and `natohq` are the same
-    section, and the language is the `selectedLocale` parameter if there is one, else the
-    locale prefix: `/cps/fr/natohq/topics_50098.htm?selectedLocale=en` is the English page,
-    `/cps/fr/natohq/topics_50098.htm` the French one. Any other query parameter makes another
-    page.
-    """
-    mine, theirs = _page_key(url), _page_key(target_url)
-    return mine is not None and mine == theirs
-
-
-def _page_key(url: str) -> tuple[str, ...] | None:
-    """What identifies the page a URL shows, or None when it is not an http(s) URL."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname.lower().removeprefix("www.")
-    if port is not None and port != DEFAULT_PORTS[scheme]:
-        host = f"{host}:{port}"
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    locale = next((v.lower() for k, v in pairs if k.lower() == "selectedlocale"), None)
-    rest = "&".join(f"{k}={v}" for k, v in sorted(pairs) if k.lower() != "selectedlocale")
-    cps = CPS_PATH.match(parts.path)
-    if cps is not None:
-        language = locale or cps.group("locale").lower()
-        return ("cps", host, language, cps.group("file").lower(), rest)
-    path = "/".join(s for s in parts.path.split("/") if not SID_SEGMENT.match(s)) or "/"
-    return ("url", host, path, locale or "", rest)
 
 
 @dataclass(frozen=True)
@@ -186,15 +139,11 @@ class CdxQuery:
 def cdx_query(target_url: str) -> CdxQuery:
     """The CDX query for `target_url`: the site's `/cps/` tree filtered on the file name for
     a nato.int CPS page (its other URL shapes share only that), else the URL as a prefix."""
-    parts = urlsplit(target_url)
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    if parts.port is not None and parts.port != DEFAULT_PORTS.get(parts.scheme.lower()):
-        host = f"{host}:{parts.port}"
-    cps = CPS_PATH.match(parts.path)
-    if cps is not None:
-        name = re.escape(cps.group("file"))
-        return CdxQuery(url=f"{host}/cps/", filter=f"(?i).*/{name}([?#;].*)?")
-    path = parts.path or "/"
+    host = host_key(target_url)
+    name = cps_file(target_url)
+    if name is not None:
+        return CdxQuery(url=f"{host}/cps/", filter=f"(?i).*/{re.escape(name)}([?#;].*)?")
+    path = urlsplit(target_url).path or "/"
     return CdxQuery(url=f"{host}{path}", filter=None)
 
 
