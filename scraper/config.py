@@ -81,6 +81,7 @@ class Config:
         for target in self.targets:
             if target.name == name and target.watch is not None:
                 return target.watch
+        # lazy: the word lists load only when a config uses them
         from scraper.core.terms import watchlist_for
 
         return watchlist_for(None, self.words) if self.words is not None else None
@@ -148,6 +149,7 @@ def _parse_words(raw: Any, where: str) -> Words | None:
         return None
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table of word lists (see the README)")
+    # lazy: the word lists load only when a config uses them
     from scraper.core.terms import builtin_words, parse_words
 
     return parse_words(raw, source=where, base=builtin_words())
@@ -207,6 +209,7 @@ def _parse_watch(item: dict[str, Any], where: str, words: Words | None) -> Watch
     """`watch = ["China", "Indo-Pacific", ["Korean Peninsula", "Korea"]]`: each string names
     a known actor or term (any variant) or is a term of its own; a list of strings is a term
     of its own with its variants, the first its name."""
+    # lazy: the word lists load only when a config uses them
     from scraper.core.terms import watchlist_for
 
     raw = item.get("watch")

@@ -99,14 +99,29 @@ def _imports(module: str, path: Path, modules: dict[str, Path]) -> Iterator[Impo
             if target is None or target == module:
                 continue
             inside = any(start < node.lineno <= end for start, end in functions)
-            nearby = lines[max(0, node.lineno - 3) : (node.end_lineno or node.lineno)]
             yield Import(
                 importer=module,
                 imported=target,
                 line=node.lineno,
                 in_function=inside,
-                commented_lazy=any("# lazy:" in line for line in nearby),
+                commented_lazy=_says_lazy(lines, node.lineno, node.end_lineno or node.lineno),
             )
+
+
+def _says_lazy(lines: list[str], first: int, last: int) -> bool:
+    """Whether the import on lines `first`..`last` (1-based) carries a `# lazy:` comment, on
+    its own lines or above the run of import lines it belongs to."""
+    if any("# lazy:" in line for line in lines[first - 1 : last]):
+        return True
+    index = first - 2
+    while index >= 0:
+        text = lines[index].strip()
+        if text.startswith("#"):
+            return "# lazy:" in text
+        if not (text.startswith(("from ", "import ", ")")) or text.endswith(",")):
+            return False
+        index -= 1
+    return False
 
 
 def _all_imports() -> list[Import]:

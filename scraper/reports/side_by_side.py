@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from scraper.core.diff import BlockChange, BlockStatus, Change, DiffPart, Op, SectionChange
 from scraper.core.flags import Flag
 from scraper.reports.model import SiteLinks
+from scraper.reports.version_page import block_anchor
 
 # A row's cell when the block is not on that side of the change.
 NOT_ON_OLD = "Not on the old page."
@@ -161,7 +162,7 @@ def _rows(
                 )
             else:
                 href = (
-                    links.page(old_id, _block_anchor(item.old_section, item.old_index))
+                    links.page(old_id, block_anchor(item.old_section, item.old_index))
                     if links is not None and item.old_section is not None
                     else None
                 )
@@ -177,13 +178,6 @@ def _rows(
         row = SideRow(anchor, status.value, heading, old, new, item.notes, item.flags)
         rows.append((row, item))
     return rows
-
-
-def _block_anchor(section_id: str, index: int) -> str:
-    """The anchor of a block on a version page (see `version_page.block_anchor`)."""
-    from scraper.reports.version_page import block_anchor
-
-    return block_anchor(section_id, index)
 
 
 def _insert_away(

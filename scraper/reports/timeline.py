@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from scraper.core.document import LastUpdated
 from scraper.core.records import Version
-from scraper.reports.model import ReportSummary
+from scraper.reports.model import ReportSummary, VersionRef
 from scraper.timespec import utc_iso
 
 STEP = 22  # px between two columns
@@ -84,8 +84,6 @@ class VersionInfo:
     @classmethod
     def from_version(cls, version: Version) -> VersionInfo:
         """The site's view of a stored version."""
-        from scraper.reports.model import VersionRef
-
         ref = VersionRef.from_version(version)
         return cls(version.target, version.id, ref.captured_at, ref.imported, ref.last_updated)
 

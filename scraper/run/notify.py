@@ -24,12 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus
 from scraper.core.target import NotifyOn, Target
 from scraper.errors import FetchError, ScraperError
+from scraper.fetching.http import post_json
+from scraper.reports.model import ReportSummary
 from scraper.run.pipeline import CheckResult
 from scraper.urls import redact_url
 
@@ -38,9 +40,6 @@ NOTIFIED = frozenset({CheckStatus.NEW, CheckStatus.CHANGED})
 OUTPUT_TAIL = 300
 # How many of a report's strongest flags the notification's text names.
 TEXT_FLAGS = 3
-
-if TYPE_CHECKING:
-    from scraper.reports.model import ReportSummary
 
 
 @dataclass(frozen=True)
@@ -140,8 +139,6 @@ def notification_for(result: CheckResult, *, archive: Archive) -> Notification |
     report_path = result.report.resolve() if result.report else None
     summary = None
     if result.status is CheckStatus.CHANGED and result.version:
-        from scraper.reports.model import ReportSummary
-
         try:
             text = archive.read_report(result.target, result.version, "json")
             summary = ReportSummary.from_json(text)
@@ -170,8 +167,6 @@ def send_webhook(
     stop: threading.Event | None = None,
 ) -> Delivery:
     """POST the notification's payload to `url` with timeout and retries."""
-    from scraper.fetching.http import post_json
-
     started = time.monotonic()
     shown = redact_url(url, keep_path=False)
     try:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from scraper.core.records import CheckStatus, Source
 from scraper.errors import ConfigError, LockedError
+from scraper.run.notify import Delivery, Notifier, NotifySettings
+from scraper.run.pipeline import CheckOptions, CheckResult, check_target
 from scraper.timespec import (
     DAY_NAMES,
     CronSpec,
@@ -45,8 +47,6 @@ if TYPE_CHECKING:
     from scraper.core.records import CheckRecord
     from scraper.core.target import Target
     from scraper.fetching.http import FetchFunction
-    from scraper.run.notify import Delivery, Notifier
-    from scraper.run.pipeline import CheckOptions, CheckResult
 
 LOG = logging.getLogger("nato-watch.run")
 
@@ -527,8 +527,6 @@ class ScheduledRun:
                 self._idle.notify_all()
 
     def _check_once(self, target: Target, started: float) -> None:
-        from scraper.run.pipeline import check_target
-
         try:
             with self._archive_lock():
                 result = check_target(
@@ -833,9 +831,6 @@ def run_schedule(
     """`nato-watch run`: plan the schedule, set up logging and notifications, and run in the
     foreground until SIGINT/SIGTERM. `make_fetcher(stop)` opens the run's one fetcher; `stop`
     is set when the run stops."""
-    from scraper.run.notify import Notifier, NotifySettings
-    from scraper.run.pipeline import CheckOptions
-
     schedule = plan_schedule(config.run, every=every, cron=cron, timezone=timezone, jitter=jitter)
     targets = [config.target(target_name)] if target_name else list(config.targets)
     configure_logging(level=log_level, log_file=log_file, tz=schedule.tz)

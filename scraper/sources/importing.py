@@ -34,10 +34,12 @@ from enum import StrEnum
 
 from scraper.archive.store import Archive, sha256_hex
 from scraper.core.document import Document
+from scraper.core.parse import parse
 from scraper.core.records import CheckRecord, CheckStatus, HttpExchange, Source
 from scraper.core.target import Target
 from scraper.core.terms import Watchlist
 from scraper.errors import ParseError, ScraperError
+from scraper.fetching.http import decode_body
 from scraper.sources.replay import Progress, ReplayResult, replay_target
 from scraper.timespec import stamp_of
 
@@ -325,9 +327,6 @@ class Importer:
 
     def _read(self, capture: ArchivedCapture, body: CaptureBody) -> Document | str:
         """The capture's document, or why it is not the article."""
-        from scraper.core.parse import parse
-        from scraper.fetching.http import decode_body
-
         text = decode_body(body.body, content_type=body.content_type).text
         try:
             return parse(text, url=self.target.url)

@@ -58,6 +58,7 @@ from scraper.core.records import (
 from scraper.core.target import Target
 from scraper.errors import ConfigError, NotFound, ScraperError, StoreError
 from scraper.fetching.http import HTML_TYPES, is_bot_check, looks_like_html, parse_content_type
+from scraper.reports.model import ReportSummary
 from scraper.sources.importing import (
     ArchivedCapture,
     CaptureBody,
@@ -347,8 +348,6 @@ class _TargetExport:
 
     def _version_fields(self, capture: Capture, version: Version | None) -> list[Header]:
         """What the capture is in the archive's history: the version it starts or shows."""
-        from scraper.reports.model import ReportSummary
-
         if version is None:
             shown = _in_force(self.versions, capture.at)
             out: list[Header] = []
