@@ -124,16 +124,23 @@ def clock() -> Clock:
 
 @pytest.fixture
 def run_cli(data_dir: Path) -> Callable[..., Result]:
-    """Run the real `nato-watch` command with `--data-dir` set; stdout and stderr apart."""
+    """Run the real `nato-watch` command with `--data-dir` set; stdout and stderr apart.
+    `now=` gives the command a clock of the test's (no sleeping to reach the next second)."""
     from scraper.cli import cli
+    from scraper.cli.app import Overrides
 
-    def run(*args: str, env: dict[str, str | None] | None = None) -> Result:
+    def run(
+        *args: str,
+        env: dict[str, str | None] | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> Result:
         runner = CliRunner()
         return runner.invoke(
             cli,
             ["--data-dir", str(data_dir), *args],
             env={"NATO_WATCH_CONFIG": None, "NATO_WATCH_DATA_DIR": None, **(env or {})},
             catch_exceptions=False,
+            obj=Overrides(now=now) if now is not None else None,
         )
 
     return run

@@ -109,10 +109,10 @@ def test_failing_fetch_exits_non_zero_and_stores_only_the_log_line(
     site: Site, run_cli: Callable[..., Result], data_dir: Path
 ) -> None:
     url = site.put("/page.htm", "<html><body>Server error</body></html>", status=500)
+    # Retries are not what this test is about: two quick tries instead of four with backoff.
+    (data_dir / "nato-watch.toml").write_text("[fetch]\nretries = 2\nbackoff = 0.01\n")
 
-    result = run_cli(
-        "check", "--url", url, "--target", TARGET, "--json", env={"NATO_WATCH_CONFIG": None}
-    )
+    result = run_cli("check", "--url", url, "--target", TARGET, "--json")
 
     assert result.exit_code == 1
     out = json.loads(result.stdout)
@@ -123,7 +123,7 @@ def test_failing_fetch_exits_non_zero_and_stores_only_the_log_line(
     assert error_lines[-1].startswith("nato-watch: error: republic-of-korea: ")
     assert url in error_lines[-1]
     files = sorted(tree(data_dir))
-    assert files == [f"snapshots/{TARGET}/checks.jsonl"]
+    assert files == ["nato-watch.toml", f"snapshots/{TARGET}/checks.jsonl"]
 
 
 def test_unreachable_host_fails_with_one_line_naming_the_url(

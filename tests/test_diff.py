@@ -19,9 +19,9 @@ from diff_cases import (
     case_dir,
     case_documents,
     case_report,
-    check_golden,
     document_from_content,
 )
+from golden import check_golden
 from pages import load_content, nato_page
 
 from scraper.core.diff import (

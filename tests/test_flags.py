@@ -13,7 +13,7 @@ import pytest
 from click.testing import Result
 from conftest import Clock, Site
 from diff_cases import PAGE_URL, document_from_content
-from flag_cases import build_cases, check_golden, report_flags, reworded
+from flag_cases import build_cases, check_flags_golden, report_flags, reworded
 from pages import load_content, nato_page
 
 from scraper.archive.store import Archive
@@ -84,7 +84,7 @@ def test_each_edit_raises_exactly_its_flags(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_golden_flags(name: str) -> None:
-    check_golden(name, report_flags(CASES[name].change()))
+    check_flags_golden(name, report_flags(CASES[name].change()))
 
 
 @pytest.mark.parametrize("name", NAMES)

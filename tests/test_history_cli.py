@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import Site
+from conftest import Clock, Site
 from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 
@@ -31,22 +30,18 @@ EDITS = [
 ]
 
 
-def next_second() -> None:
-    """Sleep into the next wall-clock second, so each check gets its own version id second."""
-    time.sleep(1.02 - (time.time() % 1.0))
-
-
 def make_history(site: Site, run_cli: Callable[..., Result]) -> list[dict]:
-    """Three versions of the 2024 page, each edited from the one before, one per second;
-    returns `log --json`."""
+    """Three versions of the 2024 page, each edited from the one before, checked a few
+    minutes apart by the test's clock; returns `log --json`."""
     content = load_content()
     url = site.url(PATH)
+    clock = Clock(datetime(2024, 7, 20, 9, 0, 0, 250_000, tzinfo=UTC))
     for edit in EDITS:
         content = edited(content, **edit)
         site.put(PATH, nato_page(content))
-        result = run_cli("check", "--url", url, "--target", TARGET)
+        result = run_cli("check", "--url", url, "--target", TARGET, now=clock)
         assert result.exit_code == 0, result.stderr
-        next_second()
+        clock.advance(minutes=7, seconds=13)
     result = run_cli("log", "--json")
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)
@@ -60,16 +55,18 @@ def built_history(
 ) -> tuple[Path, list[dict]]:
     """One archive with three versions, built once for this module (checks take seconds)."""
     from scraper.cli import cli
+    from scraper.cli.app import Overrides
 
     root = tmp_path_factory.mktemp("history") / "data"
     root.mkdir()
 
-    def run(*args: str) -> Result:
+    def run(*args: str, now: Callable[[], datetime] | None = None) -> Result:
         return CliRunner().invoke(
             cli,
             ["--data-dir", str(root), *args],
             env={"NATO_WATCH_CONFIG": None, "NATO_WATCH_DATA_DIR": None},
             catch_exceptions=False,
+            obj=Overrides(now=now) if now is not None else None,
         )
 
     make_httpserver.clear()  # handlers another module's last test left on the shared server

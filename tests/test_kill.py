@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import Site
 from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
@@ -22,6 +23,9 @@ from scraper.sources.replay import replay_target
 TARGET = "republic-of-korea"
 PATH = "/cps/en/natohq/topics_50098.htm"
 KILLS = 30
+
+# Kills at many instants of a check, and two writers racing: seconds of real time by design.
+pytestmark = pytest.mark.slow
 
 
 def command(data_dir: Path, *args: str) -> list[str]:

@@ -9,13 +9,13 @@ diff by eye before committing it.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from cases.build import ITPP, wayback_copy, with_other_session
+from golden import check_golden
 from pages import edited, load_content, nato_page
 
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
@@ -25,7 +25,6 @@ from scraper.urls import canonical_url
 
 CASES = Path(__file__).parent / "cases"
 CANONICAL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
-REGEN = os.environ.get("NATO_WATCH_REGEN") == "1"
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 ALL_CASES = sorted(p.name for p in CASES.iterdir() if (p / "page.html").is_file())
@@ -100,12 +99,7 @@ def test_every_case_says_what_it_expects() -> None:
 @pytest.mark.parametrize("name", ARTICLE_CASES)
 def test_golden_document(name: str) -> None:
     doc = parse_case(name)
-    actual = doc.to_json(indent=1) + "\n"
-    expected_file = CASES / name / "expected.json"
-    if REGEN:
-        expected_file.write_text(actual, encoding="utf-8")
-    assert expected_file.is_file(), f"no expected.json for {name}: run with NATO_WATCH_REGEN=1"
-    assert actual == expected_file.read_text(encoding="utf-8")
+    check_golden(CASES / name / "expected.json", doc.to_json(indent=1) + "\n")
 
 
 @pytest.mark.parametrize("name", ARTICLE_CASES)

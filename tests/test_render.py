@@ -10,7 +10,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from diff_cases import TARGET, build_cases, case_dir, case_report, check_golden
+from diff_cases import TARGET, build_cases, case_dir, case_report
+from golden import check_golden
 from lxml import etree
 
 from scraper.core.diff import diff

@@ -458,6 +458,7 @@ def fetcher() -> Iterator[Fetcher]:
         yield fetcher
 
 
+@pytest.mark.slow
 def test_checks_keep_their_rhythm(
     site: Site, archive: Archive, fetcher: Fetcher, page_2024: str
 ) -> None:
@@ -479,6 +480,7 @@ def test_checks_keep_their_rhythm(
     ]
 
 
+@pytest.mark.slow
 def test_a_change_mid_run_is_recorded_and_notified(
     site: Site,
     archive: Archive,
@@ -548,6 +550,7 @@ def test_a_change_mid_run_is_recorded_and_notified(
     assert all(" duration=" in line and " next=" in line for line in check_lines), check_lines
 
 
+@pytest.mark.slow
 def test_a_failing_target_does_not_stop_a_healthy_one(
     site: Site,
     archive: Archive,
@@ -583,6 +586,7 @@ def test_a_failing_target_does_not_stop_a_healthy_one(
     assert outcome.clean and outcome.failed >= 5 and outcome.checks > outcome.failed
 
 
+@pytest.mark.slow
 def test_consecutive_failures_warn_once_and_recovery_is_logged(
     site: Site,
     archive: Archive,
@@ -731,6 +735,7 @@ def slow_site(httpserver_ipv4: HTTPServer, page_2024: str) -> Iterator[tuple[str
         pass
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_slow_fetch_finishes_the_check_and_exits_0(
     data_dir: Path, slow_site: tuple[str, threading.Event], run_cli: Callable[..., Result]
 ) -> None:
@@ -762,6 +767,7 @@ def test_sigterm_during_a_slow_fetch_finishes_the_check_and_exits_0(
     assert "0 damage" in verified.stdout
 
 
+@pytest.mark.slow
 def test_a_second_signal_exits_at_once_leaving_a_valid_archive(
     data_dir: Path, slow_site: tuple[str, threading.Event], run_cli: Callable[..., Result]
 ) -> None:

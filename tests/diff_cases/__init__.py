@@ -12,7 +12,6 @@ so the diff and render tests do not depend on the parser's progress.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from golden import REGEN
 from pages import Item, PageContent, Part, edited, load_content
 
 from scraper.core.diff import diff
@@ -279,9 +279,6 @@ def case_dir(name: str) -> Path:
     return CASES_DIR / name
 
 
-REGEN = os.environ.get("NATO_WATCH_REGEN") == "1"
-
-
 def case_documents(case: Case) -> tuple[Document, Document]:
     """The case's stored documents (`old.json`, `new.json`); rewritten first when regenerating."""
     folder = case_dir(case.name)
@@ -308,11 +305,3 @@ def case_report(case: Case) -> Report:
         new=VersionRef(case.new_id, case.new_captured, case.new_captured, new.last_updated),
         change=diff(old, new),
     )
-
-
-def check_golden(path: Path, actual: str) -> None:
-    """Assert `actual` equals the golden file (or write it when regenerating)."""
-    if REGEN:
-        path.write_text(actual, encoding="utf-8")
-    expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"{path} differs; review and regenerate with NATO_WATCH_REGEN=1"

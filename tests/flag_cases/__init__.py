@@ -13,20 +13,18 @@ names the words a reader sees.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from diff_cases import document_from_content, normalize_text, with_items, with_parts
+from golden import check_golden
 from pages import Item, PageContent, Part, load_content
 
 from scraper.core.diff import Change, diff
 from scraper.core.document import Document, canonical_json
 
 CASES_DIR = Path(__file__).parent
-REGEN = os.environ.get("NATO_WATCH_REGEN") == "1"
 STAMP_NEXT = "18 Jul. 2024 09:00"
 
 # (kind, old words, new words), as the flag names them.
@@ -395,13 +393,6 @@ def report_flags(change: Change) -> dict[str, object]:
     }
 
 
-def check_golden(name: str, actual: dict[str, object]) -> None:
+def check_flags_golden(name: str, actual: dict[str, object]) -> None:
     """Assert the case's flags equal its golden file (written first when regenerating)."""
-    path = CASES_DIR / f"{name}.json"
-    text = canonical_json(actual, indent=1) + "\n"
-    if REGEN:
-        path.write_text(text, encoding="utf-8")
-    expected = path.read_text(encoding="utf-8")
-    assert json.loads(text) == json.loads(expected), (
-        f"{path} differs; review and regenerate with NATO_WATCH_REGEN=1"
-    )
+    check_golden(CASES_DIR / f"{name}.json", canonical_json(actual, indent=1) + "\n")
