@@ -277,3 +277,46 @@ def test_a_config_cannot_name_a_target_outside_the_data_dir(
     line = failed(run_cli("check"))
     assert "is not a slug" in line
     assert sorted(p.name for p in data_dir.iterdir()) == ["nato-watch.toml"]
+
+
+def test_every_command_reads_the_same_date_forms(
+    history: list[dict], run_cli: Callable[..., Result], data_dir: Path, tmp_path: Path
+) -> None:
+    # The history was checked at 09:00:00.25, 09:07:13.25 and 09:14:26.25 on 2024-07-20.
+    ids = [row["id"] for row in history]
+    after = Clock(datetime(2024, 7, 20, 9, 20, tzinfo=UTC))
+
+    def logged(*args: str) -> list[str]:
+        return [row["id"] for row in json.loads(ok(run_cli("log", "--json", *args, now=after)))]
+
+    assert logged("--since", "2024-07") == ids
+    assert logged("--since", "2024-07-20T0905") == ids[1:]  # a version id's head
+    assert logged("--since", "15m") == ids[1:]  # a quarter of an hour before 09:20
+    assert logged("--since", ids[2]) == ids[2:]
+    assert logged("--since", "1w") == ids
+    assert logged("--since", "2025") == []
+    assert "no versions captured since 2025-01-01T00:00:00Z" in ok(
+        run_cli("log", "--since", "2025", now=after)
+    )
+
+    def shown(*args: str) -> str:
+        return ok(run_cli("show", *args, now=after))
+
+    assert shown("--at", "10m") == shown(ids[1])  # in force at 09:10
+    assert shown("--at", "2024-07-20T09:07:13.300") == shown(ids[1])
+
+    def since(text: str) -> dict:
+        out = ok(run_cli("diff", "--since", text, "--format", "json", now=after))
+        return json.loads(out)
+
+    assert since("10m")["old"]["id"] == ids[1]
+    assert since("2024-07-20T0905")["old"]["id"] == ids[0]  # in force at 09:05
+    assert "no version at" in failed(run_cli("diff", "--since", "2024-07", now=after))
+
+    out = tmp_path / "span.warc"
+    assert ": 2 captures of" in ok(run_cli("export-warc", str(out), "--from", "15m", now=after))
+    for command in (("log", "--since"), ("show", "--at"), ("diff", "--since")):
+        line = failed(run_cli(*command, "last tuesday", now=after))
+        assert "use ISO 8601 (2016, 2016-10" in line and "a duration ago (6h, 3d, 1w)" in line
+    line = failed(run_cli("export-warc", str(out), "--from", "last tuesday", now=after))
+    assert "a duration ago (6h, 3d, 1w)" in line

@@ -40,23 +40,33 @@ def _summary_of(archive: Archive, version: Version, previous: Version | None) ->
 @click.option(
     "--term", metavar="TERM", help="Only the versions where TERM's count changed, with counts."
 )
+@click.option(
+    "--since", "since_text", metavar="DATE", help="Only versions captured at or after DATE."
+)
 @click.pass_obj
-def log_command(env: Env, target_name: str | None, as_json: bool, term: str | None) -> None:
+def log_command(
+    env: Env, target_name: str | None, as_json: bool, term: str | None, since_text: str | None
+) -> None:
     """List the versions of a target, oldest first, with a one-line summary of each change.
 
     With --term, only the versions where that term's count changed, with the count before and
-    after; a known name counts in all its variants ("PRC" is China).
+    after; a known name counts in all its variants ("PRC" is China). --since takes the dates
+    every command takes: 2024, 2024-07, 2024-07-16, ISO 8601, a version id, or 1w (a week ago).
 
-    Example: nato-watch log --target republic-of-korea
+    Example: nato-watch log --target republic-of-korea --since 1w
     """
     if term is not None:
         _log_term(env, target_name, term, as_json=as_json)
         return
     with errors_to_exit():
+        since = parse_moment(since_text, option="--since", now=env.now()) if since_text else None
         target = pick_target(env, target_name)
         rows: list[dict[str, Any]] = []
         previous = None
         for version in env.archive.iter_versions(target):
+            if since is not None and version.captured_at < since:
+                previous = version
+                continue
             stamp = version.document.last_updated
             rows.append(
                 {
@@ -74,7 +84,8 @@ def log_command(env: Env, target_name: str | None, as_json: bool, term: str | No
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     if not rows:
-        click.echo(f"{target}: no versions yet")
+        when = f" captured since {utc_iso(since)}" if since is not None else " yet"
+        click.echo(f"{target}: no versions{when}")
     for row in rows:
         shown = row["last_updated_text"] or "no stamp"
         source = "" if row["source"] == "live" else f" [{row['source']}]"
