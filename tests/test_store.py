@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from scraper.archive.lock import LOCK_NAME
 from scraper.archive.store import (
-    LOCK_NAME,
     Archive,
     TornLine,
     check_target_name,

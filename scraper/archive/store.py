@@ -23,18 +23,12 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import errno
-import fcntl
 import gzip
 import hashlib
 import itertools
 import json
 import os
 import re
-import sys
-import tempfile
-import threading
-import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,6 +38,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from scraper.archive.files import TMP_FILE, StagedWrites, atomic_write, fsync_dir, make_dirs
+from scraper.archive.lock import hold_lock
 from scraper.core.document import Document, canonical_json
 from scraper.core.records import (
     CheckRecord,
@@ -54,7 +50,7 @@ from scraper.core.records import (
     Source,
     Version,
 )
-from scraper.errors import ConfigError, LockedError, NotFound, StoreError
+from scraper.errors import ConfigError, NotFound, StoreError
 from scraper.timespec import STAMP, parse_moment, parse_stamp, parse_utc, stamp_of, utc_iso
 
 TARGET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -67,8 +63,6 @@ SINCE_DIR = "since"
 SINCE_FORMATS = ("html", "json")
 # Beside `raw/<sha256>.html.gz`: the HTTP heads of the response that delivered those bytes.
 HEADERS_SUFFIX = ".http.json"
-LOCK_NAME = ".nato-watch.lock"
-TMP_FILE = re.compile(r"^\..+\.tmp$")
 # Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
 # reader that needs only the capture time reads the head of the file, not the document.
 CAPTURED_AT_HEAD = re.compile(rb'^\{\s*"captured_at":\s*"([^"]+)"')
@@ -98,12 +92,6 @@ class TornLine:
     text: str
 
 
-# The archive lock is re-entrant within one thread (replay takes it, and so may a command that
-# calls replay while holding it); other threads and processes wait on the OS lock.
-_HELD_LOCKS: dict[tuple[str, int], int] = {}
-_HELD_LOCKS_GUARD = threading.Lock()
-
-
 class Archive:
     """A data dir holding snapshots and reports for any number of targets."""
 
@@ -111,8 +99,7 @@ class Archive:
         self.root = Path(root)
         self.snapshots = self.root / "snapshots"
         self.reports = self.root / "reports"
-        # Inside `batch()`: temp files written but not yet renamed into place, in order.
-        self._pending: list[tuple[Path, Path]] | None = None
+        self._writes = StagedWrites()
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -153,49 +140,18 @@ class Archive:
 
     # -- lock --------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def lock(self, *, timeout: float = 60.0) -> Iterator[None]:
+    def lock(self, *, timeout: float = 60.0) -> contextlib.AbstractContextManager[None]:
         """Hold the data dir's writer lock; wait up to `timeout` seconds for it.
 
         Re-entrant within a thread: a function that takes the lock (replay) may be called by
         one that already holds it. The lock file names the holder, so a waiter that gives up
         can say which process to wait for.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        key = (os.path.realpath(self.root), threading.get_ident())
-        with _HELD_LOCKS_GUARD:
-            depth = _HELD_LOCKS.get(key, 0)
-            if depth:
-                _HELD_LOCKS[key] = depth + 1
-        if depth:
-            try:
-                yield
-            finally:
-                with _HELD_LOCKS_GUARD:
-                    _HELD_LOCKS[key] -= 1
-            return
-        path = self.root / LOCK_NAME
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            _acquire(fd, path, self.root, timeout)
-            os.ftruncate(fd, 0)
-            os.write(fd, _holder_line().encode("utf-8"))
-            with _HELD_LOCKS_GUARD:
-                _HELD_LOCKS[key] = 1
-            try:
-                yield
-            finally:
-                with _HELD_LOCKS_GUARD:
-                    del _HELD_LOCKS[key]
-                os.ftruncate(fd, 0)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        return hold_lock(self.root, timeout=timeout)
 
     # -- batched writes ----------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self) -> contextlib.AbstractContextManager[None]:
         """Make many writes durable with one sync instead of two fsyncs each.
 
         Inside the block, version, report and site files are written to temp files but not
@@ -205,31 +161,11 @@ class Archive:
         single write. On an exception the temp files are removed and nothing changes. Replay
         uses it: thousands of files, where per-file fsyncs dominate the time.
         """
-        if self._pending is not None:
-            yield
-            return
-        self._pending = []
-        try:
-            yield
-            pending, self._pending = self._pending, None
-            _commit(pending)
-        except BaseException:
-            pending, self._pending = self._pending or [], None
-            for tmp, _ in pending:
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
-            raise
+        return self._writes.batch()
 
     def _write(self, path: Path, data: bytes, *, skip_if_same: bool = False) -> None:
         """Write a file atomically, now or at the end of the current `batch()`."""
-        if self._pending is None:
-            _atomic_write(path, data, skip_if_same=skip_if_same)
-            return
-        _make_dirs(path.parent)
-        if skip_if_same and _holds(path, data):
-            return
-        tmp = _write_temp(path, data, sync=False)
-        self._pending.append((tmp, path))
+        self._writes.write(path, data, skip_if_same=skip_if_same)
 
     # -- targets -----------------------------------------------------------------------------
 
@@ -275,7 +211,7 @@ class Archive:
         path = self.raw_path(target, digest)
         if not path.is_file():
             # mtime=0 keeps the gzip bytes a function of the body alone.
-            _atomic_write(path, gzip.compress(body, compresslevel=9, mtime=0))
+            atomic_write(path, gzip.compress(body, compresslevel=9, mtime=0))
         if exchange is not None and url is not None and captured_at is not None:
             headers_path = self.headers_path(target, digest)
             if not headers_path.is_file():
@@ -286,7 +222,7 @@ class Archive:
                     exchange=exchange,
                     source=source,
                 )
-                _atomic_write(headers_path, _sidecar_bytes(sidecar))
+                atomic_write(headers_path, _sidecar_bytes(sidecar))
         return digest
 
     def read_headers(self, target: str, sha256: str) -> SnapshotHeaders | None:
@@ -372,7 +308,7 @@ class Archive:
         """Remove a version file (used by replay when a parser no longer sees it)."""
         with contextlib.suppress(FileNotFoundError):
             self.version_path(target, version_id).unlink()
-            _fsync_dir(self.target_dir(target) / "versions")
+            fsync_dir(self.target_dir(target) / "versions")
 
     def version_ids(self, target: str) -> list[str]:
         """Ids of the target's versions, oldest first."""
@@ -448,7 +384,7 @@ class Archive:
                 self.report_path(target, version_id, fmt).unlink()
                 removed = True
         if removed:
-            _fsync_dir(self.reports / check_target_name(target))
+            fsync_dir(self.reports / check_target_name(target))
 
     def report_ids(self, target: str) -> list[str]:
         """Ids of the versions that have a JSON report, oldest first."""
@@ -503,7 +439,7 @@ class Archive:
         path = self.version_page_path(target, version_id)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
 
     def since_path(self, target: str, version_id: str, fmt: str) -> Path:
         """`reports/<target>/since/<id>.<fmt>`: the change from version `version_id` to the
@@ -547,14 +483,14 @@ class Archive:
                 self.since_path(target, version_id, fmt).unlink()
                 removed = True
         if removed:
-            _fsync_dir(self.reports / check_target_name(target) / SINCE_DIR)
+            fsync_dir(self.reports / check_target_name(target) / SINCE_DIR)
 
     # -- check log ---------------------------------------------------------------------------
 
     def append_check(self, record: CheckRecord) -> None:
         """Append one line to the target's check log and fsync it."""
         path = self.checks_path(record.target)
-        _make_dirs(path.parent)
+        make_dirs(path.parent)
         line = (canonical_json(record.to_dict()) + "\n").encode("utf-8")
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -611,132 +547,10 @@ def version_bytes(version: Version) -> bytes:
     return (canonical_json(version.to_dict(), indent=1) + "\n").encode("utf-8")
 
 
-# -- locking and atomic writes ---------------------------------------------------------------
-
-
-def _acquire(fd: int, path: Path, root: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except OSError as err:
-            if err.errno not in (errno.EAGAIN, errno.EACCES):
-                raise StoreError(f"cannot lock {path}: {err.strerror}") from err
-        if time.monotonic() >= deadline:
-            raise LockedError(
-                f"the archive {root} is locked by {_read_lock_holder(path)}; waited "
-                f"{timeout:g}s — wait for it to finish, or stop it (lock file {path})"
-            )
-        time.sleep(0.05)
-
-
-def _holder_line() -> str:
-    """`pid=… since=… cmd=…`: what a waiter that gives up tells the user about the holder."""
-    program = Path(sys.argv[0]).name if sys.argv else "python"
-    if program in ("__main__.py", "-m", "-c"):
-        program = "nato-watch"
-    command = " ".join([program, *sys.argv[1:]])[:160]
-    since = utc_iso(datetime.now(UTC).replace(microsecond=0))
-    return f"pid={os.getpid()} since={since} cmd={command}\n"
-
-
-def _read_lock_holder(path: Path) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace").strip()
-    except OSError:
-        text = ""
-    fields = dict(part.split("=", 1) for part in text.split(" ", 2) if "=" in part)
-    pid = fields.get("pid") or (text if text.isdigit() else "")
-    if not pid:
-        return "another process"
-    extra = []
-    if fields.get("cmd"):
-        extra.append(f"`{fields['cmd']}`")
-    if fields.get("since"):
-        extra.append(f"since {fields['since']}")
-    return f"process {pid}" + (f" ({', '.join(extra)})" if extra else "")
-
-
 def _last_byte(path: Path) -> bytes:
     with path.open("rb") as handle:
         handle.seek(-1, os.SEEK_END)
         return handle.read(1)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _make_dirs(folder: Path) -> None:
-    """Create `folder` and its parents, fsyncing each new entry so it survives a crash."""
-    if folder.is_dir():
-        return
-    _make_dirs(folder.parent)
-    with contextlib.suppress(FileExistsError):
-        folder.mkdir()
-        _fsync_dir(folder.parent)
-
-
-def _atomic_write(path: Path, data: bytes, *, skip_if_same: bool = False) -> bool:
-    """Write `data` to `path` so that a reader sees the old file or the new one, never half.
-
-    With `skip_if_same`, a file already holding exactly `data` is not rewritten. Returns
-    whether the file was written.
-    """
-    _make_dirs(path.parent)
-    if skip_if_same and _holds(path, data):
-        return False
-    tmp = _write_temp(path, data, sync=True)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-    return True
-
-
-def _holds(path: Path, data: bytes) -> bool:
-    """Whether the file at `path` holds exactly `data`."""
-    try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except OSError:
-        return False
-
-
-def _write_temp(path: Path, data: bytes, *, sync: bool) -> Path:
-    """A new temp file `.<name>.<random>.tmp` beside `path` holding `data` (fsynced if asked)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return Path(tmp)
-
-
-def _commit(pending: list[tuple[Path, Path]]) -> None:
-    """Make a batch's temp files durable with one sync, then rename them into place in order."""
-    if not pending:
-        return
-    os.sync()
-    folders: dict[Path, None] = {}
-    for tmp, path in pending:
-        os.replace(tmp, path)
-        folders[path.parent] = None
-    for folder in folders:
-        _fsync_dir(folder)
 
 
 # -- walking history: version references and times ------------------------------------------
