@@ -1,5 +1,6 @@
-"""The archive on disk: check logs, raw snapshots, versions, reports; the only module that
-touches the archive's files.
+"""The archive on disk: check logs, raw snapshots, versions, reports. `Archive` is how every
+layer above reads and writes them; its files are written through `archive.files` and its
+writer lock is `archive.lock`.
 
 Layout (under the data dir):
 
@@ -15,8 +16,9 @@ Layout (under the data dir):
 Every file write is atomic (temp file in the same directory, fsync, rename, fsync of the
 directory); the check log is appended with one `write` and fsync, and a torn last line is
 skipped on read. Leftover `.*.tmp` files of a killed writer are ignored by every reader.
-One writer at a time holds `<data-dir>/.nato-watch.lock`. `verify` re-checks every hash and
-reference and reports what it finds; nothing here repairs an archive behind the user's back.
+One writer at a time holds `<data-dir>/.nato-watch.lock`. `archive.verify` re-checks every
+hash and reference and reports what it finds; nothing here repairs an archive behind the
+user's back.
 """
 
 from __future__ import annotations
@@ -103,23 +105,20 @@ class Archive:
 
     def raw_path(self, target: str, sha256: str) -> Path:
         """Where the raw body with this sha256 is (or would be) stored."""
-        if not SHA256.fullmatch(sha256):
-            raise StoreError(f"invalid sha256 {sha256!r}")
-        return self.target_dir(target) / "raw" / f"{sha256}.html.gz"
+        name = f"{_valid_sha256(sha256)}.html.gz"
+        return self.target_dir(target) / "raw" / name
 
     def version_path(self, target: str, version_id: str) -> Path:
         """Where version `version_id` of `target` is stored."""
-        if not STAMP.fullmatch(version_id):
-            raise NotFound(f"invalid version id {version_id!r}: expected YYYY-MM-DDTHHMMSSZ")
-        return self.target_dir(target) / "versions" / f"{version_id}.json"
+        name = f"{_valid_id(version_id)}.json"
+        return self.target_dir(target) / "versions" / name
 
     def report_path(self, target: str, version_id: str, fmt: str) -> Path:
         """Where the report leading to version `version_id` is stored in format `fmt`."""
         if fmt not in REPORT_FORMATS:
             raise StoreError(f"unknown report format {fmt!r}; one of {', '.join(REPORT_FORMATS)}")
-        if not STAMP.fullmatch(version_id):
-            raise NotFound(f"invalid version id {version_id!r}: expected YYYY-MM-DDTHHMMSSZ")
-        return self.reports / check_target_name(target) / f"{version_id}.{fmt}"
+        name = f"{_valid_id(version_id)}.{fmt}"
+        return self.reports / check_target_name(target) / name
 
     def checks_path(self, target: str) -> Path:
         """The target's append-only check log."""
@@ -161,6 +160,11 @@ class Archive:
         """Write a file atomically, now or at the end of the current `batch()`."""
         self._writes.write(path, data, skip_if_same=skip_if_same)
 
+    def _write_text(self, path: Path, text: str) -> Path:
+        """Write a text file of the report site (left alone when unchanged); return its path."""
+        self._write(path, text.encode("utf-8"), skip_if_same=True)
+        return path
+
     # -- targets -----------------------------------------------------------------------------
 
     def targets(self) -> list[str]:
@@ -179,9 +183,8 @@ class Archive:
 
     def headers_path(self, target: str, sha256: str) -> Path:
         """Where the HTTP heads of the raw body with this sha256 are (or would be) kept."""
-        if not SHA256.fullmatch(sha256):
-            raise StoreError(f"invalid sha256 {sha256!r}")
-        return self.target_dir(target) / "raw" / f"{sha256}{HEADERS_SUFFIX}"
+        name = f"{_valid_sha256(sha256)}{HEADERS_SUFFIX}"
+        return self.target_dir(target) / "raw" / name
 
     def put_raw(
         self,
@@ -300,9 +303,8 @@ class Archive:
 
     def delete_version(self, target: str, version_id: str) -> None:
         """Remove a version file (used by replay when a parser no longer sees it)."""
-        with contextlib.suppress(FileNotFoundError):
-            self.version_path(target, version_id).unlink()
-            fsync_dir(self.target_dir(target) / "versions")
+        path = self.version_path(target, version_id)
+        _unlink_all([path], path.parent)
 
     def version_ids(self, target: str) -> list[str]:
         """Ids of the target's versions, oldest first."""
@@ -355,16 +357,12 @@ class Archive:
     def write_report(self, target: str, version_id: str, fmt: str, text: str) -> Path:
         """Write one format of the report leading to `version_id`; return its path."""
         path = self.report_path(target, version_id, fmt)
-        self._write(path, text.encode("utf-8"), skip_if_same=True)
-        return path
+        return self._write_text(path, text)
 
     def read_report(self, target: str, version_id: str, fmt: str) -> str:
         """One format of the report leading to `version_id`."""
         path = self.report_path(target, version_id, fmt)
-        try:
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise NotFound(f"no {fmt} report for version {version_id} of {target!r}") from None
+        return _read_text(path, f"no {fmt} report for version {version_id} of {target!r}")
 
     def has_report(self, target: str, version_id: str, fmt: str = "json") -> bool:
         """Whether the report leading to `version_id` exists in format `fmt`."""
@@ -372,13 +370,8 @@ class Archive:
 
     def delete_reports(self, target: str, version_id: str) -> None:
         """Remove every format of the report leading to `version_id`."""
-        removed = False
-        for fmt in REPORT_FORMATS:
-            with contextlib.suppress(FileNotFoundError):
-                self.report_path(target, version_id, fmt).unlink()
-                removed = True
-        if removed:
-            fsync_dir(self.reports / check_target_name(target))
+        paths = [self.report_path(target, version_id, fmt) for fmt in REPORT_FORMATS]
+        _unlink_all(paths, self.reports / check_target_name(target))
 
     def report_ids(self, target: str) -> list[str]:
         """Ids of the versions that have a JSON report, oldest first."""
@@ -390,36 +383,26 @@ class Archive:
 
     def report_files(self, target: str) -> dict[str, set[str]]:
         """Every stored report of `target`: version id -> the formats present."""
-        folder = self.reports / check_target_name(target)
-        found: dict[str, set[str]] = {}
-        if folder.is_dir():
-            for path in folder.iterdir():
-                stem, _, fmt = path.name.rpartition(".")
-                if fmt in REPORT_FORMATS and STAMP.fullmatch(stem):
-                    found.setdefault(stem, set()).add(fmt)
-        return found
+        return _formats_by_id(self.reports / check_target_name(target), REPORT_FORMATS)
 
     def write_site_file(self, name: str, text: str) -> Path:
         """Write a file of the report site (`index.html`, `feed.atom`) atomically."""
         if "/" in name or name.startswith(".") or "\\" in name:
             raise StoreError(f"invalid site file name {name!r}")
         path = self.reports / name
-        self._write(path, text.encode("utf-8"), skip_if_same=True)
-        return path
+        return self._write_text(path, text)
 
     # -- version pages and "since" reports (the report site) ----------------------------------
 
     def version_page_path(self, target: str, version_id: str) -> Path:
         """`reports/<target>/pages/<id>.html`: the page of one version, as it stood then."""
-        if not STAMP.fullmatch(version_id):
-            raise NotFound(f"invalid version id {version_id!r}: expected YYYY-MM-DDTHHMMSSZ")
-        return self.reports / check_target_name(target) / PAGES_DIR / f"{version_id}.html"
+        page = f"{_valid_id(version_id)}.html"
+        return self.reports / check_target_name(target) / PAGES_DIR / page
 
     def write_version_page(self, target: str, version_id: str, text: str) -> Path:
         """Write the page of version `version_id` atomically (left alone when unchanged)."""
         path = self.version_page_path(target, version_id)
-        self._write(path, text.encode("utf-8"), skip_if_same=True)
-        return path
+        return self._write_text(path, text)
 
     def version_page_ids(self, target: str) -> list[str]:
         """Ids of the versions of `target` that have a page, oldest first."""
@@ -431,53 +414,34 @@ class Archive:
     def delete_version_page(self, target: str, version_id: str) -> None:
         """Remove the page of a version that is gone."""
         path = self.version_page_path(target, version_id)
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            fsync_dir(path.parent)
+        _unlink_all([path], path.parent)
 
     def since_path(self, target: str, version_id: str, fmt: str) -> Path:
         """`reports/<target>/since/<id>.<fmt>`: the change from version `version_id` to the
         target's latest version."""
         if fmt not in SINCE_FORMATS:
             raise StoreError(f"unknown since-report format {fmt!r}; one of html, json")
-        if not STAMP.fullmatch(version_id):
-            raise NotFound(f"invalid version id {version_id!r}: expected YYYY-MM-DDTHHMMSSZ")
-        return self.reports / check_target_name(target) / SINCE_DIR / f"{version_id}.{fmt}"
+        name = f"{_valid_id(version_id)}.{fmt}"
+        return self.reports / check_target_name(target) / SINCE_DIR / name
 
     def write_since_report(self, target: str, version_id: str, fmt: str, text: str) -> Path:
         """Write one format of the combined report since `version_id` atomically."""
         path = self.since_path(target, version_id, fmt)
-        self._write(path, text.encode("utf-8"), skip_if_same=True)
-        return path
+        return self._write_text(path, text)
 
     def read_since_report(self, target: str, version_id: str, fmt: str) -> str:
         """One format of the combined report since `version_id`."""
         path = self.since_path(target, version_id, fmt)
-        try:
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise NotFound(f"no {fmt} report since {version_id} of {target!r}") from None
+        return _read_text(path, f"no {fmt} report since {version_id} of {target!r}")
 
     def since_report_files(self, target: str) -> dict[str, set[str]]:
         """Every stored combined report of `target`: old version id -> the formats present."""
-        folder = self.reports / check_target_name(target) / SINCE_DIR
-        found: dict[str, set[str]] = {}
-        if folder.is_dir():
-            for path in folder.iterdir():
-                stem, _, fmt = path.name.rpartition(".")
-                if fmt in SINCE_FORMATS and STAMP.fullmatch(stem):
-                    found.setdefault(stem, set()).add(fmt)
-        return found
+        return _formats_by_id(self.reports / check_target_name(target) / SINCE_DIR, SINCE_FORMATS)
 
     def delete_since_reports(self, target: str, version_id: str) -> None:
         """Remove every format of the combined report since `version_id`."""
-        removed = False
-        for fmt in SINCE_FORMATS:
-            with contextlib.suppress(FileNotFoundError):
-                self.since_path(target, version_id, fmt).unlink()
-                removed = True
-        if removed:
-            fsync_dir(self.reports / check_target_name(target) / SINCE_DIR)
+        paths = [self.since_path(target, version_id, fmt) for fmt in SINCE_FORMATS]
+        _unlink_all(paths, self.reports / check_target_name(target) / SINCE_DIR)
 
     # -- check log ---------------------------------------------------------------------------
 
@@ -541,7 +505,52 @@ def version_bytes(version: Version) -> bytes:
     return (canonical_json(version.to_dict(), indent=1) + "\n").encode("utf-8")
 
 
+def _valid_id(version_id: str) -> str:
+    """`version_id` when it has the form of a version id; else `NotFound` saying the form."""
+    if not STAMP.fullmatch(version_id):
+        raise NotFound(f"invalid version id {version_id!r}: expected YYYY-MM-DDTHHMMSSZ")
+    return version_id
+
+
+def _valid_sha256(sha256: str) -> str:
+    """`sha256` when it is 64 lowercase hex digits; else `StoreError`."""
+    if not SHA256.fullmatch(sha256):
+        raise StoreError(f"invalid sha256 {sha256!r}")
+    return sha256
+
+
+def _read_text(path: Path, missing: str) -> str:
+    """The text of the file at `path`; `NotFound(missing)` when there is none."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFound(missing) from None
+
+
+def _formats_by_id(folder: Path, formats: tuple[str, ...]) -> dict[str, set[str]]:
+    """The `<id>.<fmt>` files in `folder`: version id -> the formats present."""
+    found: dict[str, set[str]] = {}
+    if folder.is_dir():
+        for path in folder.iterdir():
+            stem, _, fmt = path.name.rpartition(".")
+            if fmt in formats and STAMP.fullmatch(stem):
+                found.setdefault(stem, set()).add(fmt)
+    return found
+
+
+def _unlink_all(paths: list[Path], folder: Path) -> None:
+    """Remove those of `paths` that exist; fsync their `folder` when any did."""
+    removed = False
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed = True
+    if removed:
+        fsync_dir(folder)
+
+
 def _last_byte(path: Path) -> bytes:
+    """The last byte of the (non-empty) file at `path`."""
     with path.open("rb") as handle:
         handle.seek(-1, os.SEEK_END)
         return handle.read(1)

@@ -52,14 +52,7 @@ def check_reports(found: Findings, target: str, versions: dict[str, Version]) ->
                 "the report leading to this version is missing (an interrupted check?); "
                 "`nato-watch replay` writes it",
             )
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        stem, _, fmt = path.name.rpartition(".")
-        if path.name in (PAGES_DIR, SINCE_DIR) and path.is_dir():
-            continue
-        if not TMP_FILE.fullmatch(path.name) and not (
-            fmt in REPORT_FORMATS and STAMP.fullmatch(stem)
-        ):
-            found.note(path, "unexpected file in the reports folder")
+    _unexpected(found, folder, REPORT_FORMATS, "reports", subfolders=(PAGES_DIR, SINCE_DIR))
     _version_pages(found, target, versions)
     _since_reports(found, target, versions)
 
@@ -148,12 +141,7 @@ def _since_reports(found: Findings, target: str, versions: dict[str, Version]) -
     found.strays(folder)
     latest = max(versions) if versions else None
     stored = found.archive.since_report_files(target) if folder.is_dir() else {}
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        stem, _, fmt = path.name.rpartition(".")
-        if not TMP_FILE.fullmatch(path.name) and not (
-            fmt in SINCE_FORMATS and STAMP.fullmatch(stem)
-        ):
-            found.note(path, "unexpected file in the since folder")
+    _unexpected(found, folder, SINCE_FORMATS, "since")
     for version_id in sorted(stored):
         formats = stored[version_id]
         for fmt in SINCE_FORMATS:
@@ -200,6 +188,23 @@ def _since_json(
             f"compares with {new_id}, but the latest version is {latest}; the next "
             "check or `nato-watch replay` rebuilds it",
         )
+
+
+def _unexpected(
+    found: Findings,
+    folder: Path,
+    formats: tuple[str, ...],
+    name: str,
+    *,
+    subfolders: tuple[str, ...] = (),
+) -> None:
+    """Notes for the files in `folder` that are neither `<id>.<fmt>` nor a temp file."""
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.name in subfolders and path.is_dir():
+            continue
+        stem, _, fmt = path.name.rpartition(".")
+        if not TMP_FILE.fullmatch(path.name) and not (fmt in formats and STAMP.fullmatch(stem)):
+            found.note(path, f"unexpected file in the {name} folder")
 
 
 def _site_text(found: Findings, path: Path, what: str) -> None:
