@@ -890,7 +890,7 @@ PROFILED = (
     ("store.py", "append_check"),
     ("pipeline.py", "_times_held"),
     ("document.py", "content_hash"),
-    ("store.py", "_atomic_write"),
+    ("files.py", "atomic_write"),
 )
 
 

@@ -34,7 +34,8 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from bench.server import PageServer, build_versions
-from scraper.archive.store import Archive, verify
+from scraper.archive.store import Archive
+from scraper.archive.verify import verify
 from scraper.core.records import CheckStatus
 
 TARGET = "republic-of-korea"

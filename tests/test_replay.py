@@ -20,7 +20,8 @@ from click.testing import Result
 from conftest import Clock, Site, tree
 from pages import edited, load_content, nato_page
 
-from scraper.archive.store import Archive, verify
+from scraper.archive.store import Archive
+from scraper.archive.verify import verify
 from scraper.core.document import Block, BlockKind, Document
 from scraper.core.parse import PARSER_VERSION
 from scraper.core.records import Version

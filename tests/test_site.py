@@ -34,7 +34,9 @@ from diff_cases import TARGET, build_cases, case_documents, case_report
 from lxml import etree
 from pages import edited, load_content, nato_page
 
-from scraper.archive.store import Archive, Severity, verify
+from scraper.archive.findings import Severity
+from scraper.archive.store import Archive
+from scraper.archive.verify import verify
 from scraper.core.diff import diff, diff_new_text, diff_old_text
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.core.records import Provenance, Source, Version

@@ -18,14 +18,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from scraper.archive.lock import LOCK_NAME
+from scraper.archive.refs import resolve_version, version_at
 from scraper.archive.store import (
-    LOCK_NAME,
     Archive,
     TornLine,
     check_target_name,
-    resolve_version,
     sha256_hex,
-    version_at,
 )
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Section
 from scraper.core.records import CheckRecord, CheckStatus, Provenance

@@ -13,7 +13,9 @@ from click.testing import Result
 from conftest import Site
 from pages import edited, load_content, nato_page
 
-from scraper.archive.store import Archive, Severity, verify
+from scraper.archive.findings import Severity
+from scraper.archive.store import Archive
+from scraper.archive.verify import verify
 
 TARGET = "republic-of-korea"
 PATH = "/cps/en/natohq/topics_50098.htm"

@@ -29,7 +29,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from scraper.archive.store import Archive, sha256_hex, verify
+from scraper.archive.store import Archive, sha256_hex
+from scraper.archive.verify import verify
 from scraper.core.records import HttpExchange, Source
 from scraper.sources.importing import sha1_digest
 

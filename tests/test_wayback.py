@@ -35,7 +35,8 @@ from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from scraper.archive.store import Archive, verify
+from scraper.archive.store import Archive
+from scraper.archive.verify import verify
 from scraper.config import DEFAULT_TARGET
 from scraper.core.records import CheckStatus, Source
 from scraper.core.target import Target

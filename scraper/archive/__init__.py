@@ -1,2 +1,3 @@
-"""The archive on disk: the check log, raw snapshots, versions and reports; version references;
-`verify`. Only this layer touches the archive's files."""
+"""The archive on disk: the store (`store.Archive`: check log, raw snapshots, versions,
+reports), durable writes (`files`), the writer lock (`lock`), captures, version references
+(`refs`), and `verify`. Only this layer touches the archive's files."""

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from scraper.archive.store import verify
+from scraper.archive.verify import verify
 from scraper.cli.app import (
     Env,
     errors_to_exit,

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from scraper.archive.store import Archive, resolve_version, version_at
+from scraper.archive.refs import resolve_version, version_at
+from scraper.archive.store import Archive
 from scraper.cli.app import (
     Env,
     errors_to_exit,

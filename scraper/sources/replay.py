@@ -21,10 +21,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from scraper.archive.captures import Capture, captures_of
 from scraper.archive.store import Archive, version_bytes
 from scraper.core.document import Document
 from scraper.core.parse import PARSER_VERSION, parse
-from scraper.core.records import CheckRecord, CheckStatus, Provenance, Version
+from scraper.core.records import Provenance, Version
 from scraper.errors import NotFound, ParseError, ScraperError, StoreError
 from scraper.fetching.http import decode_body
 from scraper.reports.publish import rebuild_site, write_report, write_version_pages
@@ -113,37 +114,6 @@ def _ids(ids: tuple[str, ...], limit: int = 5) -> str:
     return shown + (f", … ({len(ids) - limit} more)" if len(ids) > limit else "")
 
 
-@dataclass(frozen=True)
-class Capture:
-    """One moment a raw snapshot was captured, from a version, a log line, or both.
-
-    What replay reads, and what WARC export writes: one capture per successful check (or
-    imported capture) that names a raw snapshot, in capture order.
-    """
-
-    at: datetime
-    raw: str
-    provenance: Provenance | None = None  # of the existing version of this capture
-    record: CheckRecord | None = None  # its check-log line
-    version_id: str | None = None  # the existing version's id
-    content_hash: str | None = None  # the existing version's document hash
-
-    @property
-    def content_type(self) -> str | None:
-        """The Content-Type the body came with, from the version or the check-log line."""
-        if self.provenance is not None and self.provenance.content_type:
-            return self.provenance.content_type
-        return self.record.content_type if self.record is not None else None
-
-    @property
-    def url(self) -> str:
-        """The URL the page is read as: the final URL, as `check_target` reads it."""
-        if self.provenance is not None:
-            return self.provenance.final_url
-        assert self.record is not None
-        return self.record.final_url or self.record.url
-
-
 def replay_target(
     archive: Archive,
     target: str,
@@ -162,7 +132,7 @@ def replay_target(
 
     with archive.lock(timeout=lock_timeout):
         existing = list(archive.iter_versions(target))
-        captures = _captures(archive, target, existing)
+        captures = captures_of(archive, target, versions=existing)
         documents, skipped = _read_all(archive, target, captures, progress)
         produced = _versions(target, captures, documents, PARSER_VERSION)
 
@@ -215,36 +185,6 @@ def replay_target(
         rewritten=rewritten,
         skipped=tuple(skipped),
     )
-
-
-def captures_of(archive: Archive, target: str) -> list[Capture]:
-    """Every capture of `target` replay would read, in capture order (the caller holds the
-    lock if it needs them to agree with the versions it reads next)."""
-    return _captures(archive, target, list(archive.iter_versions(target)))
-
-
-def _captures(archive: Archive, target: str, existing: list[Version]) -> list[Capture]:
-    """Every capture of `target`, in capture order: existing versions ∪ successful checks."""
-    found: dict[tuple[datetime, str], Capture] = {}
-    for version in existing:
-        key = (version.captured_at, version.provenance.raw_sha256)
-        found[key] = Capture(
-            at=version.captured_at,
-            raw=version.provenance.raw_sha256,
-            provenance=version.provenance,
-            version_id=version.id,
-            content_hash=version.content_hash,
-        )
-    for record in archive.iter_checks(target):
-        if record.status is CheckStatus.ERROR or not record.raw_sha256 or record.not_modified:
-            continue
-        key = (record.started_at, record.raw_sha256)
-        known = found.get(key)
-        if known is None:
-            found[key] = Capture(at=record.started_at, raw=record.raw_sha256, record=record)
-        elif known.record is None:
-            found[key] = replace(known, record=record)
-    return [found[key] for key in sorted(found)]
 
 
 def _read_all(

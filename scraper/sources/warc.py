@@ -45,6 +45,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scraper import __version__
+from scraper.archive.captures import Capture, captures_of
 from scraper.archive.store import Archive
 from scraper.core.records import (
     CheckRecord,
@@ -69,7 +70,6 @@ from scraper.sources.importing import (
     payload_digest,
     sha1_digest,
 )
-from scraper.sources.replay import Capture, captures_of
 from scraper.sources.replay import Progress as ReplayProgress
 from scraper.timespec import utc_iso
 from scraper.urls import same_page

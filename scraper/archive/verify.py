@@ -1,0 +1,213 @@
+"""`verify`: re-check every hash and reference in the archive; report, never repair.
+
+This module walks the archive and checks the evidence of each target (raw snapshots and
+their headers, versions, the check log); `verify_reports` checks what is derived from it
+(reports, version pages, "since" reports, the site); `findings` collects what both find.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from pathlib import Path
+
+from scraper.archive.files import TMP_FILE
+from scraper.archive.findings import Findings, VerifyResult
+from scraper.archive.store import HEADERS_SUFFIX, SHA256, TARGET_NAME, Archive, TornLine, sha256_hex
+from scraper.archive.verify_reports import check_reports, check_site
+from scraper.core.records import CheckStatus, Version
+from scraper.errors import NotFound, StoreError
+from scraper.timespec import STAMP, parse_stamp, utc_iso
+
+
+def verify(archive: Archive) -> VerifyResult:
+    """Re-check every hash and reference in the archive; report, never repair.
+
+    Raw blobs must re-hash to their names; versions must re-hash to their recorded content
+    hash, carry their own id and target, and point at a stored raw blob; reports must parse
+    and name existing versions; the check log must parse (a torn line is a note) and every
+    successful check's raw blob must be stored; the site files must be there when reports
+    are; a version page must be of an existing version, and a "since" report must parse.
+    Leftover temp files, missing reports and pages, and out-of-date "since" reports are
+    notes: an interrupted write leaves them and the next check or replay deals with them.
+    """
+    if not archive.root.is_dir():
+        raise NotFound(f"no archive at {archive.root}: the directory does not exist")
+    found = Findings(archive)
+    for target in archive.targets():
+        _check_target(found, target)
+    for name in _report_dirs(archive):
+        if name not in archive.targets():
+            check_reports(found, name, {})
+    check_site(found)
+    return found.result(targets=len(archive.targets()))
+
+
+def _report_dirs(archive: Archive) -> list[str]:
+    """The target folders under `reports/`, including those of targets with no snapshots."""
+    if not archive.reports.is_dir():
+        return []
+    return sorted(
+        p.name for p in archive.reports.iterdir() if p.is_dir() and TARGET_NAME.fullmatch(p.name)
+    )
+
+
+def _check_target(found: Findings, target: str) -> None:
+    """Everything of one target: its evidence first, then the reports derived from it."""
+    base = found.archive.target_dir(target)
+    found.strays(base, allowed={"raw", "versions", "checks.jsonl"})
+    raws = _raw_blobs(found, target)
+    versions = _version_files(found, target, raws)
+    _check_log(found, target, raws)
+    check_reports(found, target, versions)
+
+
+def _raw_blobs(found: Findings, target: str) -> dict[str, bool]:
+    """sha256 -> whether the blob is sound, for every raw blob of `target`."""
+    folder = found.archive.target_dir(target) / "raw"
+    found.strays(folder)
+    sound: dict[str, bool] = {}
+    if not folder.is_dir():
+        return sound
+    sidecars: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if TMP_FILE.fullmatch(path.name):
+            continue
+        if path.name.endswith(HEADERS_SUFFIX) and SHA256.fullmatch(
+            path.name.removesuffix(HEADERS_SUFFIX)
+        ):
+            sidecars.append(path)
+            continue
+        name = path.name.removesuffix(".html.gz")
+        if not path.name.endswith(".html.gz") or not SHA256.fullmatch(name):
+            found.note(
+                path,
+                "unexpected file; raw snapshots are named <sha256>.html.gz, their headers "
+                "<sha256>.http.json",
+            )
+            continue
+        found.raws += 1
+        sound[name] = _raw_blob(found, path, name)
+    for path in sidecars:
+        _headers_file(found, target, path, sound)
+    return sound
+
+
+def _raw_blob(found: Findings, path: Path, name: str) -> bool:
+    """Whether the raw blob at `path` un-gzips and hashes to its `name`."""
+    try:
+        body = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, zlib.error) as err:
+        found.damage(path, f"unreadable gzip ({err})")
+        return False
+    actual = sha256_hex(body)
+    if actual != name:
+        found.damage(path, f"content hashes to {actual[:16]}…, not to its name")
+    return actual == name
+
+
+def _headers_file(found: Findings, target: str, path: Path, raws: dict[str, bool]) -> None:
+    """A raw snapshot's headers must parse and name a stored body (a body without them
+    is fine: archives made before headers were kept have none)."""
+    sha = path.name.removesuffix(HEADERS_SUFFIX)
+    try:
+        found.archive.read_headers(target, sha)
+    except StoreError as err:
+        found.damage(path, f"unreadable headers file ({err})")
+        return
+    if sha not in raws:
+        found.damage(path, f"keeps the headers of raw snapshot {sha[:16]}…, which is not stored")
+
+
+def _version_files(found: Findings, target: str, raws: dict[str, bool]) -> dict[str, Version]:
+    """id -> version for every readable version of `target`."""
+    folder = found.archive.target_dir(target) / "versions"
+    found.strays(folder)
+    versions: dict[str, Version] = {}
+    if not folder.is_dir():
+        return versions
+    for path in sorted(folder.iterdir()):
+        if TMP_FILE.fullmatch(path.name):
+            continue
+        if path.suffix != ".json" or not STAMP.fullmatch(path.stem):
+            found.note(path, "unexpected file; versions are named YYYY-MM-DDTHHMMSSZ.json")
+            continue
+        found.versions += 1
+        version = _version_file(found, target, path, raws)
+        if version is not None:
+            versions[path.stem] = version
+    return versions
+
+
+def _version_file(
+    found: Findings, target: str, path: Path, raws: dict[str, bool]
+) -> Version | None:
+    """The version at `path`, checked against its name, its target, its recorded hash and
+    its raw snapshot; None when it cannot be read."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        version = Version.from_dict(data)
+        recorded = data["content_hash"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        found.damage(path, f"unreadable version file ({type(err).__name__}: {err})")
+        return None
+    if version.id != path.stem:
+        found.damage(path, f"records id {version.id!r}, not its file name")
+    if version.target != target:
+        found.damage(path, f"records target {version.target!r}, not {target!r}")
+    if version.content_hash != recorded:
+        found.damage(
+            path,
+            f"document hashes to {version.content_hash[:16]}…, not to its recorded "
+            f"content_hash {str(recorded)[:16]}… (edited after it was stored?)",
+        )
+    if STAMP.fullmatch(version.id) and parse_stamp(version.id) < version.captured_at.replace(
+        microsecond=0
+    ):
+        found.damage(path, f"id is earlier than its capture time {utc_iso(version.captured_at)}")
+    sha = version.provenance.raw_sha256
+    if sha not in raws:
+        found.damage(path, f"points at raw snapshot {sha[:16]}…, which is not stored")
+    return version
+
+
+def _check_log(found: Findings, target: str, raws: dict[str, bool]) -> None:
+    """Every check-log line parses (a torn one is a note), and every successful check's raw
+    snapshot is stored."""
+    path = found.archive.checks_path(target)
+    if not path.is_file():
+        return
+    lines = list(found.archive.iter_check_lines(target))
+    for index, item in enumerate(lines):
+        found.checks += 1
+        if isinstance(item, TornLine):
+            if _looks_torn(item.text):
+                where = "last line" if index == len(lines) - 1 else "line"
+                found.note(
+                    path,
+                    f"{where} {item.line_number} is torn (a write cut short); readers skip it",
+                )
+            else:
+                found.damage(path, f"line {item.line_number} is not a check record")
+            continue
+        if (
+            item.status is not CheckStatus.ERROR
+            and item.raw_sha256
+            and item.raw_sha256 not in raws
+            and not item.not_modified
+        ):
+            found.damage(
+                path,
+                f"check at {utc_iso(item.started_at)} stored raw snapshot "
+                f"{item.raw_sha256[:16]}…, which is missing",
+            )
+
+
+def _looks_torn(text: str) -> bool:
+    """Whether an unreadable check-log line is a record cut short rather than foreign text.
+
+    Lines are written by one `write` of `{…}\\n`; a cut leaves the start of an object with no
+    closing brace. Anything else (a complete but wrong object, binary junk) is not a tear.
+    """
+    return text.startswith("{") and not text.rstrip().endswith("}")
