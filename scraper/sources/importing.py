@@ -1,5 +1,5 @@
-"""Adding a target's past captures from a web archive (the Wayback Machine; WARC files next) to
-the archive, then rebuilding its versions and reports as `replay` does.
+"""Adding a target's past captures from a web archive (the Wayback Machine, WARC files) to the
+archive, then rebuilding its versions and reports as `replay` does.
 
 A source lists `ArchivedCapture`s and fetches their bodies; an `Importer` decides what each
 capture is and records it in the target's check log, at the archive's capture time:
@@ -196,6 +196,17 @@ class Importer:
         if capture.key in self._this_run:
             return Settled(capture, Outcome.DUPLICATE)
         return None
+
+    def settle_without_body(self, capture: ArchivedCapture, verdict: str | None) -> Settled | None:
+        """What a capture is when its body need not be read: recorded before (`already`), not
+        the article by `verdict` (what the archive's index or record head alone shows), or a
+        payload already known; None when the body must be read."""
+        settled = self.already(capture)
+        if settled is not None:
+            return settled
+        if verdict is not None:
+            return self.reject(capture, verdict)
+        return self.known_payload(capture)
 
     def known_payload(self, capture: ArchivedCapture) -> Settled | None:
         """Record a capture whose payload digest is already known without fetching it; None

@@ -334,6 +334,8 @@ def _import_record(importer: Importer, scan: _Scan, found: _Found) -> Settled:
 
 
 def _import_response(importer: Importer, scan: _Scan, found: _Found) -> Settled:
+    """A response record: its body is read unless it was recorded before; what the body is
+    decides the rest."""
     capture = _capture(scan, found)
     settled = importer.already(capture)
     if settled is not None:
@@ -354,14 +356,9 @@ def _import_response(importer: Importer, scan: _Scan, found: _Found) -> Settled:
 
 
 def _import_revisit(importer: Importer, scan: _Scan, found: _Found) -> Settled:
+    """A revisit record: it has no body of its own, so its original payload must be known."""
     capture = _capture(scan, found)
-    settled = importer.already(capture)
-    if settled is not None:
-        return settled
-    verdict = _verdict(found)
-    if verdict is not None:
-        return importer.reject(capture, verdict)
-    settled = importer.known_payload(capture)
+    settled = importer.settle_without_body(capture, _verdict(found))
     if settled is not None:
         return settled
     return Settled(

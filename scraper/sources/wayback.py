@@ -498,13 +498,7 @@ def _settle(
     """What one listed capture is, fetching it only when nothing else tells: imported
     before, not the article by the index alone, a payload already known, left for the next
     run (over the limit, or the archive is rate-limiting), or fetched and read."""
-    settled = importer.already(capture)
-    if settled is not None:
-        return settled
-    verdict = index_verdict(capture)
-    if verdict is not None:
-        return importer.reject(capture, verdict)
-    settled = importer.known_payload(capture)
+    settled = importer.settle_without_body(capture, index_verdict(capture))
     if settled is not None:
         return settled
     if budget.stopped or (budget.limit is not None and budget.fetched >= budget.limit):
