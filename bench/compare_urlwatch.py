@@ -875,7 +875,7 @@ PROFILED = (
     ("pipeline.py", "check_target"),
     ("fetch.py", "__call__"),
     ("parse.py", "parse"),
-    ("parse.py", "assess"),
+    ("suspect.py", "assess"),
     ("diff.py", "diff"),
     ("pipeline.py", "write_report"),
     ("json_report.py", "render_json"),
@@ -888,7 +888,7 @@ PROFILED = (
     ("store.py", "put_raw"),
     ("store.py", "add_version"),
     ("store.py", "append_check"),
-    ("pipeline.py", "_times_held"),
+    ("suspect.py", "times_held"),
     ("document.py", "content_hash"),
     ("files.py", "atomic_write"),
 )

@@ -18,8 +18,8 @@ from cases.build import ITPP, wayback_copy, with_other_session
 from golden import check_golden
 from pages import edited, load_content, nato_page
 
-from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
-from scraper.core.parse import PARSER_VERSION, assess, parse
+from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link
+from scraper.core.parse import PARSER_VERSION, parse
 from scraper.errors import ParseError
 from scraper.urls import canonical_url
 
@@ -836,56 +836,6 @@ def test_canonical_url_unwraps_a_memento_base_and_is_idempotent() -> None:
     )
     once = canonical_url("/cps/en/SID-1-2/natohq/x.htm?selectedLocale=en&a=1#f", base=CANONICAL)
     assert canonical_url(once, base=CANONICAL) == once
-
-
-# --- suspect pages -------------------------------------------------------------------------------
-
-
-def test_assess_accepts_an_ordinary_edit_and_a_first_version() -> None:
-    doc = parse_case("nato_2024")
-    edited_doc = parse(
-        nato_page(
-            edited(load_content(), stamp="18 Jul. 2024 09:00", replace_text={"2005": "2006"})
-        ),
-        url=CANONICAL,
-    )
-    assert assess(None, doc) is None
-    assert assess(doc, doc) is None
-    assert assess(doc, edited_doc) is None
-
-
-def test_assess_accepts_the_2016_to_2024_rewrite() -> None:
-    assert assess(parse_case("nato_2016_opening"), parse_case("nato_2024")) is None
-
-
-def test_assess_flags_a_lost_stamp() -> None:
-    doc = parse_case("nato_2024")
-    reason = assess(doc, parse(nato_page(edited(load_content(), stamp=None)), url=CANONICAL))
-    assert reason is not None and "stamp is gone" in reason and "16 Jul. 2024 10:28" in reason
-    # A page that never had a stamp is not suspect for lacking one.
-    stampless = parse(nato_page(edited(load_content(), stamp=None)), url=CANONICAL)
-    assert assess(stampless, stampless) is None
-
-
-def test_assess_flags_a_new_title() -> None:
-    doc = parse_case("nato_2024")
-    other = parse(nato_page(edited(load_content(), title="Relations with Japan")), url=CANONICAL)
-    reason = assess(doc, other)
-    assert reason is not None and "'Relations with Japan'" in reason
-
-
-def test_assess_flags_most_of_the_content_gone() -> None:
-    doc = parse_case("nato_2024")
-    soft_404 = Document(
-        title=doc.title,
-        last_updated=doc.last_updated,
-        sections=(Section(id="lead", heading=None, level=1, blocks=doc.sections[0].blocks[:2]),),
-    )
-    reason = assess(doc, soft_404)
-    assert reason is not None and reason.startswith("most of the content is gone")
-    # Losing one section of four is an edit, not a suspect page.
-    shorter = Document(title=doc.title, last_updated=doc.last_updated, sections=doc.sections[:3])
-    assert assess(doc, shorter) is None
 
 
 def test_parser_version_is_recorded_as_text() -> None:

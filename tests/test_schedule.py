@@ -32,23 +32,17 @@ from scraper.core.target import Target
 from scraper.errors import ConfigError
 from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
+from scraper.run.health import Health, HealthChange, health_from_checks
 from scraper.run.notify import Delivery, Notifier, NotifySettings
 from scraper.run.pipeline import CheckResult
-from scraper.run.schedule import (
+from scraper.run.runlog import IsoFormatter, format_check_line, run_log_level
+from scraper.run.schedule import RunOutcome, RunPlan, ScheduledRun
+from scraper.run.timing import (
     DEFAULT_EVERY,
-    Health,
-    HealthChange,
-    IsoFormatter,
-    RunOutcome,
-    RunPlan,
     Schedule,
-    ScheduledRun,
     first_run,
-    format_check_line,
-    health_from_checks,
     next_slot,
     plan_schedule,
-    run_log_level,
     upcoming,
 )
 from scraper.timespec import format_duration, parse_cron, parse_duration

@@ -113,7 +113,7 @@ def export_warc_command(
     Example: nato-watch export-warc nato-watch.warc.gz --from 2024
     """
     # lazy: warcio loads only for WARC commands
-    from scraper.sources.warc import export_warc
+    from scraper.sources.warc_export import export_warc
 
     with errors_to_exit():
         span = parse_span(start, end, now=env.now())
@@ -155,7 +155,7 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
     Example: nato-watch import-warc crawl.warc.gz
     """
     # lazy: warcio and the parser load only for WARC commands
-    from scraper.sources.warc import import_warc
+    from scraper.sources.warc_import import import_warc
 
     with errors_to_exit():
         targets = [env.config.target(target_name)] if target_name else list(env.config.targets)

@@ -2,8 +2,7 @@
 
 Owns: reading a page's HTML in any template (old table layouts, modern semantic ones, broken
 markup, Wayback Machine copies), finding the article, dropping boilerplate by role, normalising
-text and links, refusing responses that are not the article (`ParseError`), and `assess`,
-which says when a new document no longer looks like the page it would replace.
+text and links, and refusing responses that are not the article (`ParseError`).
 
 Pure: no I/O, no clock. lxml is used directly rather than through BeautifulSoup: it is the
 same libxml2 parser, but builds the tree about twenty times faster, and `replay` re-parses
@@ -36,9 +35,6 @@ PARSER_VERSION: Final = "3"
 
 BRUSSELS: Final = ZoneInfo("Europe/Brussels")
 """NATO HQ's time zone: the page's stamp carries no offset and means Brussels time."""
-
-SUSPECT_WORD_LOSS: Final = 0.6
-"""`assess` calls a page suspect when more than this share of the previous words is gone."""
 
 MIN_ARTICLE_WORDS: Final = 20
 """Fewer words of content than this and the page is not an article (a shell, a stub)."""
@@ -240,31 +236,6 @@ def parse(html: str | bytes, *, url: str) -> Document:
     return Document(title=title, last_updated=walker.stamp, sections=sections)
 
 
-def assess(previous: Document | None, new: Document) -> str | None:
-    """A one-line reason why `new` no longer looks like the page `previous` was, else None.
-
-    Suspect: the stamp gone while the previous version had one, the title changed, or more
-    than 60% of the words gone at once (a maintenance page or a soft 404 served with 200).
-    A real rewrite keeps its title and stamp and is not suspect, however different its text.
-    """
-    if previous is None:
-        return None
-    if previous.last_updated is not None and new.last_updated is None:
-        return (
-            "the 'Last updated' stamp is gone (the previous version showed "
-            f"{previous.last_updated.text})"
-        )
-    if previous.title != new.title:
-        return f"the title changed from {previous.title!r} to {new.title!r}"
-    old_words, new_words = _word_count(previous), _word_count(new)
-    if old_words and new_words < old_words * (1 - SUSPECT_WORD_LOSS):
-        lost = round(100 * (old_words - new_words) / old_words)
-        return (
-            f"most of the content is gone: {new_words} words, down from {old_words} ({lost}% fewer)"
-        )
-    return None
-
-
 # --- reading the bytes ------------------------------------------------------------------------
 
 
@@ -301,14 +272,6 @@ def _norm(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
     return " ".join(text.split())
-
-
-def _word_count(doc: Document) -> int:
-    words = 0
-    for section in doc.sections:
-        words += len(section.heading.split()) if section.heading else 0
-        words += sum(len(block.full_text.split()) for block in section.blocks)
-    return words
 
 
 # --- links ------------------------------------------------------------------------------------

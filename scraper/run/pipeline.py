@@ -1,9 +1,13 @@
-"""The one pass of a check: fetch → parse → compare with the latest version → store → report.
+"""The one pass of a check: fetch → parse → compare with the latest version → hold a suspect
+page? → store raw, version → report → site → the check-log line.
 
-`check_target` is called by the `check` command and by the scheduler alike. The clock, the
-fetcher and the archive come in as parameters. Writes happen in the order DESIGN.md fixes —
-raw snapshot, version, report, index and feed, then the check-log line — so whatever a kill
-interrupts, what exists is complete and what is missing can be rebuilt.
+`check_target` is called by the `check` command and by the scheduler alike, and reads as that
+list of steps; every way a check ends is one call of `_Check` (`failed`, `unchanged`,
+`stored`), which writes the check-log line last. The clock, the fetcher and the archive come in
+as parameters. Writes happen in the order DESIGN.md fixes — raw snapshot, version, report,
+index and feed, then the check-log line — so whatever a kill interrupts, what exists is
+complete and what is missing can be rebuilt. Whether a page is suspect, and what then, is
+`core.suspect`'s policy; the sentences about it are written here.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scraper.archive.store import Archive, sha256_hex
-from scraper.core.document import LastUpdated
+from scraper.core.document import Document, LastUpdated
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version
+from scraper.core.suspect import SuspectDecision, Verdict, judge
 from scraper.core.target import Target
 from scraper.errors import FetchError, ParseError
 from scraper.fetching.http import FetchFunction, FetchResult, Validators
@@ -89,118 +94,201 @@ def check_target(
 ) -> CheckResult:
     """Check `target` once: fetch, parse, store a new version if the document changed."""
     options = options or CheckOptions()
-    started_at = now()
-    clock_start = time.monotonic()
-
-    def elapsed_ms() -> int:
-        return int((time.monotonic() - clock_start) * 1000)
-
+    check = _Check.start(target, archive, started_at=now())
     latest = archive.latest_version(target.name)
-    validators = _validators_for(latest, target)
-
     try:
-        result = fetch(target.url, validators=validators)
+        result = fetch(target.url, validators=_validators_for(latest, target))
     except FetchError as err:
-        record = CheckRecord(
-            target=target.name,
-            started_at=started_at,
-            url=target.url,
-            status=CheckStatus.ERROR,
-            duration_ms=elapsed_ms(),
+        return check.failed(
+            str(err),
             final_url=err.final_url,
             http_status=err.status,
             attempts=err.attempts,
             raw_sha256=err.body_sha256,
             body_size=err.body_size,
-            error=str(err),
         )
-        return _finish(archive, record, latest_version=None)
-
-    base = CheckRecord(
-        target=target.name,
-        started_at=started_at,
-        url=target.url,
-        status=CheckStatus.ERROR,
-        duration_ms=0,
-        final_url=result.final_url,
-        http_status=result.status,
-        attempts=result.attempts,
-        etag=result.etag,
-        last_modified=result.last_modified,
-        content_type=result.content_type,
-        notes=result.notes,
-    )
+    check = check.heard(result)
     if result.not_modified:
-        record = replace(
-            base,
-            status=CheckStatus.UNCHANGED,
-            duration_ms=elapsed_ms(),
-            not_modified=True,
-            content_hash=latest.content_hash if latest else None,
-            version=latest.id if latest else None,
-        )
-        return _finish(archive, record, latest_version=latest)
-
-    # lazy: a 304 needs no parser (lxml costs ~15 ms of start-up)
-    from scraper.core.parse import PARSER_VERSION, assess, parse
-
-    body_sha = sha256_hex(result.body)
-    base = replace(base, raw_sha256=body_sha, body_size=len(result.body))
-    try:
-        document = parse(result.text, url=result.final_url)
-    except ParseError as err:
-        record = replace(
-            base,
-            status=CheckStatus.ERROR,
-            duration_ms=elapsed_ms(),
-            error=f"{result.final_url}: {err}",
-        )
-        return _finish(archive, record, latest_version=None)
-    except Exception as err:  # a parser bug must not stop the watch, nor store anything
-        record = replace(
-            base,
-            status=CheckStatus.ERROR,
-            duration_ms=elapsed_ms(),
-            error=f"internal parser error (please report it): {type(err).__name__}: {err}",
-        )
-        return _finish(archive, record, latest_version=None)
-
-    content_hash = document.content_hash
-    if latest is not None and content_hash == latest.content_hash:
+        return check.unchanged(latest, not_modified=True)
+    check = check.knowing(raw_sha256=sha256_hex(result.body), body_size=len(result.body))
+    document = _read(result)
+    if isinstance(document, str):
+        return check.failed(document)
+    if latest is not None and document.content_hash == latest.content_hash:
         # Same document, maybe different bytes (a new session id): keep the bytes as evidence
         # so a better parser can re-read them, but no new version.
-        _put_raw(archive, target.name, result, started_at)
-        record = replace(
-            base,
-            status=CheckStatus.UNCHANGED,
-            duration_ms=elapsed_ms(),
-            content_hash=content_hash,
-            version=latest.id,
-        )
-        return _finish(archive, record, latest_version=latest)
+        _put_raw(archive, target.name, result, check.started_at)
+        return check.unchanged(latest)
+    decision = judge(
+        latest.document if latest else None,
+        document,
+        checks=archive.iter_checks(target.name),  # a generator: read only for a suspect page
+        accept=options.accept,
+        needed=options.suspect_confirmations,
+    )
+    if decision.held:
+        return check.failed(_held_error(decision), content_hash=document.content_hash, suspect=True)
+    return _store_version(check, result, document, latest, note=_accepted_note(decision))
 
-    note = None
-    reason = assess(latest.document if latest else None, document)
-    if reason is not None:
-        seen = 1 + _times_held(archive, target.name, content_hash)
-        if options.accept:
-            note = f"accepted a suspect page (--accept): {reason}"
-        elif seen >= options.suspect_confirmations:
-            note = f"accepted a suspect page after seeing it {seen} times in a row: {reason}"
-        else:
-            record = replace(
-                base,
-                status=CheckStatus.ERROR,
-                duration_ms=elapsed_ms(),
-                content_hash=content_hash,
-                suspect=True,
-                error=(
-                    f"suspect page held ({seen} of {options.suspect_confirmations} sightings): "
-                    f"{reason}; it becomes a version if seen again, or run "
-                    "`nato-watch check --accept`"
-                ),
-            )
-            return _finish(archive, record, latest_version=None)
+
+@dataclass(frozen=True)
+class _Check:
+    """One check in progress: its check-log line as far as it is known, and the ways it ends.
+
+    Every end sets the line's status and duration, appends it to the check log (the last
+    write of a check) and returns the `CheckResult`.
+    """
+
+    target: Target
+    archive: Archive
+    line: CheckRecord  # status and duration are set when the check ends
+    clock_start: float
+
+    @classmethod
+    def start(cls, target: Target, archive: Archive, *, started_at: datetime) -> _Check:
+        """A check of `target` that started at `started_at` (the duration counts from now)."""
+        line = CheckRecord(
+            target=target.name,
+            started_at=started_at,
+            url=target.url,
+            status=CheckStatus.ERROR,
+            duration_ms=0,
+        )
+        return cls(target, archive, line, time.monotonic())
+
+    @property
+    def started_at(self) -> datetime:
+        """When the check started: the capture time of what it stores."""
+        return self.line.started_at
+
+    def knowing(self, **fields: Any) -> _Check:
+        """The check with more of its log line known."""
+        return replace(self, line=replace(self.line, **fields))
+
+    def heard(self, result: FetchResult) -> _Check:
+        """The check with what the server answered."""
+        return self.knowing(
+            final_url=result.final_url,
+            http_status=result.status,
+            attempts=result.attempts,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            content_type=result.content_type,
+            notes=result.notes,
+        )
+
+    def failed(self, error: str, **fields: Any) -> CheckResult:
+        """End as a failed check: the log line says why; no version is shown."""
+        return self._end(CheckStatus.ERROR, shows=None, error=error, **fields)
+
+    def unchanged(self, latest: Version | None, **fields: Any) -> CheckResult:
+        """End with the latest version still the page's."""
+        return self._end(
+            CheckStatus.UNCHANGED,
+            shows=latest,
+            content_hash=latest.content_hash if latest else None,
+            version=latest.id if latest else None,
+            **fields,
+        )
+
+    def stored(
+        self,
+        version: Version,
+        *,
+        first: bool,
+        report: Path | None,
+        change: Change | None,
+        note: str | None,
+    ) -> CheckResult:
+        """End with `version` stored (the target's first, or a change with its report)."""
+        return self._end(
+            CheckStatus.NEW if first else CheckStatus.CHANGED,
+            shows=version,
+            report=report,
+            change=change,
+            note=note,
+            content_hash=version.content_hash,
+            version=version.id,
+        )
+
+    def _end(
+        self,
+        status: CheckStatus,
+        *,
+        shows: Version | None,
+        report: Path | None = None,
+        change: Change | None = None,
+        note: str | None = None,
+        **fields: Any,
+    ) -> CheckResult:
+        record = replace(
+            self.line,
+            status=status,
+            duration_ms=int((time.monotonic() - self.clock_start) * 1000),
+            report=str(report) if report else None,
+            **fields,
+        )
+        self.archive.append_check(record)
+        return CheckResult(
+            target=record.target,
+            status=record.status,
+            version=record.version,
+            report=report,
+            last_updated=shows.document.last_updated if shows else None,
+            error=record.error,
+            record=record,
+            note=note,
+            flags=change.flags if change is not None else (),
+            significant=change.significant if change is not None else None,
+        )
+
+
+def _read(result: FetchResult) -> Document | str:
+    """The fetched page's document, or why it could not be read (the check's error)."""
+    # lazy: a 304 needs no parser (lxml costs ~15 ms of start-up)
+    from scraper.core.parse import parse
+
+    try:
+        return parse(result.text, url=result.final_url)
+    except ParseError as err:
+        return f"{result.final_url}: {err}"
+    except Exception as err:  # a parser bug must not stop the watch, nor store anything
+        return f"internal parser error (please report it): {type(err).__name__}: {err}"
+
+
+def _held_error(decision: SuspectDecision) -> str:
+    """The failed check's error when a suspect page is held back."""
+    return (
+        f"suspect page held ({decision.seen} of {decision.needed} sightings): "
+        f"{decision.reason}; it becomes a version if seen again, or run "
+        "`nato-watch check --accept`"
+    )
+
+
+def _accepted_note(decision: SuspectDecision) -> str | None:
+    """The check's note when a suspect page is accepted; None when the page is not suspect."""
+    if decision.verdict is Verdict.ACCEPTED:
+        return f"accepted a suspect page (--accept): {decision.reason}"
+    if decision.verdict is Verdict.CONFIRMED:
+        return (
+            f"accepted a suspect page after seeing it {decision.seen} times in a row: "
+            f"{decision.reason}"
+        )
+    return None
+
+
+def _store_version(
+    check: _Check,
+    result: FetchResult,
+    document: Document,
+    latest: Version | None,
+    *,
+    note: str | None,
+) -> CheckResult:
+    """Store the new document in DESIGN.md's order (raw snapshot, version, report, index and
+    feed), then end the check."""
+    # lazy: the parser is loaded by now (`_read`); its version is read here
+    from scraper.core.parse import PARSER_VERSION
 
     # lazy: Playwright's module loads only when a page was fetched
     from scraper.fetching.browser import renderer_of
@@ -208,13 +296,14 @@ def check_target(
     # lazy: the renderers and Jinja2 load only when a check has a new version to publish
     from scraper.reports.publish import rebuild_site, write_report
 
-    _put_raw(archive, target.name, result, started_at)
+    target, archive = check.target, check.archive
+    raw = _put_raw(archive, target.name, result, check.started_at)
     provenance = Provenance(
         url=target.url,
         final_url=result.final_url,
         status=result.status,
-        fetched_at=started_at,
-        raw_sha256=body_sha,
+        fetched_at=check.started_at,
+        raw_sha256=raw,
         parser_version=PARSER_VERSION,
         etag=result.etag,
         last_modified=result.last_modified,
@@ -223,27 +312,20 @@ def check_target(
         source=Source.LIVE,
         renderer=renderer_of(result),
     )
-    version = archive.add_version(target.name, document, provenance, captured_at=started_at)
+    version = archive.add_version(target.name, document, provenance, captured_at=check.started_at)
     report, change = (
         write_report(archive, latest, version, watch=target.watch)
         if latest is not None
         else (None, None)
     )
     rebuild_site(archive, target=target.name, watch=target.watch)
-    record = replace(
-        base,
-        status=CheckStatus.CHANGED if latest is not None else CheckStatus.NEW,
-        duration_ms=elapsed_ms(),
-        content_hash=content_hash,
-        version=version.id,
-        report=str(report) if report else None,
-    )
-    return _finish(archive, record, latest_version=version, report=report, note=note, change=change)
+    return check.stored(version, first=latest is None, report=report, change=change, note=note)
 
 
-def _put_raw(archive: Archive, target: str, result: FetchResult, started_at: datetime) -> None:
-    """Store the body, and beside it the HTTP heads that delivered it, at the check's time."""
-    archive.put_raw(
+def _put_raw(archive: Archive, target: str, result: FetchResult, started_at: datetime) -> str:
+    """Store the body, and beside it the HTTP heads that delivered it, at the check's time;
+    return its sha256."""
+    return archive.put_raw(
         target,
         result.body,
         exchange=result.exchange,
@@ -260,39 +342,3 @@ def _validators_for(latest: Version | None, target: Target) -> Validators | None
     if not (latest.provenance.etag or latest.provenance.last_modified):
         return None
     return Validators(etag=latest.provenance.etag, last_modified=latest.provenance.last_modified)
-
-
-def _times_held(archive: Archive, target: str, content_hash: str) -> int:
-    """How many of the latest checks in a row held this same suspect document."""
-    run = 0
-    for record in archive.iter_checks(target):
-        if record.suspect and record.content_hash == content_hash:
-            run += 1
-        elif record.status is not CheckStatus.ERROR or record.suspect:
-            run = 0
-        # other failed checks (a timeout between two sightings) neither count nor reset
-    return run
-
-
-def _finish(
-    archive: Archive,
-    record: CheckRecord,
-    *,
-    latest_version: Version | None,
-    report: Path | None = None,
-    note: str | None = None,
-    change: Change | None = None,
-) -> CheckResult:
-    archive.append_check(record)
-    return CheckResult(
-        target=record.target,
-        status=record.status,
-        version=record.version,
-        report=report,
-        last_updated=latest_version.document.last_updated if latest_version else None,
-        error=record.error,
-        record=record,
-        note=note,
-        flags=change.flags if change is not None else (),
-        significant=change.significant if change is not None else None,
-    )

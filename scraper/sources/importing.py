@@ -1,5 +1,5 @@
-"""Adding a target's past captures from a web archive (the Wayback Machine; WARC files next) to
-the archive, then rebuilding its versions and reports as `replay` does.
+"""Adding a target's past captures from a web archive (the Wayback Machine, WARC files) to the
+archive, then rebuilding its versions and reports as `replay` does.
 
 A source lists `ArchivedCapture`s and fetches their bodies; an `Importer` decides what each
 capture is and records it in the target's check log, at the archive's capture time:
@@ -28,9 +28,10 @@ import base64
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from scraper.archive.store import Archive, sha256_hex
 from scraper.core.document import Document
@@ -40,7 +41,7 @@ from scraper.core.target import Target
 from scraper.core.terms import Watchlist
 from scraper.errors import ParseError, ScraperError
 from scraper.fetching.http import decode_body
-from scraper.sources.replay import Progress, ReplayResult, replay_target
+from scraper.sources.replay import Progress, ReplayResult, counted, replay_target
 from scraper.timespec import stamp_of
 
 SHA1_BASE32 = re.compile(r"^[A-Z2-7]{32}$")
@@ -196,6 +197,17 @@ class Importer:
             return Settled(capture, Outcome.DUPLICATE)
         return None
 
+    def settle_without_body(self, capture: ArchivedCapture, verdict: str | None) -> Settled | None:
+        """What a capture is when its body need not be read: recorded before (`already`), not
+        the article by `verdict` (what the archive's index or record head alone shows), or a
+        payload already known; None when the body must be read."""
+        settled = self.already(capture)
+        if settled is not None:
+            return settled
+        if verdict is not None:
+            return self.reject(capture, verdict)
+        return self.known_payload(capture)
+
     def known_payload(self, capture: ArchivedCapture) -> Settled | None:
         """Record a capture whose payload digest is already known without fetching it; None
         when it must be fetched."""
@@ -212,20 +224,17 @@ class Importer:
             self._write(capture, line)
             return Settled(capture, Outcome.DUPLICATE, known.reason)
         assert known.raw is not None
-        record = CheckRecord(
-            target=self.target.name,
-            started_at=capture.captured_at,
-            url=self.target.url,
-            status=CheckStatus.IMPORTED,
+        record = _line(
+            self,
+            capture,
+            CheckStatus.IMPORTED,
             duration_ms=0,
             http_status=known.http_status,
             raw_sha256=known.raw,
             body_size=known.size,
             content_hash=known.content_hash,
             content_type=known.content_type,
-            source=self.source,
             notes=(note,),
-            memento_url=capture.locator,
             digest=capture.digest,
             origin=capture.origin,
         )
@@ -298,11 +307,10 @@ class Importer:
         if body.locator != capture.locator:
             notes.append(f"served from {body.locator}")
         raw = sha256_hex(body.body)
-        record = CheckRecord(
-            target=self.target.name,
-            started_at=capture.captured_at,
-            url=self.target.url,
-            status=CheckStatus.IMPORTED,
+        record = _line(
+            self,
+            capture,
+            CheckStatus.IMPORTED,
             duration_ms=body.duration_ms,
             http_status=body.http_status,
             attempts=body.attempts,
@@ -310,9 +318,7 @@ class Importer:
             body_size=len(body.body),
             content_hash=document.content_hash,
             content_type=body.content_type,
-            source=self.source,
             notes=tuple(notes),
-            memento_url=capture.locator,
             digest=capture.digest or own,
             origin=capture.origin,
         )
@@ -400,11 +406,10 @@ def _rejected_line(
     notes: tuple[str, ...] = (),
 ) -> CheckRecord:
     """The failed-capture line of a capture that is not the article."""
-    return CheckRecord(
-        target=importer.target.name,
-        started_at=capture.captured_at,
-        url=importer.target.url,
-        status=CheckStatus.ERROR,
+    return _line(
+        importer,
+        capture,
+        CheckStatus.ERROR,
         duration_ms=body.duration_ms if body else 0,
         http_status=body.http_status if body else capture.status,
         attempts=body.attempts if body else 0,
@@ -412,11 +417,25 @@ def _rejected_line(
         raw_sha256=payload[0] if payload else None,
         body_size=payload[1] if payload else None,
         content_type=body.content_type if body else capture.mime,
-        source=importer.source,
         notes=(*(body.notes if body else ()), *notes),
         error=reason,
-        memento_url=capture.locator,
         digest=capture.digest,
+    )
+
+
+def _line(
+    importer: Importer, capture: ArchivedCapture, status: CheckStatus, **fields: Any
+) -> CheckRecord:
+    """A check-log line of an archived capture: at its capture time, read as the target's URL,
+    from the import's source, naming where the archive serves it."""
+    return CheckRecord(
+        target=importer.target.name,
+        started_at=capture.captured_at,
+        url=importer.target.url,
+        status=status,
+        source=importer.source,
+        memento_url=capture.locator,
+        **fields,
     )
 
 
@@ -482,14 +501,35 @@ class ImportResult:
         details = f" ({', '.join(parts)})" if parts else ""
         imported = self.count(Outcome.IMPORTED)
         line = (
-            f"{self.target}: {_count(self.listed, 'capture')} listed, "
-            f"{imported} new snapshot{'' if imported == 1 else 's'} imported{details}; "
+            f"{self.target}: {counted(self.listed, 'capture')} listed, "
+            f"{counted(imported, 'new snapshot')} imported{details}; "
         )
         if self.rebuilt.replay is None:
             return line + "no versions"
         return (
-            line + f"{_count(self.rebuilt.versions, 'version')} "
+            line + f"{counted(self.rebuilt.versions, 'version')} "
             f"({self.rebuilt.imported} imported); reports rebuilt"
+        )
+
+
+@dataclass
+class Tally:
+    """One target's import as it goes: the captures listed, and how many settled so far with
+    each outcome."""
+
+    listed: int
+    counts: dict[Outcome, int] = field(default_factory=dict)
+    done: int = 0
+
+    def add(self, settled: Settled) -> None:
+        """Count one more settled capture."""
+        self.counts[settled.outcome] = self.counts.get(settled.outcome, 0) + 1
+        self.done += 1
+
+    def result(self, target: str, rebuilt: Rebuilt, *, stopped: str | None = None) -> ImportResult:
+        """What the import did for `target`, once its history is rebuilt."""
+        return ImportResult(
+            target=target, listed=self.listed, counts=self.counts, rebuilt=rebuilt, stopped=stopped
         )
 
 
@@ -501,10 +541,6 @@ _SUMMARY_WORDS = (
     (Outcome.LEFT, "left for the next run", "left for the next run"),
     (Outcome.NO_ORIGINAL, "revisit without its original", "revisits without their original"),
 )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 ImportProgress = Callable[[int, int, Settled], None]

@@ -70,23 +70,23 @@ class ReplayResult:
     def lines(self) -> list[str]:
         """What the replay did, in a few lines a user reads at a glance."""
         out = [
-            f"{self.target}: replayed {_count(self.captures, 'capture')} "
-            f"({_count(self.snapshots, 'distinct snapshot')}) with parser {self.parser_version}: "
-            f"{_count(len(self.versions), 'version')}"
+            f"{self.target}: replayed {counted(self.captures, 'capture')} "
+            f"({counted(self.snapshots, 'distinct snapshot')}) with parser {self.parser_version}: "
+            f"{counted(len(self.versions), 'version')}"
         ]
         if self.reread:
             out.append(
-                f"{_count(len(self.reread), 'version')} re-read differently by parser "
+                f"{counted(len(self.reread), 'version')} re-read differently by parser "
                 f"{self.parser_version}: {_ids(self.reread)}"
             )
         if self.added:
             out.append(
-                f"{_count(len(self.added), 'capture')} now read as a new version: "
+                f"{counted(len(self.added), 'capture')} now read as a new version: "
                 f"{_ids(self.added)}"
             )
         if self.removed:
             out.append(
-                f"{_count(len(self.removed), 'version')} no longer distinct, removed with "
+                f"{counted(len(self.removed), 'version')} no longer distinct, removed with "
                 f"{'its report' if len(self.removed) == 1 else 'their reports'}: "
                 f"{_ids(self.removed)}"
             )
@@ -99,13 +99,15 @@ class ReplayResult:
             out.append("no version changed; reports, index and feed rebuilt")
         elif not (self.reread or self.added or self.removed):
             out.append(
-                f"{_count(len(self.rewritten), 'version file')} rewritten with the same "
+                f"{counted(len(self.rewritten), 'version file')} rewritten with the same "
                 "documents (provenance updated)"
             )
         return out
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
+    """`1 capture`, `3 captures`: a count and its noun, as every summary line of the sources
+    (replay, imports, WARC export) writes them."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 

@@ -52,9 +52,10 @@ from scraper.sources.importing import (
     ImportResult,
     Outcome,
     Settled,
+    Tally,
     payload_digest,
 )
-from scraper.sources.replay import Progress
+from scraper.sources.replay import Progress, counted
 from scraper.timespec import TimeSpan
 from scraper.urls import cps_file, host_key, same_page
 
@@ -464,41 +465,49 @@ def import_wayback(
     if notify is not None:
         notify(
             f"{len(listing.captures)} captures of {target.url} listed "
-            f"({listing.other_pages} row{'' if listing.other_pages == 1 else 's'} of other "
-            "pages left out)"
+            f"({counted(listing.other_pages, 'row')} of other pages left out)"
         )
     importer = Importer(archive, target, source=Source.WAYBACK, lock_timeout=lock_timeout)
-    counts: dict[Outcome, int] = {}
-    fetched = 0
-    stopped: str | None = None
-    total = len(listing.captures)
-    for done, capture in enumerate(listing.captures, start=1):
-        settled = importer.already(capture)
-        if settled is None:
-            verdict = index_verdict(capture)
-            if verdict is not None:
-                settled = importer.reject(capture, verdict)
-        if settled is None:
-            settled = importer.known_payload(capture)
-        if settled is None:
-            if stopped or (limit is not None and fetched >= limit):
-                settled = Settled(capture, Outcome.LEFT, stopped)
-            else:
-                fetched += 1
-                settled, rate_limited = _fetch_and_add(importer, client, target, capture)
-                if rate_limited:
-                    stopped = "the archive is rate-limiting this client (HTTP 429); run again later"
-        counts[settled.outcome] = counts.get(settled.outcome, 0) + 1
+    budget = _Budget(limit)
+    tally = Tally(listed=len(listing.captures))
+    for capture in listing.captures:
+        settled = _settle(importer, client, target, capture, budget)
+        tally.add(settled)
         if progress is not None:
-            progress(done, total, settled)
+            progress(tally.done, tally.listed, settled)
     rebuilt = importer.rebuild(progress=replay_progress, watch=watch)
-    return ImportResult(
-        target=target.name,
-        listed=total,
-        counts=counts,
-        rebuilt=rebuilt,
-        stopped=stopped,
-    )
+    return tally.result(target.name, rebuilt, stopped=budget.stopped)
+
+
+@dataclass
+class _Budget:
+    """The run's fetches: how many were made, at most `limit`, and why fetching stopped."""
+
+    limit: int | None
+    fetched: int = 0
+    stopped: str | None = None  # the archive is rate-limiting us: nothing more is fetched
+
+
+def _settle(
+    importer: Importer,
+    client: WaybackClient,
+    target: Target,
+    capture: ArchivedCapture,
+    budget: _Budget,
+) -> Settled:
+    """What one listed capture is, fetching it only when nothing else tells: imported
+    before, not the article by the index alone, a payload already known, left for the next
+    run (over the limit, or the archive is rate-limiting), or fetched and read."""
+    settled = importer.settle_without_body(capture, index_verdict(capture))
+    if settled is not None:
+        return settled
+    if budget.stopped or (budget.limit is not None and budget.fetched >= budget.limit):
+        return Settled(capture, Outcome.LEFT, budget.stopped)
+    budget.fetched += 1
+    settled, rate_limited = _fetch_and_add(importer, client, target, capture)
+    if rate_limited:
+        budget.stopped = "the archive is rate-limiting this client (HTTP 429); run again later"
+    return settled
 
 
 def _fetch_and_add(

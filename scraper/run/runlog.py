@@ -1,0 +1,102 @@
+"""The scheduled run's log: `key=value` lines a user greps, ISO 8601 timestamps with their
+offset in the run's time zone, and where the lines go (stderr, a log file) at which level.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scraper.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scraper.run.pipeline import CheckResult
+
+LOG = logging.getLogger("nato-watch.run")
+"""The run's own logger: one line per check, plans, skips, health, notifications, stops."""
+
+_BARE = re.compile(r"^[A-Za-z0-9_.:/+@~%-]+$")
+
+
+def format_fields(**fields: object) -> str:
+    """`key=value` pairs; values with spaces or quotes are quoted, so lines stay greppable."""
+    parts = []
+    for key, value in fields.items():
+        if value is None:
+            continue
+        text = value if isinstance(value, str) else str(value)
+        if not _BARE.fullmatch(text):
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+        parts.append(f"{key}={text}")
+    return " ".join(parts)
+
+
+def local_iso(moment: datetime, tz: tzinfo) -> str:
+    """`moment` in `tz`, ISO 8601 to the second, with its offset."""
+    return moment.astimezone(tz).isoformat(timespec="seconds")
+
+
+def format_check_line(
+    result: CheckResult, *, duration: float, next_run: datetime | None, tz: tzinfo
+) -> str:
+    """The one log line of a check: target, outcome, version, duration, next run, error."""
+    return "check " + format_fields(
+        target=result.target,
+        status=result.status.value,
+        version=result.version or "-",
+        duration=f"{duration:.2f}s",
+        report=str(result.report) if result.report else None,
+        next=local_iso(next_run, tz) if next_run else None,
+        error=result.error,
+    )
+
+
+class IsoFormatter(logging.Formatter):
+    """Log records with an ISO 8601 timestamp carrying its offset, in the run's time zone."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(message)s")
+        self.tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """The record's time in ISO 8601 with its offset, to the second."""
+        return local_iso(datetime.fromtimestamp(record.created, UTC), self.tz)
+
+
+def run_log_level(root_level: int) -> int:
+    """The level of the run's own lines given the CLI's level: by default (WARNING) they show
+    (INFO), one per check; `-q` (ERROR) keeps errors only; `-v`/`-vv` lower it further."""
+    if root_level >= logging.ERROR:
+        return logging.ERROR
+    return min(root_level, logging.INFO)
+
+
+def configure_logging(*, level: int, log_file: Path | None, tz: tzinfo) -> None:
+    """Send log lines to stderr (and `log_file`, appended) with ISO timestamps in `tz`.
+
+    `level` is the CLI's (`-q`, `-v`, `-vv`); the run's own lines get `run_log_level(level)`,
+    so the default shows one line per check but not each HTTP attempt (that is `-v`).
+    """
+    formatter = IsoFormatter(tz)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        except OSError as err:
+            raise ConfigError(
+                f"--log-file {log_file}: cannot open it for appending ({err.strerror}); "
+                "check the path and its permissions"
+            ) from err
+    for handler in handlers:
+        handler.setFormatter(formatter)
+    logging.basicConfig(level=level, handlers=handlers, force=True)
+    LOG.setLevel(run_log_level(level))
+    # APScheduler's own lines repeat ours (we log skipped and missed runs ourselves).
+    logging.getLogger("apscheduler").setLevel(
+        logging.DEBUG if level <= logging.DEBUG else logging.ERROR
+    )

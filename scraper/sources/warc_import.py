@@ -1,0 +1,430 @@
+"""WARC import: captures that others made of the page, from WARC and ARC files
+(`import-warc`).
+
+`import_warc` reads WARC and ARC files, gzipped or not, and hands the captures of a target's
+page to `scraper.sources.importing.Importer`, as `import-wayback` does: files are checked whole
+(every record read, every digest verified) before anything is written, so a damaged file
+imports nothing. A file nato-watch exported says, in its metadata records, where each capture
+first came from; that origin is kept.
+
+The archive's files are written through `Importer` (and so `Archive`) only; `warcio` reads
+the records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scraper.archive.store import Archive
+from scraper.core.records import Header, HttpExchange, Source
+from scraper.core.target import Target
+from scraper.errors import ConfigError
+from scraper.fetching.http import HTML_TYPES, is_bot_check, looks_like_html, parse_content_type
+from scraper.sources.importing import (
+    ArchivedCapture,
+    CaptureBody,
+    Importer,
+    ImportResult,
+    Outcome,
+    Settled,
+    Tally,
+    payload_digest,
+    sha1_digest,
+)
+from scraper.sources.replay import Progress as ReplayProgress
+from scraper.sources.replay import counted
+from scraper.sources.warc import WarcError, by_nato_watch, parse_warc_fields
+from scraper.urls import same_page
+
+if TYPE_CHECKING:
+    from scraper.core.terms import Watchlist
+
+ImportProgress = Callable[[str, int, int, Settled], None]
+"""Called as `progress(target, done, total, settled)` after each capture is settled."""
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A response or revisit record of a target's page, as the scan of a file found it."""
+
+    path: Path
+    offset: int
+    kind: str  # "response" or "revisit"
+    target: str
+    uri: str
+    captured_at: datetime
+    record_id: str
+    digest: str | None  # the record's payload digest, as `payload_digest` writes it
+    status: int | None  # None: a revisit without HTTP headers
+    mime: str | None
+    content_type: str | None
+
+
+@dataclass
+class _Scan:
+    """What one file holds for the targets: found records, and what other records say."""
+
+    path: Path
+    found: list[_Found]
+    records: int = 0
+    by_nato_watch: bool = False  # its warcinfo names nato-watch as the software
+    # record id -> the metadata fields of the nato-watch metadata record that refers to it
+    metadata: dict[str, dict[str, str]] | None = None
+    # response record id -> (method, headers) of the request record concurrent to it
+    requests: dict[str, tuple[str, tuple[Header, ...]]] | None = None
+
+
+def import_warc(
+    files: list[Path],
+    targets: list[Target],
+    *,
+    archive: Archive,
+    lock_timeout: float = 60.0,
+    notify: Callable[[str], None] | None = None,
+    progress: ImportProgress | None = None,
+    replay_progress: ReplayProgress | None = None,
+    watches: dict[str, Watchlist | None] | None = None,
+) -> list[ImportResult]:
+    """Add the captures of `targets`' pages held in the WARC or ARC `files` to the archive,
+    then rebuild each target's versions and reports in capture order; return what was done.
+
+    Every file is read whole first, every record digest checked: a damaged or cut-short file
+    raises `WarcError` before anything is written. Then each `response` record of a target's
+    page (any of its URL shapes) is recorded as `import-wayback` records a capture — a new
+    snapshot, or not an article (non-2xx, not HTML, a bot check, a page that does not parse),
+    or a duplicate of a payload already stored — and each `revisit` record whose original
+    payload is known; a revisit of a payload neither in the files nor stored is counted and
+    skipped. Re-running adds nothing; a killed run is completed by the next.
+    """
+    if not targets:
+        raise ConfigError("no target to import for; configure one or pass --target")
+    scans = [_scan(Path(path), targets, notify) for path in files]
+    importers = {
+        t.name: Importer(archive, t, source=Source.WARC, lock_timeout=lock_timeout) for t in targets
+    }
+    tallies = {
+        t.name: Tally(listed=sum(f.target == t.name for scan in scans for f in scan.found))
+        for t in targets
+    }
+    for scan, found in _in_order(scans):
+        settled = _import_record(importers[found.target], scan, found)
+        tally = tallies[found.target]
+        tally.add(settled)
+        if progress is not None:
+            progress(found.target, tally.done, tally.listed, settled)
+    return [
+        tallies[t.name].result(
+            t.name,
+            importers[t.name].rebuild(progress=replay_progress, watch=(watches or {}).get(t.name)),
+        )
+        for t in targets
+    ]
+
+
+def _in_order(scans: list[_Scan]) -> Iterator[tuple[_Scan, _Found]]:
+    """Every record found, the responses first, in file order, then the revisits, whose
+    originals may come later."""
+    for kind in ("response", "revisit"):
+        for scan in scans:
+            for found in scan.found:
+                if found.kind == kind:
+                    yield scan, found
+
+
+def _scan(path: Path, targets: list[Target], notify: Callable[[str], None] | None) -> _Scan:
+    """Read every record of `path`, check its digests and length, and list the records of
+    the targets' pages; raise `WarcError` on any damage."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(2)
+    except OSError as err:
+        raise WarcError(f"cannot read {path}: {err.strerror or err}") from err
+    if head == b"\x1f\x8b":
+        _check_gzip(path)
+    start = _first_bytes(path, gzipped=head == b"\x1f\x8b")
+    # warcio reads almost any text as an ARC header line; a real file starts as one does.
+    if not start.startswith((b"WARC/", b"filedesc://")):
+        shown = start[:20].decode("ascii", errors="replace")
+        raise WarcError(
+            f"{path} is not a readable WARC or ARC file (it begins with {shown!r}, not "
+            "'WARC/' or 'filedesc://'); nothing was imported from it"
+        )
+    scan = _Scan(path=path, found=[], metadata={}, requests={})
+    try:
+        with path.open("rb") as handle:
+            records = ArchiveIterator(handle, arc2warc=True, check_digests=True)
+            for record in records:
+                _scan_record(scan, records, record, targets)
+    except WarcError:
+        raise
+    except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as err:
+        raise WarcError(
+            f"{path} is not a readable WARC or ARC file ({_first_line(err)}); nothing was "
+            "imported from it"
+        ) from err
+    if scan.records == 0:
+        raise WarcError(f"{path} holds no WARC or ARC record; nothing was imported from it")
+    if notify is not None:
+        per_target: dict[str, int] = {}
+        for found in scan.found:
+            per_target[found.target] = per_target.get(found.target, 0) + 1
+        shown = ", ".join(f"{n} of {t}" for t, n in sorted(per_target.items())) or "none"
+        notify(f"{path.name}: {counted(scan.records, 'record')} read, captures: {shown}")
+    return scan
+
+
+def _first_bytes(path: Path, *, gzipped: bool) -> bytes:
+    """The first bytes of the file's content (decompressed when gzipped)."""
+    if gzipped:
+        with gzip.open(path, "rb") as unzipped:
+            start = unzipped.read(32)
+    else:
+        with path.open("rb") as handle:
+            start = handle.read(32)
+    return start.lstrip(b"\r\n")
+
+
+def _check_gzip(path: Path) -> None:
+    """Decompress every gzip member of `path` to its end: a member cut short or damaged
+    raises `WarcError` (the WARC reader alone stops quietly at a cut)."""
+    try:
+        with gzip.open(path, "rb") as stream:
+            while stream.read(1 << 20):
+                pass
+    except (EOFError, OSError, zlib.error) as err:
+        raise WarcError(
+            f"{path} is damaged: its gzip data is cut short or corrupt ({_first_line(err)}); "
+            "nothing was imported from it — copy or download it again"
+        ) from err
+
+
+def _scan_record(scan: _Scan, records: Any, record: Any, targets: list[Target]) -> None:
+    """Read one record whole, check it, and note what it says about the targets' pages."""
+    assert scan.metadata is not None and scan.requests is not None
+    scan.records += 1
+    kind = record.rec_type
+    headers = record.rec_headers
+    data = b""
+    if kind in ("warcinfo", "metadata"):
+        data = _read_all(record.raw_stream)
+    else:
+        while record.raw_stream.read(1 << 16):
+            pass
+    offset = records.get_record_offset()
+    _check_intact(scan.path, record, offset)
+    if kind == "warcinfo":
+        scan.by_nato_watch = scan.by_nato_watch or by_nato_watch(parse_warc_fields(data))
+    elif kind == "metadata":
+        fields = parse_warc_fields(data)
+        about = headers.get_header("WARC-Refers-To") or headers.get_header("WARC-Concurrent-To")
+        if about and by_nato_watch(fields):
+            scan.metadata[about] = fields
+    elif kind == "request" and record.http_headers is not None:
+        about = headers.get_header("WARC-Concurrent-To")
+        if about:
+            head = record.http_headers
+            scan.requests[about] = (str(head.protocol), tuple(head.headers))
+    elif kind in ("response", "revisit"):
+        found = _found(scan.path, offset, record, targets)
+        if found is not None:
+            scan.found.append(found)
+
+
+def _check_intact(path: Path, record: Any, offset: int) -> None:
+    """Raise `WarcError` when the record just read has no valid length, is cut short or does
+    not match its digest."""
+    kind = record.rec_type
+    declared = (record.rec_headers.get_header("Content-Length") or "").strip()
+    if not declared.isdigit():
+        raise WarcError(
+            f"{path} is damaged: the record at byte {offset} ({kind}) has no valid length "
+            f"({declared!r}); nothing was imported from it"
+        )
+    left = getattr(record.raw_stream, "limit", 0)
+    if left:
+        raise WarcError(
+            f"{path} is cut short: the record at byte {offset} ({kind}) lacks its last "
+            f"{left} bytes; nothing was imported from it"
+        )
+    if record.digest_checker.passed is False:
+        problems = "; ".join(record.digest_checker.problems) or "digest mismatch"
+        raise WarcError(
+            f"{path} is damaged: the record at byte {offset} ({kind}) does not match its "
+            f"digest ({problems}); nothing was imported from it"
+        )
+
+
+def _found(path: Path, offset: int, record: Any, targets: list[Target]) -> _Found | None:
+    """The record as a capture of one of `targets`' pages, or None when it is of no target."""
+    from warcio.timeutils import iso_date_to_datetime
+
+    headers = record.rec_headers
+    uri = headers.get_header("WARC-Target-URI") or ""
+    target = next((t for t in targets if same_page(uri, t.url)), None)
+    date = headers.get_header("WARC-Date")
+    if target is None or not date:
+        return None
+    http_head = record.http_headers
+    status = None
+    content_type = None
+    if http_head is not None and http_head.statusline:
+        with contextlib.suppress(ValueError):
+            status = int(http_head.get_statuscode())
+        content_type = http_head.get_header("Content-Type")
+    mime, _charset = parse_content_type(content_type)
+    return _Found(
+        path=path,
+        offset=offset,
+        kind=record.rec_type,
+        target=target.name,
+        uri=uri,
+        captured_at=iso_date_to_datetime(date, tz_aware=True),
+        record_id=headers.get_header("WARC-Record-ID") or f"{path.name}@{offset}",
+        digest=payload_digest(headers.get_header("WARC-Payload-Digest")),
+        status=status,
+        mime=mime,
+        content_type=content_type,
+    )
+
+
+def _capture(scan: _Scan, found: _Found) -> ArchivedCapture:
+    """The record as an archived capture; a nato-watch export's metadata gives its origin."""
+    origin = None
+    fields = (scan.metadata or {}).get(found.record_id) if scan.by_nato_watch else None
+    if fields is not None:
+        with contextlib.suppress(ValueError):
+            origin = Source(fields.get("source", ""))
+    return ArchivedCapture(
+        captured_at=found.captured_at,
+        original_url=found.uri,
+        locator=f"{found.path.name}#{found.record_id}",
+        digest=found.digest,
+        status=found.status,
+        mime=found.mime,
+        origin=origin,
+    )
+
+
+def _verdict(found: _Found) -> str | None:
+    """Why a record is not the article, from its status line and type alone; None if it may
+    be."""
+    if found.status is not None and not 200 <= found.status < 300:
+        return f"the archived response is HTTP {found.status}, not the page"
+    if found.mime is not None and found.mime not in HTML_TYPES:
+        return f"the archived response is {found.mime}, not an HTML page"
+    return None
+
+
+def _import_record(importer: Importer, scan: _Scan, found: _Found) -> Settled:
+    """Record one response or revisit record of the target's page; say what it was."""
+    if found.kind == "response":
+        return _import_response(importer, scan, found)
+    return _import_revisit(importer, scan, found)
+
+
+def _import_response(importer: Importer, scan: _Scan, found: _Found) -> Settled:
+    """A response record: its body is read unless it was recorded before; what the body is
+    decides the rest."""
+    capture = _capture(scan, found)
+    settled = importer.already(capture)
+    if settled is not None:
+        return settled
+    body = _read_body(scan, found)
+    verdict = _verdict(found)
+    if verdict is None and not body.body:
+        verdict = "the archived response has an empty body"
+    if verdict is None and found.mime is None and not looks_like_html(body.body):
+        verdict = "the archived response has no Content-Type and does not look like HTML"
+    if verdict is None and is_bot_check(body.http_status, body.body):
+        verdict = "the archived copy is a bot check or challenge page, not the page"
+    if verdict is not None:
+        return importer.reject(capture, verdict, body=body)
+    if capture.digest is None:
+        capture = replace(capture, digest=sha1_digest(body.body))
+    return importer.known_payload(capture) or importer.add(capture, body)
+
+
+def _import_revisit(importer: Importer, scan: _Scan, found: _Found) -> Settled:
+    """A revisit record: it has no body of its own, so its original payload must be known."""
+    capture = _capture(scan, found)
+    settled = importer.settle_without_body(capture, _verdict(found))
+    if settled is not None:
+        return settled
+    return Settled(
+        capture,
+        Outcome.NO_ORIGINAL,
+        f"its original ({found.digest or 'no payload digest'}) is neither in the files nor "
+        "stored; import the WARC that holds it",
+    )
+
+
+def _read_body(scan: _Scan, found: _Found) -> CaptureBody:
+    """The record's payload, decoded as a browser would get it (chunks joined, gzip undone),
+    with the HTTP heads the record kept."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with found.path.open("rb") as handle:
+        handle.seek(found.offset)
+        record = next(iter(ArchiveIterator(handle, arc2warc=True)))
+        payload = _read_all(record.raw_stream)
+        head = record.http_headers
+        notes: list[str] = []
+        record.raw_stream = io.BytesIO(payload)
+        try:
+            body = _read_all(record.content_stream())
+        except (OSError, EOFError, ValueError, zlib.error) as err:
+            body = payload
+            notes.append(f"the payload could not be decoded ({_first_line(err)}); kept as stored")
+    encoding = head.get_header("Content-Encoding") if head is not None else None
+    if body != payload:
+        notes.append(
+            f"the archived payload ({encoding or 'chunked'}) is kept decoded, as a live check "
+            "keeps it"
+        )
+    status = found.status if found.status is not None else 200
+    exchange = None
+    if head is not None:
+        method, request_headers = (scan.requests or {}).get(found.record_id, ("GET", ()))
+        reason = head.statusline.partition(" ")[2]
+        exchange = HttpExchange(
+            status=status,
+            reason=reason,
+            protocol=str(head.protocol or "HTTP/1.1"),
+            headers=tuple(head.headers),
+            method=method,
+            request_headers=request_headers,
+        )
+    return CaptureBody(
+        body=body,
+        content_type=found.content_type,
+        http_status=status,
+        locator=f"{found.path.name}#{found.record_id}",
+        notes=tuple(notes),
+        exchange=exchange,
+        archived_digest=sha1_digest(payload) if body != payload else None,
+    )
+
+
+def _read_all(stream: Any) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _first_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text[:200] or type(err).__name__
