@@ -32,7 +32,8 @@ from scraper.core.flags import (
 )
 from scraper.core.parse import parse
 from scraper.core.target import NotifyOn, Target
-from scraper.core.terms import builtin_words, default_watchlist, parse_words, resolve_watch
+from scraper.core.watchlist import default_watchlist, resolve_watch
+from scraper.core.words import builtin_words, parse_words
 from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
 from scraper.reports.json_report import render_json

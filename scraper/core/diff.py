@@ -26,7 +26,9 @@ from diff_match_patch import diff_match_patch
 
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.core.flags import Flag, block_flags, is_significant, page_context, rank_flags
-from scraper.core.terms import TermChange, Watchlist, default_watchlist, readable_text, term_changes
+from scraper.core.terms import TermChange, term_changes
+from scraper.core.text import readable_text
+from scraper.core.watchlist import Watchlist, default_watchlist
 
 # Sections whose (heading + text) words are at least this similar are the same section.
 SECTION_MATCH_RATIO = 0.5

@@ -30,16 +30,9 @@ from enum import StrEnum
 from typing import Any
 
 from scraper.core.document import Document
-from scraper.core.terms import (
-    GroupKind,
-    ModalStrength,
-    PhraseIndex,
-    TextIndex,
-    Watchlist,
-    readable_text,
-    sentence_at,
-    sentence_spans,
-)
+from scraper.core.text import PhraseIndex, TextIndex, readable_text, sentence_at, sentence_spans
+from scraper.core.watchlist import Watchlist
+from scraper.core.words import GroupKind, ModalStrength
 
 # At most this many flags per block, and in a report's top-level list (strongest first).
 BLOCK_FLAGS = 5

@@ -75,7 +75,7 @@ from scraper.timespec import utc_iso
 from scraper.urls import same_page
 
 if TYPE_CHECKING:
-    from scraper.core.terms import Watchlist
+    from scraper.core.watchlist import Watchlist
 
 # Fields a stored body no longer fits: it is kept after transfer and content decoding.
 DECODED_AWAY = ("content-encoding", "transfer-encoding")
