@@ -19,15 +19,15 @@ from pages import load_content, nato_page
 from scraper.archive.store import Archive
 from scraper.core.diff import diff
 from scraper.core.document import Block, BlockKind, Document, Section
+from scraper.core.features import page_context
+from scraper.core.flag_rules import block_flags
 from scraper.core.flags import (
     BLOCK_FLAGS,
     REPORT_FLAGS,
     SIGNIFICANT_WEIGHT,
     Flag,
     FlagKind,
-    block_flags,
     is_significant,
-    page_context,
     rank_flags,
 )
 from scraper.core.parse import parse

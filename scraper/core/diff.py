@@ -25,7 +25,9 @@ from enum import IntEnum, StrEnum
 from diff_match_patch import diff_match_patch
 
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
-from scraper.core.flags import Flag, block_flags, is_significant, page_context, rank_flags
+from scraper.core.features import page_context
+from scraper.core.flag_rules import block_flags
+from scraper.core.flags import Flag, is_significant, rank_flags
 from scraper.core.terms import TermChange, term_changes
 from scraper.core.text import readable_text
 from scraper.core.watchlist import Watchlist, default_watchlist
