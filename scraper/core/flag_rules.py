@@ -190,135 +190,63 @@ def _whole_block(old: Features, new: Features, page: PageContext, *, added: bool
             flags.append(_programme_flag(item, side, added=added, page_level=True))
     for item in _first_each(side.of(FeatureKind.NUMBER)):
         if item.group in ("amount", "percent") and not other_page.has(FeatureKind.NUMBER, item.key):
+            note = (
+                f"{'a new' if added else 'an'} {_number_noun(item)} "
+                f"{'on the page' if added else 'no longer on the page'}"
+            )
             flags.append(
-                Flag(
-                    FlagKind.NUMBER,
-                    W_AMOUNT_PAGE,
-                    None if added else item.text,
-                    item.text if added else None,
-                    f"{'a new' if added else 'an'} {_number_noun(item)} "
-                    f"{'on the page' if added else 'no longer on the page'}",
-                    _context(side, item),
-                )
+                _one_sided(FlagKind.NUMBER, W_AMOUNT_PAGE, note, item, added=added, side=side)
             )
     for item in _first_each(side.of(FeatureKind.DATE)):
         if item.group in ("date", "month", "range") and not other_page.has(
             FeatureKind.DATE, item.key
         ):
-            flags.append(
-                Flag(
-                    FlagKind.DATE,
-                    W_DATE_PAGE,
-                    None if added else item.text,
-                    item.text if added else None,
-                    "a date new to the page" if added else "a date no longer on the page",
-                    _context(side, item),
-                )
-            )
+            note = "a date new to the page" if added else "a date no longer on the page"
+            flags.append(_one_sided(FlagKind.DATE, W_DATE_PAGE, note, item, added=added, side=side))
     flags += _terms(old, new, page)
     return flags
 
 
-def _first_each(items: Iterable[Feature]) -> list[Feature]:
-    seen: set[str] = set()
-    out = []
-    for item in items:
-        if item.key not in seen:
-            seen.add(item.key)
-            out.append(item)
-    return out
+# -- the shapes every rule's flags take --------------------------------------------------------
 
 
-def _dedupe(names: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(names))
+def _one_sided(
+    kind: FlagKind,
+    weight: int,
+    note: str,
+    at: Feature,
+    *,
+    added: bool,
+    side: Features,
+    words: str | None = None,
+) -> Flag:
+    """A flag for words only one side has: new on `side` when `added`, else gone from it.
+    The words are `at`'s own unless `words` says otherwise; the context is `at`'s sentence."""
+    said = at.text if words is None else words
+    return Flag(
+        kind, weight, None if added else said, said if added else None, note, _context(side, at)
+    )
 
 
-_STRENGTH_WORD = {
-    ModalStrength.OBLIGATION: "an obligation",
-    ModalStrength.COMMITMENT: "a commitment",
-    ModalStrength.INTENTION: "an intention",
-    ModalStrength.POSSIBILITY: "a possibility",
-}
+def _replaced(
+    kind: FlagKind, weight: int, note: str, before: Feature, after: Feature, new: Features
+) -> Flag:
+    """A flag for words replaced by others, quoting the new sentence."""
+    return Flag(kind, weight, before.text, after.text, note, _context(new, after))
 
 
-def _modality(old: Features, new: Features) -> list[Flag]:
-    removed, added = _delta(old, new, FeatureKind.MODAL)
-    flags = []
-    for before, after in zip(removed, added, strict=False):
-        a, b = ModalStrength(before.detail), ModalStrength(after.detail)
-        steps = abs(int(a) - int(b))
-        if steps == 0:
-            weight = W_MODAL_SAME
-            note = f"one modal for another of the same strength ({_STRENGTH_WORD[a][2:]})"
-        else:
-            weight = W_MODAL_BASE + W_MODAL_PER_STEP * steps
-            direction = "weaker" if b < a else "stronger"
-            note = f"{direction}: {_STRENGTH_WORD[a]} became {_STRENGTH_WORD[b]}"
-        flags.append(
-            Flag(FlagKind.MODALITY, weight, before.text, after.text, note, _context(new, after))
-        )
-    for item in removed[len(added) :]:
-        flags.append(
-            Flag(
-                FlagKind.MODALITY,
-                W_MODAL_ALONE,
-                item.text,
-                None,
-                f"{_STRENGTH_WORD[ModalStrength(item.detail)]} dropped: the statement is now "
-                "plainer (check whether it became a fact or lost its commitment)",
-                _context(old, item),
-            )
-        )
-    for item in added[len(removed) :]:
-        flags.append(
-            Flag(
-                FlagKind.MODALITY,
-                W_MODAL_ALONE,
-                None,
-                item.text,
-                f"{_STRENGTH_WORD[ModalStrength(item.detail)]} added where the text stated plainly",
-                _context(new, item),
-            )
-        )
-    return flags
+def _surplus(removed: list[Feature], added: list[Feature]) -> tuple[list[Feature], list[Feature]]:
+    """What is left of each side after pairing them off in text order."""
+    paired = min(len(removed), len(added))
+    return removed[paired:], added[paired:]
 
 
-def _negation(old: Features, new: Features) -> list[Flag]:
-    removed, added = _delta(old, new, FeatureKind.NEGATION)
-    flags = []
-    for before, after in zip(removed, added, strict=False):
-        flags.append(
-            Flag(
-                FlagKind.NEGATION,
-                W_NEGATION_REWORD,
-                before.text,
-                after.text,
-                "one negation for another",
-                _context(new, after),
-            )
-        )
-    # A negation gone from the old text, or new in the new one: the same rule, mirrored.
-    unpaired = [(item, old, new, True) for item in removed[len(added) :]]
-    unpaired += [(item, new, old, False) for item in added[len(removed) :]]
-    for item, here, there, gone in unpaired:
-        flip = _has_counterpart(here.sentence(item), there)
-        if flip:
-            note = (
-                f"negation {'removed' if gone else 'added'}: the sentence may now say the opposite"
-            )
-        else:
-            note = "a negative statement is gone" if gone else "a new negative statement"
-        flags.append(
-            Flag(
-                FlagKind.NEGATION,
-                W_NEGATION_FLIP if flip else W_NEGATION_NEW,
-                item.text if gone else None,
-                None if gone else item.text,
-                note,
-                _context(here, item),
-            )
-        )
-    return flags
+def _unpaired(
+    gone: list[Feature], came: list[Feature], old: Features, new: Features
+) -> list[tuple[Feature, Features, bool]]:
+    """Items left without a counterpart, the gone ones first, each with the side it is on and
+    whether it is new."""
+    return [(item, old, False) for item in gone] + [(item, new, True) for item in came]
 
 
 def _pairs_by_group(
@@ -341,25 +269,92 @@ def _pairs_by_group(
     return pairs, rest_old, rest_new
 
 
+def _first_each(items: Iterable[Feature]) -> list[Feature]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item.key not in seen:
+            seen.add(item.key)
+            out.append(item)
+    return out
+
+
+def _dedupe(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+# -- the rules, kind by kind ---------------------------------------------------------------------
+
+_STRENGTH_WORD = {
+    ModalStrength.OBLIGATION: "an obligation",
+    ModalStrength.COMMITMENT: "a commitment",
+    ModalStrength.INTENTION: "an intention",
+    ModalStrength.POSSIBILITY: "a possibility",
+}
+
+
+def _modality(old: Features, new: Features) -> list[Flag]:
+    removed, added = _delta(old, new, FeatureKind.MODAL)
+    flags = []
+    for before, after in zip(removed, added, strict=False):
+        a, b = ModalStrength(before.detail), ModalStrength(after.detail)
+        steps = abs(int(a) - int(b))
+        if steps == 0:
+            weight = W_MODAL_SAME
+            note = f"one modal for another of the same strength ({_STRENGTH_WORD[a][2:]})"
+        else:
+            weight = W_MODAL_BASE + W_MODAL_PER_STEP * steps
+            direction = "weaker" if b < a else "stronger"
+            note = f"{direction}: {_STRENGTH_WORD[a]} became {_STRENGTH_WORD[b]}"
+        flags.append(_replaced(FlagKind.MODALITY, weight, note, before, after, new))
+    for item, side, is_new in _unpaired(*_surplus(removed, added), old, new):
+        strength = _STRENGTH_WORD[ModalStrength(item.detail)]
+        if is_new:
+            note = f"{strength} added where the text stated plainly"
+        else:
+            note = (
+                f"{strength} dropped: the statement is now plainer (check whether it became a "
+                "fact or lost its commitment)"
+            )
+        flags.append(
+            _one_sided(FlagKind.MODALITY, W_MODAL_ALONE, note, item, added=is_new, side=side)
+        )
+    return flags
+
+
+def _negation(old: Features, new: Features) -> list[Flag]:
+    removed, added = _delta(old, new, FeatureKind.NEGATION)
+    flags = [
+        _replaced(
+            FlagKind.NEGATION, W_NEGATION_REWORD, "one negation for another", before, after, new
+        )
+        for before, after in zip(removed, added, strict=False)
+    ]
+    # A negation gone from the old text, or new in the new one: the same rule, mirrored.
+    for item, here, is_new in _unpaired(*_surplus(removed, added), old, new):
+        flip = _has_counterpart(here.sentence(item), old if is_new else new)
+        if flip:
+            note = (
+                f"negation {'added' if is_new else 'removed'}: the sentence may now say the "
+                "opposite"
+            )
+        else:
+            note = "a new negative statement" if is_new else "a negative statement is gone"
+        weight = W_NEGATION_FLIP if flip else W_NEGATION_NEW
+        flags.append(_one_sided(FlagKind.NEGATION, weight, note, item, added=is_new, side=here))
+    return flags
+
+
 def _dates(old: Features, new: Features) -> list[Flag]:
     removed, added = _delta(old, new, FeatureKind.DATE)
     pairs, gone, came = _pairs_by_group(removed, added)
     flags = [
-        Flag(FlagKind.DATE, W_DATE_CHANGED, a.text, b.text, "a date changed", _context(new, b))
-        for a, b in pairs
+        _replaced(FlagKind.DATE, W_DATE_CHANGED, "a date changed", a, b, new) for a, b in pairs
     ]
-    for item, side, is_new in [(i, old, False) for i in gone] + [(i, new, True) for i in came]:
+    for item, side, is_new in _unpaired(gone, came, old, new):
         weight = W_YEAR_ALONE if item.group in ("year", "month", "day") else W_DATE_ALONE
-        flags.append(
-            Flag(
-                FlagKind.DATE,
-                weight,
-                None if is_new else item.text,
-                item.text if is_new else None,
-                "a date added" if is_new else "a date dropped",
-                _context(side, item),
-            )
-        )
+        note = "a date added" if is_new else "a date dropped"
+        flags.append(_one_sided(FlagKind.DATE, weight, note, item, added=is_new, side=side))
     return flags
 
 
@@ -369,35 +364,24 @@ def _number_noun(item: Feature) -> str:
     )
 
 
+def _a_number(item: Feature) -> str:
+    """ "a number", "an amount", "a percentage", "an ordinal"."""
+    noun = _number_noun(item)
+    return f"{'an' if noun[0] in 'ao' else 'a'} {noun}"
+
+
 def _numbers(old: Features, new: Features) -> list[Flag]:
     removed, added = _delta(old, new, FeatureKind.NUMBER)
     pairs, gone, came = _pairs_by_group(removed, added)
     flags = []
     for a, b in pairs:
         big = a.group in ("amount", "percent") or b.group in ("amount", "percent")
-        flags.append(
-            Flag(
-                FlagKind.NUMBER,
-                W_AMOUNT_CHANGED if big else W_NUMBER_CHANGED,
-                a.text,
-                b.text,
-                f"{'an' if _number_noun(b)[0] in 'ao' else 'a'} {_number_noun(b)} changed",
-                _context(new, b),
-            )
-        )
-    for item, side, is_new in [(i, old, False) for i in gone] + [(i, new, True) for i in came]:
-        big = item.group in ("amount", "percent")
-        flags.append(
-            Flag(
-                FlagKind.NUMBER,
-                W_AMOUNT_ALONE if big else W_NUMBER_ALONE,
-                None if is_new else item.text,
-                item.text if is_new else None,
-                f"{'an' if _number_noun(item)[0] in 'ao' else 'a'} {_number_noun(item)} "
-                f"{'added' if is_new else 'dropped'}",
-                _context(side, item),
-            )
-        )
+        weight = W_AMOUNT_CHANGED if big else W_NUMBER_CHANGED
+        flags.append(_replaced(FlagKind.NUMBER, weight, f"{_a_number(b)} changed", a, b, new))
+    for item, side, is_new in _unpaired(gone, came, old, new):
+        weight = W_AMOUNT_ALONE if item.group in ("amount", "percent") else W_NUMBER_ALONE
+        note = f"{_a_number(item)} {'added' if is_new else 'dropped'}"
+        flags.append(_one_sided(FlagKind.NUMBER, weight, note, item, added=is_new, side=side))
     return flags
 
 
@@ -410,7 +394,6 @@ def _actor_flag(
     page_level: bool,
     whole: bool = False,
 ) -> Flag:
-    listed = ", ".join(names)
     plural = len(names) > 1
     if page_level:
         weight = W_ACTOR_PAGE_BLOCK if whole else W_ACTOR_PAGE
@@ -425,13 +408,8 @@ def _actor_flag(
             if added
             else "no longer named in this passage (still named elsewhere on the page)"
         )
-    return Flag(
-        FlagKind.ACTOR,
-        weight,
-        None if added else listed,
-        listed if added else None,
-        note,
-        _context(side, first),
+    return _one_sided(
+        FlagKind.ACTOR, weight, note, first, added=added, side=side, words=", ".join(names)
     )
 
 
@@ -473,42 +451,20 @@ def _programme_flag(item: Feature, side: Features, *, added: bool, page_level: b
             if added
             else "a programme or agreement no longer named here (still named elsewhere)"
         )
-    return Flag(
-        FlagKind.PROGRAMME,
-        weight,
-        None if added else item.text,
-        item.text if added else None,
-        note,
-        _context(side, item),
-    )
+    return _one_sided(FlagKind.PROGRAMME, weight, note, item, added=added, side=side)
 
 
 def _programmes_edited(old: Features, new: Features, page: PageContext) -> list[Flag]:
     removed, added = _delta(old, new, FeatureKind.PROGRAMME)
-    flags = []
-    for a, b in zip(removed, added, strict=False):
-        flags.append(
-            Flag(
-                FlagKind.PROGRAMME,
-                W_PROGRAMME,
-                a.text,
-                b.text,
-                "a programme or agreement renamed or replaced",
-                _context(new, b),
-            )
-        )
-    for item in removed[len(added) :]:
-        flags.append(
-            _programme_flag(
-                item, old, added=False, page_level=not page.new.has(FeatureKind.PROGRAMME, item.key)
-            )
-        )
-    for item in added[len(removed) :]:
-        flags.append(
-            _programme_flag(
-                item, new, added=True, page_level=not page.old.has(FeatureKind.PROGRAMME, item.key)
-            )
-        )
+    note = "a programme or agreement renamed or replaced"
+    flags = [
+        _replaced(FlagKind.PROGRAMME, W_PROGRAMME, note, a, b, new)
+        for a, b in zip(removed, added, strict=False)
+    ]
+    for item, side, is_new in _unpaired(*_surplus(removed, added), old, new):
+        other_page = page.old if is_new else page.new
+        new_to_page = not other_page.has(FeatureKind.PROGRAMME, item.key)
+        flags.append(_programme_flag(item, side, added=is_new, page_level=new_to_page))
     return flags
 
 
@@ -527,13 +483,8 @@ def _intensity(old: Features, new: Features) -> list[Flag]:
         if items:
             words = ", ".join(_dedupe(i.text for i in items))
             flags.append(
-                Flag(
-                    FlagKind.INTENSITY,
-                    weight,
-                    None if is_new else words,
-                    words if is_new else None,
-                    note,
-                    _context(side, items[0]),
+                _one_sided(
+                    FlagKind.INTENSITY, weight, note, items[0], added=is_new, side=side, words=words
                 )
             )
     before, after = _delta(old, new, FeatureKind.LADDER)
@@ -544,24 +495,13 @@ def _intensity(old: Features, new: Features) -> list[Flag]:
             if a.detail == b.detail:
                 continue
             weaker = b.detail < a.detail
-            flags.append(
-                Flag(
-                    FlagKind.INTENSITY,
-                    W_WEAKER if weaker else W_STRONGER,
-                    a.text,
-                    b.text,
-                    f"{'weaker' if weaker else 'stronger'} {ladder}: "
-                    f"“{a.text}” is a {'stronger' if weaker else 'weaker'} step than “{b.text}”",
-                    _context(new, b),
-                )
+            note = (
+                f"{'weaker' if weaker else 'stronger'} {ladder}: "
+                f"“{a.text}” is a {'stronger' if weaker else 'weaker'} step than “{b.text}”"
             )
+            weight = W_WEAKER if weaker else W_STRONGER
+            flags.append(_replaced(FlagKind.INTENSITY, weight, note, a, b, new))
     return flags
-
-
-def _surplus(removed: list[Feature], added: list[Feature]) -> tuple[list[Feature], list[Feature]]:
-    """What is left of each side after pairing them off in text order."""
-    paired = min(len(removed), len(added))
-    return removed[paired:], added[paired:]
 
 
 def _terms(old: Features, new: Features, page: PageContext) -> list[Flag]:
@@ -596,14 +536,7 @@ def _terms(old: Features, new: Features, page: PageContext) -> list[Flag]:
                 f"on the page: still {on_new})"
             )
         flags.append(
-            Flag(
-                FlagKind.TERM,
-                weight,
-                None if more else term,
-                term if more else None,
-                note,
-                _context(side, item),
-            )
+            _one_sided(FlagKind.TERM, weight, note, item, added=more, side=side, words=term)
         )
     return flags
 
