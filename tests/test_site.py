@@ -35,10 +35,11 @@ from lxml import etree
 from pages import edited, load_content, nato_page
 
 from scraper.archive.store import Archive, Severity, verify
-from scraper.core.diff import diff, diff_new_text, diff_old_text
+from scraper.core.diff import diff
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.core.records import Provenance, Source, Version
 from scraper.core.target import Target
+from scraper.core.worddiff import diff_new_text, diff_old_text
 from scraper.errors import NotFound
 from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings

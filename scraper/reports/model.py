@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scraper.core.diff import (
+from scraper.core.change import (
     BlockChange,
     Change,
     SectionChange,
     StampStatus,
     Summary,
-    diff,
     section_name,
 )
+from scraper.core.diff import diff
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag, is_significant
 from scraper.core.records import Source, Version

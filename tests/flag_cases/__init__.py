@@ -22,7 +22,8 @@ from pathlib import Path
 from diff_cases import document_from_content, normalize_text, with_items, with_parts
 from pages import Item, PageContent, Part, load_content
 
-from scraper.core.diff import Change, diff
+from scraper.core.change import Change
+from scraper.core.diff import diff
 from scraper.core.document import Document, canonical_json
 
 CASES_DIR = Path(__file__).parent
