@@ -3,8 +3,8 @@
 `block_flags` reads the features of a block's old and new text (`scraper.core.features`) and
 applies one rule per kind of change: modality, negation, dates, numbers, actors, programmes,
 intensity and watched terms. Inside an edited block every difference counts; a block that is
-wholly new (or gone) raises only what is new to (or gone from) the whole page. Each rule says
-how much its change usually matters with a weight below. Pure: text in, flags out.
+wholly new (or gone) raises only what is new to (or gone from) the whole page. How much each
+kind of change usually matters is its weight, set below. Pure: text in, flags out.
 """
 
 from __future__ import annotations

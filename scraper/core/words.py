@@ -103,7 +103,7 @@ WORDS_KEYS = (
 
 @cache
 def builtin_words() -> Words:
-    """The word lists shipped in `scraper/data/`."""
+    """The word lists shipped in `scraper/core/data/`."""
     merged: dict[str, Any] = {}
     folder = resources.files("scraper.core") / "data"
     for name in DATA_FILES:
