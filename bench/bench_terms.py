@@ -37,7 +37,9 @@ from pages import load_content
 
 from scraper.archive.store import Archive
 from scraper.core.records import Provenance, Source
-from scraper.core.terms import builtin_words, resolve_watch, term_table
+from scraper.core.terms import term_table
+from scraper.core.watchlist import resolve_watch
+from scraper.core.words import builtin_words
 
 TARGET = "republic-of-korea"
 URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"

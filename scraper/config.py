@@ -27,7 +27,8 @@ from scraper.fetching.settings import FetchSettings
 from scraper.timespec import parse_cron, parse_duration, resolve_timezone
 
 if TYPE_CHECKING:  # the word lists load only when a config uses them (start-up time)
-    from scraper.core.terms import Watchlist, Words
+    from scraper.core.watchlist import Watchlist
+    from scraper.core.words import Words
 
 DEFAULT_TARGET_NAME = "republic-of-korea"
 DEFAULT_URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
@@ -82,7 +83,7 @@ class Config:
             if target.name == name and target.watch is not None:
                 return target.watch
         # lazy: the word lists load only when a config uses them
-        from scraper.core.terms import watchlist_for
+        from scraper.core.watchlist import watchlist_for
 
         return watchlist_for(None, self.words) if self.words is not None else None
 
@@ -150,7 +151,7 @@ def _parse_words(raw: Any, where: str) -> Words | None:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table of word lists (see the README)")
     # lazy: the word lists load only when a config uses them
-    from scraper.core.terms import builtin_words, parse_words
+    from scraper.core.words import builtin_words, parse_words
 
     return parse_words(raw, source=where, base=builtin_words())
 
@@ -210,7 +211,7 @@ def _parse_watch(item: dict[str, Any], where: str, words: Words | None) -> Watch
     a known actor or term (any variant) or is a term of its own; a list of strings is a term
     of its own with its variants, the first its name."""
     # lazy: the word lists load only when a config uses them
-    from scraper.core.terms import watchlist_for
+    from scraper.core.watchlist import watchlist_for
 
     raw = item.get("watch")
     if raw is None:

@@ -9,7 +9,8 @@ import pytest
 
 from scraper.config import DEFAULT_TARGET, load_config
 from scraper.core.target import NotifyOn
-from scraper.core.terms import builtin_words, default_watchlist
+from scraper.core.watchlist import default_watchlist
+from scraper.core.words import builtin_words
 from scraper.errors import ConfigError
 
 URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"

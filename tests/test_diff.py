@@ -24,7 +24,7 @@ from diff_cases import (
 from golden import check_golden
 from pages import load_content, nato_page
 
-from scraper.core.diff import (
+from scraper.core.change import (
     BlockChange,
     BlockStatus,
     Change,
@@ -33,15 +33,11 @@ from scraper.core.diff import (
     SectionStatus,
     StampStatus,
     block_text,
-    classify_stamp,
-    diff,
-    diff_new_text,
-    diff_old_text,
-    tokenize,
-    word_diff,
 )
+from scraper.core.diff import classify_stamp, diff
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.core.parse import parse
+from scraper.core.worddiff import diff_new_text, diff_old_text, tokenize, word_diff
 from scraper.reports.json_report import render_json
 from scraper.reports.words import summary_line
 

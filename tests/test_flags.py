@@ -19,20 +19,21 @@ from pages import load_content, nato_page
 from scraper.archive.store import Archive
 from scraper.core.diff import diff
 from scraper.core.document import Block, BlockKind, Document, Section
+from scraper.core.features import page_context
+from scraper.core.flag_rules import block_flags
 from scraper.core.flags import (
     BLOCK_FLAGS,
     REPORT_FLAGS,
     SIGNIFICANT_WEIGHT,
     Flag,
     FlagKind,
-    block_flags,
     is_significant,
-    page_context,
     rank_flags,
 )
 from scraper.core.parse import parse
 from scraper.core.target import NotifyOn, Target
-from scraper.core.terms import builtin_words, default_watchlist, parse_words, resolve_watch
+from scraper.core.watchlist import default_watchlist, resolve_watch
+from scraper.core.words import builtin_words, parse_words
 from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
 from scraper.reports.json_report import render_json

@@ -37,10 +37,11 @@ from pages import edited, load_content, nato_page
 from scraper.archive.findings import Severity
 from scraper.archive.store import Archive
 from scraper.archive.verify import verify
-from scraper.core.diff import diff, diff_new_text, diff_old_text
+from scraper.core.diff import diff
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
 from scraper.core.records import Provenance, Source, Version
 from scraper.core.target import Target
+from scraper.core.worddiff import diff_new_text, diff_old_text
 from scraper.errors import NotFound
 from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings

@@ -22,21 +22,10 @@ from pages import load_content, nato_page
 from scraper.archive.store import Archive
 from scraper.core.document import Document
 from scraper.core.records import Provenance, Source, Version
-from scraper.core.terms import (
-    DATA_FILES,
-    GroupKind,
-    PhraseIndex,
-    Spelling,
-    TermStatus,
-    builtin_words,
-    default_watchlist,
-    parse_words,
-    readable_text,
-    resolve_watch,
-    sentences,
-    term_changes,
-    term_table,
-)
+from scraper.core.terms import TermStatus, term_changes, term_table
+from scraper.core.text import PhraseIndex, Spelling, readable_text, sentences
+from scraper.core.watchlist import default_watchlist, resolve_watch
+from scraper.core.words import DATA_FILES, GroupKind, builtin_words, parse_words
 
 TARGET = "republic-of-korea"
 T0 = datetime(2024, 7, 17, 6, 0, tzinfo=UTC)

@@ -96,7 +96,8 @@ def log_command(
 def _log_term(env: Env, target_name: str | None, entry: str, *, as_json: bool) -> None:
     """`log --term`: the versions where the term's count changed."""
     # lazy: the word lists load only when terms are counted
-    from scraper.core.terms import default_watchlist, term_table
+    from scraper.core.terms import term_table
+    from scraper.core.watchlist import default_watchlist
 
     with errors_to_exit():
         if not entry.strip():
@@ -131,7 +132,8 @@ def terms_command(env: Env, target_name: str | None, fmt: str) -> None:
     Example: nato-watch terms --format csv > terms.csv
     """
     # lazy: the word lists load only when terms are counted
-    from scraper.core.terms import default_watchlist, term_table
+    from scraper.core.terms import term_table
+    from scraper.core.watchlist import default_watchlist
 
     with errors_to_exit():
         target = pick_target(env, target_name)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scraper.core.terms import Watchlist
+    from scraper.core.watchlist import Watchlist
 
 
 class NotifyOn(StrEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from scraper.core.diff import BlockChange, BlockStatus, DiffPart, Op, SectionStatus
+from scraper.core.change import BlockChange, BlockStatus, DiffPart, Op, SectionStatus
 from scraper.core.flags import Flag
 from scraper.core.terms import TermChange
 from scraper.reports.model import Report, VersionRef

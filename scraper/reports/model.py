@@ -12,19 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scraper.core.diff import (
+from scraper.core.change import (
     BlockChange,
     Change,
     SectionChange,
     StampStatus,
     Summary,
-    diff,
     section_name,
 )
+from scraper.core.diff import diff
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag, is_significant
 from scraper.core.records import Source, Version
-from scraper.core.terms import TermChange, Watchlist
+from scraper.core.terms import TermChange
+from scraper.core.watchlist import Watchlist
 from scraper.reports.words import summary_line
 from scraper.timespec import parse_utc, utc_iso
 

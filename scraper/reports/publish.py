@@ -53,8 +53,8 @@ from scraper.timespec import utc_iso
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from scraper.core.diff import Change
-    from scraper.core.terms import Watchlist
+    from scraper.core.change import Change
+    from scraper.core.watchlist import Watchlist
 
 # How many versions before the latest (counting the one just before it) get a "since" link.
 SINCE_RECENT = 3

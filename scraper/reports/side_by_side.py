@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scraper.core.diff import BlockChange, BlockStatus, Change, DiffPart, Op, SectionChange
+from scraper.core.change import BlockChange, BlockStatus, Change, DiffPart, Op, SectionChange
 from scraper.core.flags import Flag
 from scraper.reports.model import SiteLinks
 from scraper.reports.version_page import block_anchor

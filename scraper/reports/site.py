@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from scraper.core.diff import BlockChange, SectionChange, SectionStatus
+from scraper.core.change import BlockChange, SectionChange, SectionStatus
 from scraper.core.records import Version
 from scraper.reports.model import Report, ReportSummary, SinceLink, SiteLinks
 from scraper.reports.side_by_side import side_by_side

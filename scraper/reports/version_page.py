@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scraper.core.diff import section_name
+from scraper.core.change import section_name
 from scraper.core.document import Block, BlockKind, Link, Section
 from scraper.core.records import Source, Version
 from scraper.timespec import utc_iso

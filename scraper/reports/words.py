@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scraper.core.diff import BlockChange, BlockStatus, Change, SectionStatus, StampStatus
+from scraper.core.change import BlockChange, BlockStatus, Change, SectionStatus, StampStatus
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag
 from scraper.core.terms import TermChange, TermStatus

@@ -29,7 +29,7 @@ from scraper.fetching.http import FetchFunction, FetchResult, Validators
 from scraper.timespec import utc_iso
 
 if TYPE_CHECKING:
-    from scraper.core.diff import Change
+    from scraper.core.change import Change
     from scraper.core.flags import Flag
 
 Clock = Callable[[], datetime]

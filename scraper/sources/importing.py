@@ -38,7 +38,7 @@ from scraper.core.document import Document
 from scraper.core.parse import parse
 from scraper.core.records import CheckRecord, CheckStatus, HttpExchange, Source
 from scraper.core.target import Target
-from scraper.core.terms import Watchlist
+from scraper.core.watchlist import Watchlist
 from scraper.errors import ParseError, ScraperError
 from scraper.fetching.http import decode_body
 from scraper.sources.replay import Progress, ReplayResult, counted, replay_target

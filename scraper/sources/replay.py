@@ -32,7 +32,7 @@ from scraper.reports.publish import rebuild_site, write_report, write_version_pa
 from scraper.timespec import parse_stamp, stamp_of
 
 if TYPE_CHECKING:
-    from scraper.core.terms import Watchlist
+    from scraper.core.watchlist import Watchlist
 
 Progress = Callable[[int, int], None]
 """Called as `progress(done, total)` after each capture is read."""

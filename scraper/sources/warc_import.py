@@ -45,7 +45,7 @@ from scraper.sources.warc import WarcError, by_nato_watch, parse_warc_fields
 from scraper.urls import same_page
 
 if TYPE_CHECKING:
-    from scraper.core.terms import Watchlist
+    from scraper.core.watchlist import Watchlist
 
 ImportProgress = Callable[[str, int, int, Settled], None]
 """Called as `progress(target, done, total, settled)` after each capture is settled."""

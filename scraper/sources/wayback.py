@@ -40,7 +40,7 @@ from urllib.parse import urlencode, urlsplit
 from scraper.archive.store import Archive
 from scraper.core.records import Source
 from scraper.core.target import Target
-from scraper.core.terms import Watchlist
+from scraper.core.watchlist import Watchlist
 from scraper.errors import BlockedError, ConfigError, FetchError
 from scraper.fetching.http import Fetcher, FetchResult, Validators
 from scraper.fetching.settings import FetchSettings

@@ -21,7 +21,8 @@ from diff_cases import document_from_content, normalize_text, with_items, with_p
 from golden import check_golden
 from pages import Item, PageContent, Part, load_content
 
-from scraper.core.diff import Change, diff
+from scraper.core.change import Change
+from scraper.core.diff import diff
 from scraper.core.document import Document, canonical_json
 
 CASES_DIR = Path(__file__).parent
