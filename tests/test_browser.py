@@ -28,13 +28,12 @@ from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
 
 try:
-    from scraper.fetching.browser import (
+    from scraper.fetching.browser import BrowserFetcher, renderer_of
+    from scraper.fetching.chromium import (
         PROFILE_PREFIX,
-        BrowserFetcher,
         find_chromium,
         playwright_version,
         remove_stale_profiles,
-        renderer_of,
     )
 
     PLAYWRIGHT = playwright_version()

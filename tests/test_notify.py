@@ -1,4 +1,4 @@
-"""Notifications: the webhook POST (through fetch.post_json) and the shell command, each bounded
+"""Notifications: the webhook POST (through fetching.post) and the shell command, each bounded
 by a timeout, never raising, never holding up the caller; told only about new versions."""
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus
 from scraper.core.target import Target
 from scraper.errors import FetchError
-from scraper.fetching.http import Fetcher, post_json
+from scraper.fetching.http import Fetcher
+from scraper.fetching.post import post_json
 from scraper.fetching.settings import FetchSettings
 from scraper.run.notify import (
     Channel,

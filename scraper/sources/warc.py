@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 
 from scraper import __version__
 from scraper.archive.store import Archive
+from scraper.core.pagekind import is_bot_check
 from scraper.core.records import (
     CheckRecord,
     Header,
@@ -57,7 +58,8 @@ from scraper.core.records import (
 )
 from scraper.core.target import Target
 from scraper.errors import ConfigError, NotFound, ScraperError, StoreError
-from scraper.fetching.http import HTML_TYPES, is_bot_check, looks_like_html, parse_content_type
+from scraper.errors import one_line as _first_line
+from scraper.fetching.decoding import HTML_TYPES, looks_like_html, parse_content_type
 from scraper.reports.model import ReportSummary
 from scraper.sources.importing import (
     ArchivedCapture,
@@ -871,8 +873,3 @@ def _warc_fields(data: bytes) -> dict[str, str]:
         if sep and name.strip() and name.strip() not in fields:
             fields[name.strip()] = value.strip()
     return fields
-
-
-def _first_line(err: BaseException) -> str:
-    text = " ".join(str(err).split())
-    return text[:200] or type(err).__name__
