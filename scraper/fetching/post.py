@@ -1,21 +1,38 @@
-"""The notification webhook's POST (for `run`), so that requests stays in the fetching layer."""
+"""The notification webhook's POST (for `run`), so that requests stays in the fetching layer.
+
+`post_json` sends one JSON payload and retries the way every fetch does (`retry.RetryPolicy`):
+connection errors, timeouts, 429 and 5xx are tried again after what Retry-After asks or
+exponential backoff with jitter, and a stop event cuts the wait short.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import threading
-import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
 
-from scraper.errors import FetchError, one_line
-from scraper.fetching.failures import causes_of
-from scraper.fetching.settings import DEFAULT_USER_AGENT
+from scraper.errors import one_line
+from scraper.fetching.failures import TryFailed, TryFailure, causes_of, parse_retry_after
+from scraper.fetching.retry import RetryPolicy
+from scraper.fetching.settings import DEFAULT_USER_AGENT, FetchSettings
+
+
+@dataclass(frozen=True)
+class _Posted:
+    """A POST the receiver accepted: its 2xx status."""
+
+    status: int
+
+    def counted(self, attempts: int, duration_ms: int) -> _Posted:
+        """The same answer: a delivery does not record its tries."""
+        return self
 
 
 def post_json(
@@ -31,52 +48,59 @@ def post_json(
     """POST `payload` as JSON to `url` (a notification webhook) and return the 2xx status.
 
     Connection errors, timeouts, 429 and 5xx are tried again, up to `tries` times in all,
-    waiting `backoff`, then twice as long, and so on (cut short when `stop` is set). Anything
-    else, or the last failure, raises `FetchError`. Redirects are not followed: a webhook
-    that moved should be configured with its new URL.
+    waiting what Retry-After asks (at most 120 s), else `backoff`, then about twice as long,
+    and so on, with jitter (cut short when `stop` is set). Anything else, or the last
+    failure, raises `FetchError`. Redirects are not followed: a webhook that moved should be
+    configured with its new URL.
     """
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": user_agent}
+    # Only the retry fields count here; a Retry-After is honoured up to `max_backoff`.
+    retry = RetryPolicy(FetchSettings(retries=tries, backoff=backoff), stop=stop)
     with requests.Session() as session:
-        for attempt in range(1, tries + 1):
-            try:
-                response = session.post(
-                    url,
-                    data=body,
-                    headers=headers,
-                    timeout=(timeout, timeout),
-                    allow_redirects=False,
-                )
-            except requests.RequestException as err:
-                reason = _post_failure(err, url, timeout)
-                error = FetchError(
-                    f"POST {url} failed ({reason}); check that the webhook URL is reachable",
-                    url=url,
-                    attempts=attempt,
-                )
-                retryable = True
-            else:
-                with contextlib.closing(response):
-                    status = response.status_code
-                    if 200 <= status < 300:
-                        return status
-                    said = " ".join(response.text[:200].split())
-                error = FetchError(
-                    f"POST {url} returned HTTP {status}{f' ({said})' if said else ''}; "
-                    "check the webhook URL and what the receiver accepts",
-                    url=url,
-                    status=status,
-                    attempts=attempt,
-                )
-                retryable = status == 429 or status >= 500
-            if not retryable or attempt == tries:
-                raise error
-            wait = backoff * 2 ** (attempt - 1)
-            if stop is not None and stop.wait(wait):
-                raise error
-            if stop is None:
-                time.sleep(wait)
-    raise AssertionError("unreachable: the last try returns or raises")
+
+        def attempt_once(_attempt: int) -> _Posted:
+            return _post_once(session, url, body, headers, timeout)
+
+        posted = retry.run(url, attempt_once, describe=lambda p: f"HTTP {p.status}", label="POST")
+    return posted.status
+
+
+def _post_once(
+    session: requests.Session, url: str, body: bytes, headers: dict[str, str], timeout: float
+) -> _Posted:
+    """One POST; raises `TryFailed` unless the receiver answers 2xx."""
+    try:
+        response = session.post(
+            url, data=body, headers=headers, timeout=(timeout, timeout), allow_redirects=False
+        )
+    except requests.RequestException as err:
+        reason = _post_failure(err, url, timeout)
+        raise TryFailed(
+            TryFailure(
+                outcome=reason,
+                summary="",
+                message=f"POST {url} failed ({reason}); check that the webhook URL is reachable",
+                retryable=True,
+            )
+        ) from err
+    with contextlib.closing(response):
+        status = response.status_code
+        if 200 <= status < 300:
+            return _Posted(status)
+        said = " ".join(response.text[:200].split())
+        retry_after = response.headers.get("Retry-After")
+    raise TryFailed(
+        TryFailure(
+            outcome=f"HTTP {status}",
+            summary="",
+            message=f"POST {url} returned HTTP {status}{f' ({said})' if said else ''}; "
+            "check the webhook URL and what the receiver accepts",
+            retryable=status == 429 or status >= 500,
+            status=status,
+            retry_after=parse_retry_after(retry_after),
+        )
+    )
 
 
 def _post_failure(err: requests.RequestException, url: str, timeout: float) -> str:
