@@ -4,9 +4,8 @@ Optional and never the default: it is heavy and slower than `http.Fetcher`. A
 `BrowserFetcher` is called like a `Fetcher` (`fetcher(url)`); every try starts Playwright's
 driver, launches the system Chromium with a fresh temporary profile (`chromium`), loads the
 page, waits until the article is there and the DOM is quiet, hands back the rendered DOM as a
-`FetchResult` whose notes say "rendered by Chromium <version>", and stops the browser and
-removes the profile. Nothing is kept between checks, so no cookie, cache or idle browser
-outlives a check.
+`FetchResult` whose `renderer` names the browser, and stops the browser and removes the
+profile. Nothing is kept between checks, so no cookie, cache or idle browser outlives a check.
 
 Politeness as in `http`: the configured User-Agent, robots.txt honoured for every page the
 browser is sent to, images/fonts/media never downloaded, one page at a time; retries and the
@@ -69,16 +68,8 @@ if TYPE_CHECKING:
 
 
 BLOCKED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
+# The first note of a rendered page says what rendered it (as `FetchResult.renderer` does).
 RENDERED_PREFIX = "rendered by "
-
-
-def renderer_of(result: FetchResult) -> str | None:
-    """The browser that rendered a result ("Chromium 150.0… (headless, Playwright 1.65.2)"),
-    or None for a plain HTTP fetch; for the provenance's `renderer`."""
-    for note in result.notes:
-        if note.startswith(RENDERED_PREFIX + "Chromium "):
-            return note.removeprefix(RENDERED_PREFIX)
-    return None
 
 
 @dataclass(frozen=True)
@@ -352,6 +343,7 @@ class BrowserFetcher(FetcherBase):
             etag=_header(headers, "ETag"),
             last_modified=_header(headers, "Last-Modified"),
             notes=(f"{RENDERED_PREFIX}{rendered.renderer}", *notes),
+            renderer=rendered.renderer,
         )
 
     def _router(self, nav: _Navigation) -> Callable[[Route], None]:

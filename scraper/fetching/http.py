@@ -104,6 +104,9 @@ class FetchResult:
     # The request and response heads as sent and received (repeated headers kept), for the
     # raw snapshot's sidecar and WARC export; None where there are none (a browser's DOM).
     exchange: HttpExchange | None = None
+    # What rendered the page: None for plain HTTP; for a browser load its name and version,
+    # as in "Chromium 150.0… (headless, Playwright 1.65.2)" (the provenance's `renderer`).
+    renderer: str | None = None
 
     def counted(self, attempts: int, duration_ms: int) -> FetchResult:
         """This result as try number `attempts` of a check that took `duration_ms` in all."""

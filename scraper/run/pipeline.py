@@ -202,9 +202,6 @@ def check_target(
             )
             return _finish(archive, record, latest_version=None)
 
-    # lazy: Playwright's module loads only when a page was fetched
-    from scraper.fetching.browser import renderer_of
-
     # lazy: the renderers and Jinja2 load only when a check has a new version to publish
     from scraper.reports.publish import rebuild_site, write_report
 
@@ -221,7 +218,7 @@ def check_target(
         content_type=result.content_type,
         redirects=result.redirects,
         source=Source.LIVE,
-        renderer=renderer_of(result),
+        renderer=result.renderer,
     )
     version = archive.add_version(target.name, document, provenance, captured_at=started_at)
     report, change = (
