@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from pages import load_content, nato_page
 
 from scraper.core.parse import parse
-from scraper.fetching.browser import BrowserFetcher, renderer_of
+from scraper.fetching.browser import BrowserFetcher
 from scraper.fetching.http import Fetcher, FetchResult
 from scraper.fetching.settings import FetchSettings
 
@@ -98,7 +98,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     settings = FetchSettings(retries=1)
     with Fetcher(settings) as http, BrowserFetcher(settings) as browser:
-        renderer = renderer_of(browser(f"{base}/static.htm"))  # warm the OS caches once
+        renderer = browser(f"{base}/static.htm").renderer  # warm the OS caches once
         http(f"{base}/static.htm")
         http_times, http_hash = timed(args.runs, http, f"{base}/static.htm")
         static_times, static_hash = timed(args.runs, browser, f"{base}/static.htm")

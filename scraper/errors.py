@@ -3,6 +3,7 @@
 Every error the tool raises on purpose is a `ScraperError`; only `cli.py` turns one into an
 exit code and a one-line message. Messages name the thing that failed and, where there is one,
 the fix. Context lives in attributes so callers (the check log, the scheduler) can record it.
+`one_line` is how a message quotes the error of a library underneath.
 """
 
 from __future__ import annotations
@@ -65,3 +66,15 @@ class LockedError(StoreError):
 
 class NotFound(ScraperError):
     """Raised when a target, version or report asked for does not exist."""
+
+
+def one_line(problem: BaseException | str) -> str:
+    """What an exception (or another tool's text) says, fit to quote inside a one-line message.
+
+    Whitespace and line breaks collapse to single spaces, and it stops at 200 characters; with
+    nothing to say, an exception gives its class name and a text "unknown error".
+    """
+    said = " ".join(str(problem).split())[:200]
+    if said:
+        return said
+    return type(problem).__name__ if isinstance(problem, BaseException) else "unknown error"

@@ -1,4 +1,5 @@
-"""Shared fixtures: a local site on 127.0.0.1, a temp data dir, a fixed clock, the real CLI."""
+"""Shared fixtures: a local site on 127.0.0.1, a temp data dir, a fixed clock, the real CLI,
+quick fetch settings."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from werkzeug import Request, Response
 sys.path.insert(0, str(Path(__file__).parent))
 
 from pages import load_content, nato_page
+
+from scraper.fetching.settings import FetchSettings
 
 # The local server's access log is not the CLI's output.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -144,3 +147,26 @@ def run_cli(data_dir: Path) -> Callable[..., Result]:
         )
 
     return run
+
+
+# -- fetching --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def settings() -> FetchSettings:
+    """Short timeouts and tiny backoff so failure cases run in well under a second."""
+    return FetchSettings(
+        connect_timeout=0.5,
+        read_timeout=0.5,
+        total_timeout=5.0,
+        retries=3,
+        backoff=0.01,
+        max_backoff=0.05,
+        respect_robots=False,
+    )
+
+
+@pytest.fixture
+def polite(settings: FetchSettings) -> FetchSettings:
+    """The test settings with robots.txt honoured (the default)."""
+    return replace(settings, respect_robots=True)

@@ -28,13 +28,12 @@ from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
 
 try:
-    from scraper.fetching.browser import (
+    from scraper.fetching.browser import BrowserFetcher
+    from scraper.fetching.chromium import (
         PROFILE_PREFIX,
-        BrowserFetcher,
         find_chromium,
         playwright_version,
         remove_stale_profiles,
-        renderer_of,
     )
 
     PLAYWRIGHT = playwright_version()
@@ -119,7 +118,7 @@ def test_http_sees_a_shell_that_needs_a_browser(site: Site) -> None:
     url = serve_shell(site)
     with Fetcher(settings()) as fetcher:
         result = fetcher(url)
-    assert renderer_of(result) is None
+    assert result.renderer is None
     with pytest.raises(ParseError, match="no article content: the page may need a browser"):
         parse(result.text, url=url)
 
@@ -137,7 +136,7 @@ def test_browser_renders_the_same_document_as_the_static_page(site: Site) -> Non
     assert result.body == result.text.encode("utf-8")
     assert result.content_type == "text/html; charset=utf-8"
     assert result.headers["Content-Type"] == "text/html; charset=utf-8"
-    renderer = renderer_of(result)
+    renderer = result.renderer
     assert renderer is not None and renderer.startswith("Chromium ")
     assert f"Playwright {PLAYWRIGHT}" in renderer
     assert result.notes[0] == f"rendered by {renderer}"

@@ -1,4 +1,4 @@
-"""Notifications: the webhook POST (through fetch.post_json) and the shell command, each bounded
+"""Notifications: the webhook POST (through fetching.post) and the shell command, each bounded
 by a timeout, never raising, never holding up the caller; told only about new versions."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,8 @@ from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus
 from scraper.core.target import Target
 from scraper.errors import FetchError
-from scraper.fetching.http import Fetcher, post_json
+from scraper.fetching.http import Fetcher
+from scraper.fetching.post import post_json
 from scraper.fetching.settings import FetchSettings
 from scraper.run.notify import (
     Channel,
@@ -96,6 +97,27 @@ def test_post_json_retries_a_busy_receiver_then_succeeds(httpserver_ipv4: HTTPSe
     assert json.loads(bodies[1]) == {"text": "Korea – NATO"}
     posted = [request for request, _ in httpserver_ipv4.log if request.path == "/hook"]
     assert posted[1].headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_post_json_waits_what_retry_after_asks(httpserver_ipv4: HTTPServer) -> None:
+    arrived: list[float] = []
+
+    def answer(status: int, **headers: str) -> Callable[[Request], Response]:
+        def handle(request: Request) -> Response:
+            arrived.append(time.monotonic())
+            return Response("slow down" if status == 429 else "ok", status=status, headers=headers)
+
+        return handle
+
+    hook = httpserver_ipv4.url_for("/hook")
+    httpserver_ipv4.expect_ordered_request("/hook", method="POST").respond_with_handler(
+        answer(429, **{"Retry-After": "1"})
+    )
+    httpserver_ipv4.expect_ordered_request("/hook", method="POST").respond_with_handler(answer(200))
+    assert post_json(hook, {"text": "Korea"}, timeout=3, tries=3, backoff=0.05) == 200
+    assert len(arrived) == 2
+    # The receiver's Retry-After (1 s), not the 0.05 s backoff, set the wait.
+    assert 0.95 <= arrived[1] - arrived[0] < 2.0
 
 
 def test_post_json_does_not_retry_a_refusal(httpserver_ipv4: HTTPServer) -> None:

@@ -36,7 +36,7 @@ from scraper.fetching.settings import FetchSettings
 from scraper.run.pipeline import check_target
 
 try:
-    from scraper.fetching.browser import LAUNCH_FLAGS, find_chromium, playwright_version
+    from scraper.fetching.chromium import LAUNCH_FLAGS, find_chromium, playwright_version
 
     playwright_version()
     CHROMIUM = find_chromium()

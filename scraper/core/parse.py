@@ -24,6 +24,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.core.pagekind import bot_check_evidence
 from scraper.errors import ParseError
 from scraper.urls import canonical_url, unwrap_wayback
 
@@ -142,21 +143,8 @@ _MONTHS: Final = {
 
 # --- what is not an article -------------------------------------------------------------------
 
-_BOT_PHRASES = re.compile(
-    r"access denied|just a moment|request unsuccessful|attention required"
-    r"|enable javascript and cookies|checking (?:if the site connection is secure|your browser)"
-    r"|verify (?:that )?you are (?:a )?human|are you a robot|captcha|ddos protection"
-    r"|incapsula incident|security check",
-    re.I,
-)
-_BOT_MARKERS = re.compile(
-    r"cf-challenge|cf_chl_|challenge-platform|cf-browser-verification|_Incapsula_Resource"
-    r"|px-captcha|g-recaptcha|h-captcha|captcha-delivery",
-    re.I,
-)
 _LONG_LINK = 300  # characters: more than any menu entry, less than an article
 _LONG_LINK_XPATH = f".//a[string-length(normalize-space(.)) >= {_LONG_LINK}]"
-_BOT_MAX_WORDS = 300  # a real article is longer; phrases in its text are then not evidence
 _ERROR_TITLE = re.compile(
     r"^(?:(?:http\s+)?(?:error|erreur)\b.*"
     r"|(?:http\s+)?[45]\d\d\b(?:\s*[-:|–—]\s*|\s+)?(?:$|.*\b(?:error|not found|forbidden"
@@ -331,14 +319,9 @@ def _refuse_non_article(raw: str, head_title: str, heading: str, visible: str) -
     main heading, or (when the page is short) in their text."""
     words = len(visible.split())
     headlines = [t for t in (head_title, heading) if t]
-    for line in headlines:
-        match = _BOT_PHRASES.search(line)
-        if match:
-            raise ParseError(_bot_message(_clip(line)))
-    if words < _BOT_MAX_WORDS:
-        match = _BOT_PHRASES.search(visible) or _BOT_MARKERS.search(raw)
-        if match:
-            raise ParseError(_bot_message(match.group(0)))
+    evidence = bot_check_evidence(headlines=headlines, visible=visible, markup=raw)
+    if evidence is not None:
+        raise ParseError(_bot_message(_clip(evidence)))
     for line in headlines:
         segments = [line, *(s.strip() for s in _TITLE_SEPARATOR.split(line))]
         if any(_ERROR_TITLE.match(s) for s in segments if s):

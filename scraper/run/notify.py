@@ -30,7 +30,7 @@ from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus
 from scraper.core.target import NotifyOn, Target
 from scraper.errors import FetchError, ScraperError
-from scraper.fetching.http import post_json
+from scraper.fetching.post import post_json
 from scraper.reports.model import ReportSummary
 from scraper.run.pipeline import CheckResult
 from scraper.urls import redact_url

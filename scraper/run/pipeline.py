@@ -290,9 +290,6 @@ def _store_version(
     # lazy: the parser is loaded by now (`_read`); its version is read here
     from scraper.core.parse import PARSER_VERSION
 
-    # lazy: Playwright's module loads only when a page was fetched
-    from scraper.fetching.browser import renderer_of
-
     # lazy: the renderers and Jinja2 load only when a check has a new version to publish
     from scraper.reports.publish import rebuild_site, write_report
 
@@ -310,7 +307,7 @@ def _store_version(
         content_type=result.content_type,
         redirects=result.redirects,
         source=Source.LIVE,
-        renderer=renderer_of(result),
+        renderer=result.renderer,
     )
     version = archive.add_version(target.name, document, provenance, captured_at=check.started_at)
     report, change = (

@@ -40,7 +40,7 @@ from scraper.core.records import CheckRecord, CheckStatus, HttpExchange, Source
 from scraper.core.target import Target
 from scraper.core.watchlist import Watchlist
 from scraper.errors import ParseError, ScraperError
-from scraper.fetching.http import decode_body
+from scraper.fetching.decoding import decode_body
 from scraper.sources.replay import Progress, ReplayResult, counted, replay_target
 from scraper.timespec import stamp_of
 

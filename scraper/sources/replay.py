@@ -27,7 +27,7 @@ from scraper.core.document import Document
 from scraper.core.parse import PARSER_VERSION, parse
 from scraper.core.records import Provenance, Version
 from scraper.errors import NotFound, ParseError, ScraperError, StoreError
-from scraper.fetching.http import decode_body
+from scraper.fetching.decoding import decode_body
 from scraper.reports.publish import rebuild_site, write_report, write_version_pages
 from scraper.timespec import parse_stamp, stamp_of
 

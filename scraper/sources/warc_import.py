@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scraper.archive.store import Archive
+from scraper.core.pagekind import is_bot_check
 from scraper.core.records import Header, HttpExchange, Source
 from scraper.core.target import Target
-from scraper.errors import ConfigError
-from scraper.fetching.http import HTML_TYPES, is_bot_check, looks_like_html, parse_content_type
+from scraper.errors import ConfigError, one_line
+from scraper.fetching.decoding import HTML_TYPES, looks_like_html, parse_content_type
 from scraper.sources.importing import (
     ArchivedCapture,
     CaptureBody,
@@ -170,7 +171,7 @@ def _scan(path: Path, targets: list[Target], notify: Callable[[str], None] | Non
         raise
     except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as err:
         raise WarcError(
-            f"{path} is not a readable WARC or ARC file ({_first_line(err)}); nothing was "
+            f"{path} is not a readable WARC or ARC file ({one_line(err)}); nothing was "
             "imported from it"
         ) from err
     if scan.records == 0:
@@ -204,7 +205,7 @@ def _check_gzip(path: Path) -> None:
                 pass
     except (EOFError, OSError, zlib.error) as err:
         raise WarcError(
-            f"{path} is damaged: its gzip data is cut short or corrupt ({_first_line(err)}); "
+            f"{path} is damaged: its gzip data is cut short or corrupt ({one_line(err)}); "
             "nothing was imported from it — copy or download it again"
         ) from err
 
@@ -385,7 +386,7 @@ def _read_body(scan: _Scan, found: _Found) -> CaptureBody:
             body = _read_all(record.content_stream())
         except (OSError, EOFError, ValueError, zlib.error) as err:
             body = payload
-            notes.append(f"the payload could not be decoded ({_first_line(err)}); kept as stored")
+            notes.append(f"the payload could not be decoded ({one_line(err)}); kept as stored")
     encoding = head.get_header("Content-Encoding") if head is not None else None
     if body != payload:
         notes.append(
@@ -423,8 +424,3 @@ def _read_all(stream: Any) -> bytes:
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
-
-
-def _first_line(err: BaseException) -> str:
-    text = " ".join(str(err).split())
-    return text[:200] or type(err).__name__

@@ -1,0 +1,111 @@
+"""How a fetch tries again: `RetryPolicy`, the one retry loop of every fetcher and the webhook.
+
+A try that fails with a retryable `TryFailed` is tried again, up to `retries` tries, after
+waiting what the site's Retry-After asks or exponential backoff with equal jitter, never over
+`max_backoff`; a stop event (set by the scheduler on shutdown) cuts the wait short. Each try
+is logged in one line; the last failure becomes the caller's `FetchError`.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol, Self, TypeVar
+
+from scraper.fetching.failures import TryFailed, error_for
+from scraper.fetching.settings import FetchSettings
+
+
+class Counted(Protocol):
+    """What a try returns: a result that can say how many tries it took, and how long."""
+
+    def counted(self, attempts: int, duration_ms: int) -> Self:
+        """This result as the one try number `attempts` gave, `duration_ms` after the first
+        began."""
+        ...
+
+
+CountedT = TypeVar("CountedT", bound=Counted)
+
+
+class RetryPolicy:
+    """How a request is tried again: up to `settings.retries` tries of a URL, waiting between
+    them what Retry-After asks or exponential backoff with equal jitter, never over
+    `max_backoff`.
+
+    `stop`, when given, cuts a wait short (the scheduler sets it on shutdown); `rng` makes the
+    jitter repeatable in tests.
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        log: Callable[[str], None] | None = None,
+        stop: threading.Event | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self._log = log or (lambda _line: None)
+        self._stop = stop
+        self._random = rng or random.Random()
+
+    def run(
+        self,
+        url: str,
+        attempt_once: Callable[[int], CountedT],
+        *,
+        describe: Callable[[CountedT], str],
+        label: str = "GET",
+        via: str = "",
+        give_up: Callable[[], bool] | None = None,
+    ) -> CountedT:
+        """Call `attempt_once(attempt)` until it returns, and return its result `counted`; or
+        raise the last try's `FetchError`.
+
+        A try fails by raising `TryFailed`; it is tried again while it is retryable, tries are
+        left, `give_up()` (if given) is false and `stop` is not set. Each try is logged as
+        "attempt N/T: <label> <url> -> ...", a success with `describe(result)`; `via` goes
+        into the error message (see `error_for`). Any other exception passes straight out.
+        """
+        tries = self.settings.retries
+        started = time.monotonic()
+        for attempt in range(1, tries + 1):
+            prefix = f"attempt {attempt}/{tries}: {label} {url}"
+            try:
+                result = attempt_once(attempt)
+            except TryFailed as failed:
+                failure = failed.failure
+                if not failure.retryable or attempt == tries or (give_up and give_up()):
+                    self._log(f"{prefix} -> {failure.outcome}; giving up")
+                    raise error_for(url, failure, attempt, via=via) from failed.__cause__
+                wait = self.wait_seconds(attempt, failure.retry_after)
+                self._log(f"{prefix} -> {failure.outcome}; retrying in {wait:.1f} s")
+                if self.pause(wait):
+                    self._log(f"{prefix}: stopped while waiting to retry")
+                    raise error_for(url, failure, attempt, via=via) from failed.__cause__
+                continue
+            self._log(f"{prefix} -> {describe(result)}")
+            return result.counted(attempt, int((time.monotonic() - started) * 1000))
+        raise AssertionError("unreachable: the last try returns or raises")
+
+    def wait_seconds(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait after failed try number `attempt` (from 1): Retry-After if the site
+        said (`retry_after`, in seconds), else exponential backoff with jitter; never more
+        than `max_backoff`."""
+        s = self.settings
+        if retry_after is not None:
+            return min(s.max_backoff, max(0.0, retry_after))
+        ceiling = min(s.max_backoff, s.backoff * 2.0 ** (attempt - 1))
+        # "Equal jitter": at least half the backoff, so waits still grow, but watchers started
+        # together by cron do not hit the site in lockstep.
+        return ceiling / 2 + self._random.uniform(0, ceiling / 2)
+
+    def pause(self, seconds: float) -> bool:
+        """Sleep `seconds`; True if `stop` was set meanwhile (then the wait ends at once)."""
+        if self._stop is None:
+            time.sleep(seconds)
+            return False
+        return self._stop.wait(seconds)
