@@ -27,6 +27,7 @@ from scraper.core.parse.measure import Measure
 from scraper.core.parse.nonarticle import BROWSER_HINT, SHELL_MAX_WORDS, refuse_non_article
 from scraper.core.parse.region import drop_furniture, find_region, note_outside
 from scraper.core.parse.sections import build_sections
+from scraper.core.parse.tags import named
 from scraper.core.parse.text import clip, norm
 from scraper.core.parse.title import find_title_element, head_title, title_core, title_text
 from scraper.core.parse.trace import Recorder, Trace
@@ -89,10 +90,11 @@ def _read(html: str | bytes, *, url: str, traced: bool) -> tuple[Document, Trace
             "no title: the page has no <h1> heading and no <title>; it does not look like an "
             "article"
         )
-    drop_furniture(body, anchor, rec)
-    region = find_region(soup, body, anchor)
+    drop_furniture(body, anchor, rec, cookies="cookie" in visible.lower())
+    measure = Measure(body)
+    region = find_region(soup, body, anchor, measure)
     walker = Walker(
-        base=_base_url(soup, url), anchor=anchor, region=region, measure=Measure(region), rec=rec
+        base=_base_url(soup, url), anchor=anchor, region=region, measure=measure, rec=rec
     )
     walker.run()
     sections = build_sections(walker.items)
@@ -115,7 +117,7 @@ def _read(html: str | bytes, *, url: str, traced: bool) -> tuple[Document, Trace
 def _drop_never_content(soup: BeautifulSoup, rec: Recorder | None) -> bool:
     """Drop scripts, styles, frames and the like; whether the page had a script."""
     has_scripts = False
-    for el in soup.find_all(list(ALWAYS_DROP)):
+    for el in named(soup, ALWAYS_DROP):
         if el.decomposed:
             continue  # already gone with an element that held it
         has_scripts = has_scripts or el.name == "script"

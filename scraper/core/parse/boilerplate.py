@@ -17,6 +17,7 @@ from typing import Final
 
 from bs4 import Tag
 
+from scraper.core.parse.tags import BOLD_TAGS, first_named
 from scraper.core.parse.text import is_text, mass, norm
 
 # Elements that never carry article text, wherever they are (their content is raw text or
@@ -207,7 +208,7 @@ def related_reason(el: Tag, text_mass: int, link_mass: int) -> str | None:
     first = next((c for c in el.children if isinstance(c, Tag) or (is_text(c) and c.strip())), None)
     if not isinstance(first, Tag) or first.name not in ("h2", "h3", "h4", "h5", "h6", "p", "div"):
         return None
-    if first.name in ("p", "div") and first.find(["b", "strong"]) is None:
+    if first.name in ("p", "div") and first_named(first, BOLD_TAGS) is None:
         return None
     heading = norm(first.get_text())
     if len(heading) > 60 or not _RELATED_HEADING.match(heading):

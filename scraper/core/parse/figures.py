@@ -16,7 +16,7 @@ from bs4 import Tag
 from bs4.element import PageElement
 
 from scraper.core.parse.measure import Measure
-from scraper.core.parse.tags import BLOCKS, HEADINGS, IMAGES
+from scraper.core.parse.tags import BLOCKS, HEADINGS, IMAGES, child_tags, first_named, named
 from scraper.core.parse.text import is_text
 
 ICON_MAX: Final = 32
@@ -26,6 +26,9 @@ FIGURE_TABLE_MAX: Final = 400
 _SOURCES: Final = ("data-src", "data-original", "data-lazy-src", "src")
 _CAPTION_CLASS: Final = re.compile(r"caption|legend", re.I)
 _NOT_IN_FIGURE_TABLE: Final = frozenset({"table", "ul", "ol", "dl", "form", *HEADINGS})
+_NOT_IN_DATA_TABLE: Final = frozenset({"table", "p", "div", "ul", "ol", "dl", *IMAGES, *HEADINGS})
+_CELLS: Final = frozenset({"td", "th", "caption"})
+_HEADER: Final = frozenset({"th", "thead", "caption"})
 
 
 def image_src(img: Tag) -> str | None:
@@ -102,16 +105,16 @@ def figure_table(table: Tag, measure: Measure) -> tuple[Tag, list[Tag]] | None:
     cells that hold the caption (none when the table has no caption text)."""
     if measure.mass(table) > FIGURE_TABLE_MAX:
         return None
-    images = [i for i in table.find_all(IMAGES) if is_figure_image(i)]
-    if len(images) != 1 or table.find(_NOT_IN_FIGURE_TABLE) is not None:
+    images = [i for i in named(table, IMAGES) if is_figure_image(i)]
+    if len(images) != 1 or first_named(table, _NOT_IN_FIGURE_TABLE) is not None:
         return None
     image = images[0]
     cells = [
         cell
-        for cell in table.find_all(["td", "th", "caption"])
+        for cell in named(table, _CELLS)
         if measure.mass(cell)
-        and all(i is not image for i in cell.find_all(IMAGES))
-        and cell.find(["td", "th"]) is None
+        and all(i is not image for i in named(cell, IMAGES))
+        and first_named(cell, _CELLS) is None
     ]
     return image, cells
 
@@ -121,9 +124,9 @@ def is_data_table(table: Tag) -> bool:
     blocks, lists, images or tables of its own."""
     if str(table.get("role") or "").lower() in ("presentation", "none"):
         return False
-    if table.find(["table", "p", "div", "ul", "ol", "dl", "img", "amp-img", *HEADINGS]):
+    if first_named(table, _NOT_IN_DATA_TABLE):
         return False
     rows = table.find_all("tr")
-    widths = [len(r.find_all(["td", "th"], recursive=False)) for r in rows]
-    has_header = table.find(["th", "thead", "caption"]) is not None
+    widths = [len(child_tags(r, _CELLS)) for r in rows]
+    has_header = first_named(table, _HEADER) is not None
     return bool(rows) and (has_header or (len(rows) >= 2 and max(widths) >= 2))

@@ -7,7 +7,8 @@ Wayback Machine's toolbar, an XML declaration, control characters), the one way 
 a tree (`build_soup`, BeautifulSoup with the lxml tree builder), and nesting: inline elements
 nested deeper than `INLINE_DEPTH` (an unclosed `<span>` repeated hundreds of times) are
 flattened into their block, so nothing after them is lost and the walk stays within Python's
-recursion limit; block nesting deeper than `MAX_DEPTH` is refused with a `ParseError`.
+recursion limit; block nesting deeper than `MAX_DEPTH` is refused with a `ParseError`
+(no page nests blocks that deep; reading part of one would lose the rest silently).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from scraper.errors import ParseError
 INLINE_DEPTH: Final = 100
 """Inline elements deeper than this are unwrapped into the block that holds them."""
 MAX_DEPTH: Final = 200
-"""Deeper block nesting than this, once inline elements are flattened, is refused."""
+"""Block nesting (inline elements not counted) deeper than this is refused."""
 
 _WAYBACK_TOOLBAR: Final = re.compile(
     r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?<!--\s*END WAYBACK TOOLBAR INSERT\s*-->",
@@ -84,34 +85,33 @@ def build_soup(markup: str) -> BeautifulSoup:
 
 
 def _bound_depth(soup: BeautifulSoup) -> None:
-    """Flatten inline elements nested deeper than `INLINE_DEPTH`; refuse deeper blocks."""
-    deep = _first_too_deep(soup, INLINE_DEPTH)
-    if deep is None:
-        return
-    for el in deep:
-        _splice_inline(el)
-    if _first_too_deep(soup, MAX_DEPTH):
+    """Refuse block nesting deeper than `MAX_DEPTH`; flatten inline elements nested deeper
+    than `INLINE_DEPTH`."""
+    deepest_block, deep = _depths(soup)
+    if deepest_block > MAX_DEPTH:
         raise ParseError(
             f"unreadable page: its elements are nested more than {MAX_DEPTH} levels deep "
             "(a page of unclosed tags); refusing it rather than reading part of it"
         )
+    for el in deep:
+        _splice_inline(el)
 
 
-def _first_too_deep(soup: BeautifulSoup, limit: int) -> list[Tag] | None:
-    """The elements at depth `limit` that have child elements, or None when none is that
-    deep (one pass, no recursion)."""
-    found: list[Tag] = []
-    stack: list[tuple[Tag, int]] = [(soup, 0)]
+def _depths(soup: BeautifulSoup) -> tuple[int, list[Tag]]:
+    """The deepest nesting of non-inline elements, and the elements at depth `INLINE_DEPTH`
+    that hold more elements (one pass, no recursion)."""
+    deepest = 0
+    deep: list[Tag] = []
+    stack: list[tuple[Tag, int, int]] = [(soup, 0, 0)]
     while stack:
-        el, depth = stack.pop()
+        el, depth, blocks = stack.pop()
+        deepest = max(deepest, blocks)
         children = [c for c in el.contents if isinstance(c, Tag)]
-        if not children:
-            continue
-        if depth >= limit:
-            found.append(el)
-            continue
-        stack.extend((c, depth + 1) for c in children)
-    return found or None
+        if children and depth == INLINE_DEPTH:
+            deep.append(el)
+        for child in children:
+            stack.append((child, depth + 1, blocks + (child.name not in _INLINE)))
+    return deepest, deep
 
 
 def _splice_inline(el: Tag) -> None:

@@ -29,28 +29,30 @@ _SHAPED: Final = frozenset(
 )
 
 
-def furniture_reason(el: Tag, measure: Measure) -> str | None:
-    """Why `el` is page furniture (by role, then by shape), or None."""
+def furniture_reason(el: Tag, measure: Measure, *, cookies: bool = True) -> str | None:
+    """Why `el` is page furniture (by role, then by shape), or None. `cookies`: whether the
+    page says "cookie" anywhere (if not, no element of it is a cookie notice)."""
     reason = role_reason(el) if may_be_furniture(el) else None
     if reason or el.name not in _SHAPED:
         return reason
-    text_mass = measure.mass(el)
-    return (
-        cookie_reason(el, text_mass)
-        or related_reason(el, text_mass, measure.link_mass(el))
-        or strip_reason(el, text_mass)
-    )
+    text_mass, link_mass = measure.mass(el), measure.link_mass(el)
+    if cookies and (reason := cookie_reason(el, text_mass)):
+        return reason
+    if not link_mass:
+        return None  # every shape below is made of links
+    return related_reason(el, text_mass, link_mass) or strip_reason(el, text_mass)
 
 
-def drop_furniture(body: Tag, anchor: Tag | None, rec: Recorder | None) -> None:
-    """Drop page furniture, except what holds the title or most of the page's prose."""
+def drop_furniture(body: Tag, anchor: Tag | None, rec: Recorder | None, *, cookies: bool) -> None:
+    """Drop page furniture, except what holds the title or most of the page's prose.
+    `cookies`: whether the page mentions cookies at all."""
     keep = {id(a) for a in anchor.parents} | {id(anchor)} if anchor is not None else set()
     measure = Measure(body)
     total = measure.prose(body)
     stack = [c for c in reversed(body.contents) if isinstance(c, Tag)]
     while stack:
         el = stack.pop()
-        reason = None if id(el) in keep else furniture_reason(el, measure)
+        reason = None if id(el) in keep else furniture_reason(el, measure, cookies=cookies)
         # Raw size first: most furniture is far too small to hold the article.
         if reason and not (2 * measure.mass(el) >= total and 2 * measure.prose(el) >= total):
             if rec is not None:
@@ -60,14 +62,13 @@ def drop_furniture(body: Tag, anchor: Tag | None, rec: Recorder | None) -> None:
         stack.extend(c for c in reversed(el.contents) if isinstance(c, Tag))
 
 
-def find_region(soup: BeautifulSoup, body: Tag, anchor: Tag | None) -> Tag:
+def find_region(soup: BeautifulSoup, body: Tag, anchor: Tag | None, measure: Measure) -> Tag:
     """The element that holds the article.
 
     The title's lowest ancestor holding at least half the page's prose; then, because stray
     end tags can push the rest of an article out of its container, widened for as long as
     what follows the container is plainly more article (headings, paragraphs, lists).
     """
-    measure = Measure(body)
     total = measure.prose(body)
     if anchor is None:
         for candidate in soup.find_all(_is_main):

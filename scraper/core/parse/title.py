@@ -14,7 +14,7 @@ from bs4.element import PageElement
 
 from scraper.core.parse.boilerplate import is_hidden, role_reason
 from scraper.core.parse.pieces import element_text, inline_pieces, pieces_text
-from scraper.core.parse.tags import BLOCKS, HEADINGS, LISTS
+from scraper.core.parse.tags import BLOCKS, HEADINGS, LISTS, named
 from scraper.core.parse.text import norm
 
 TITLE_SEPARATOR: Final = re.compile(r"\s+[-|–—•·]\s+")
@@ -27,8 +27,8 @@ _SITE_NAMES: Final = frozenset(
      "organisation du traité de l'atlantique nord", "nato.int"}
 )  # fmt: skip
 # Where a page without an <h1> may show its title (matched against the <title> text).
-_TITLE_TAGS: Final = ["h2", "h3", "h4", "h5", "h6", "p", "div", "td", "th", "span", "font",
-                      "b", "strong", "center", "big"]  # fmt: skip
+_TITLE_TAGS: Final = {"h2", "h3", "h4", "h5", "h6", "p", "div", "td", "th", "span", "font",
+                      "b", "strong", "center", "big"}  # fmt: skip
 
 
 def head_title(soup: BeautifulSoup) -> str:
@@ -58,7 +58,7 @@ def find_title_element(body: Tag, head: str) -> Tag | None:
         return None
     wanted = {title_core(head), head}
     longest = max(len(w) for w in wanted)
-    for el in body.find_all(_TITLE_TAGS):
+    for el in named(body, _TITLE_TAGS):
         if len(el.get_text()) > 4 * longest + 200:
             continue  # a container far bigger than a title: skip without normalising it
         if element_text(el) in wanted and not any(role_reason(a) for a in el.parents):

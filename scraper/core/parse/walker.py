@@ -39,13 +39,22 @@ from scraper.core.parse.pieces import (
 )
 from scraper.core.parse.sections import BoldLine, Heading, Item
 from scraper.core.parse.stamp import match_stamp
-from scraper.core.parse.tags import BLOCKS, BOLD_TAGS, HEADINGS, IMAGES, LISTS
+from scraper.core.parse.tags import (
+    BLOCKS,
+    BOLD_TAGS,
+    HEADINGS,
+    IMAGES,
+    LISTS,
+    child_tags,
+    named,
+)
 from scraper.core.parse.text import is_text, norm
 from scraper.core.parse.title import after_title
 from scraper.core.parse.trace import Recorder
 from scraper.urls import canonical_url
 
 _BOLD_STYLE: Final = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.I)
+_STAMP_PARTS: Final = frozenset({"li", "span", "p", "div", "time", "dd"})
 _STAMP_WINDOW_BLOCKS: Final = 3  # the stamp sits under the title, before the article proper
 
 
@@ -180,7 +189,7 @@ class Walker:
             if sibling is None:
                 break
             # The sibling itself, or one of its items (a list holding a date, "|" and the stamp).
-            for el in (sibling, *sibling.find_all(["li", "span", "p", "div", "time", "dd"])):
+            for el in (sibling, *named(sibling, _STAMP_PARTS)):
                 stamp = match_stamp(element_text(el))
                 if stamp is not None:
                     self.skip.add(id(sibling))
@@ -244,7 +253,7 @@ class Walker:
     def _meta_list(self, el: Tag) -> bool:
         """A short list under the title holding the stamp (with the date and "|" on news
         pages): the whole list is page metadata, not content."""
-        items = el.find_all("li", recursive=False)
+        items = child_tags(el, ("li",))
         if not 1 <= len(items) <= 6:
             return False
         texts = [norm(li.get_text()) for li in items]
@@ -268,7 +277,7 @@ class Walker:
     # figures and tables
 
     def _figure(self, el: Tag, bold: bool, link: int) -> None:
-        img = next((i for i in el.find_all(IMAGES) if image_src(i) is not None), None)
+        img = next((i for i in named(el, IMAGES) if image_src(i) is not None), None)
         if img is None or not self.started or self.bullet_depth is not None:
             self._block(el, bold, link)
             return
@@ -307,7 +316,7 @@ class Walker:
             return False
         self._flush()
         for row in el.find_all("tr"):
-            cells = row.find_all(["td", "th"], recursive=False)
+            cells = child_tags(row, ("td", "th"))
             outer, self.block_el = self.block_el, row
             for i, cell in enumerate(cells):
                 if i:
