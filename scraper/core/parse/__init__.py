@@ -38,7 +38,13 @@ from scraper.urls import canonical_url, unwrap_wayback
 # 2: links to nato.int's other URL shapes of a page (natolive, another locale prefix with
 #    selectedLocale) are written in the one shape, /cps/<language>/natohq/.
 # 3: links to bare nato.int are written as www.nato.int (one host, as page identity has it).
-PARSER_VERSION: Final = "3"
+# 4: BeautifulSoup over lxml; furniture dropped by shape too (link-only tool strips such as
+#    "Print | E-mail this page" and "Back to top", "Related"/"Latest news" boxes, cookie
+#    notices by their words), icons (<= 32 px) are not figures, figures found in layout
+#    tables, AMP images and captions past line breaks, data tables read a row at a time,
+#    French month names in the stamp, control characters stripped, deep inline nesting
+#    flattened instead of losing what follows it.
+PARSER_VERSION: Final = "4"
 """Recorded in every version's provenance; bump it whenever the same HTML may parse differently."""
 
 SUSPECT_WORD_LOSS: Final = 0.6
@@ -121,7 +127,7 @@ def _drop_never_content(soup: BeautifulSoup, rec: Recorder | None) -> bool:
         if el.decomposed:
             continue  # already gone with an element that held it
         has_scripts = has_scripts or el.name == "script"
-        if rec is not None and el.name not in ("script", "style", "link", "meta"):
+        if rec is not None and el.name in ("noscript", "template", "iframe"):
             rec.drop(el, ALWAYS_DROP[el.name])
         el.decompose()
     return has_scripts

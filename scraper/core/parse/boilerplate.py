@@ -176,7 +176,8 @@ def strip_reason(el: Tag, text_mass: int) -> str | None:
         return None
     texts = [norm(a.get_text()) for a in links]
     if len(links) >= 2:
-        return "tool bar: link-only strip"
+        tool = outside or any(_TOOL_WORDS.search(t) for t in texts)
+        return "tool bar: link-only strip" if tool else "link-only strip: navigation"
     href = str(links[0].get("href") or "").strip().lower()
     if href.startswith(("#", "javascript:", "mailto:")) or _TOOL_WORDS.search(texts[0]):
         if href in ("#top", "#") or "top" in texts[0].lower():

@@ -90,7 +90,9 @@ class Recorder:
         """Note that `el` (and everything in it) is left out, and why."""
         node = self.number(el)
         if node is not None:
-            self.dropped.append((node, reason, describe(el), clip(norm(el.get_text()), _EXCERPT)))
+            self.dropped.append(
+                (node, reason, describe(el), clip(norm(el.get_text(" ")), _EXCERPT))
+            )
 
     def trace(self, doc: Document, markup: str, url: str) -> Trace:
         """The finished trace of `doc`."""
