@@ -23,7 +23,6 @@ from bs4 import BeautifulSoup, Tag
 from scraper.core.document import Document
 from scraper.core.parse.boilerplate import ALWAYS_DROP
 from scraper.core.parse.markup import build_soup, decode, prepare
-from scraper.core.parse.measure import Measure
 from scraper.core.parse.nonarticle import BROWSER_HINT, SHELL_MAX_WORDS, refuse_non_article
 from scraper.core.parse.region import drop_furniture, find_region, note_outside
 from scraper.core.parse.sections import build_sections
@@ -96,8 +95,7 @@ def _read(html: str | bytes, *, url: str, traced: bool) -> tuple[Document, Trace
             "no title: the page has no <h1> heading and no <title>; it does not look like an "
             "article"
         )
-    drop_furniture(body, anchor, rec, cookies="cookie" in visible.lower())
-    measure = Measure(body)
+    measure = drop_furniture(body, anchor, rec)
     region = find_region(soup, body, anchor, measure)
     walker = Walker(
         base=_base_url(soup, url), anchor=anchor, region=region, measure=measure, rec=rec

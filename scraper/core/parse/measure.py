@@ -46,6 +46,16 @@ class Measure:
     def _long(a: Tag) -> bool:
         return len(" ".join(a.get_text().split())) >= _LONG_LINK
 
+    def forget(self, el: Tag) -> None:
+        """Take a dropped element's text out of its ancestors' counts (before it is dropped),
+        so the tree need not be measured again."""
+        text, links = self._mass.get(id(el), 0), self._links.get(id(el), 0)
+        for ancestor in el.parents:
+            key = id(ancestor)
+            if key in self._mass:
+                self._mass[key] -= text
+                self._links[key] = max(0, self._links[key] - links)
+
     def mass(self, el: Tag) -> int:
         """How much text the element holds."""
         return self._mass.get(id(el), 0)

@@ -21,6 +21,7 @@ from scraper.core.parse.boilerplate import (
 )
 from scraper.core.parse.measure import Measure
 from scraper.core.parse.tags import CONTENT_TAGS
+from scraper.core.parse.text import is_text
 from scraper.core.parse.trace import Recorder
 
 # Elements a tool strip, a related box or a cookie notice can be.
@@ -29,25 +30,26 @@ _SHAPED: Final = frozenset(
 )
 
 
-def furniture_reason(el: Tag, measure: Measure, *, cookies: bool = True) -> str | None:
-    """Why `el` is page furniture (by role, then by shape), or None. `cookies`: whether the
-    page says "cookie" anywhere (if not, no element of it is a cookie notice)."""
+def furniture_reason(el: Tag, measure: Measure, *, cookies: set[int] | None = None) -> str | None:
+    """Why `el` is page furniture (by role, then by shape), or None. `cookies`: the elements
+    whose text says "cookie" (only they can be a cookie notice; None: try every element)."""
     reason = role_reason(el) if may_be_furniture(el) else None
     if reason or el.name not in _SHAPED:
         return reason
     text_mass, link_mass = measure.mass(el), measure.link_mass(el)
-    if cookies and (reason := cookie_reason(el, text_mass)):
+    if (cookies is None or id(el) in cookies) and (reason := cookie_reason(el, text_mass)):
         return reason
     if not link_mass:
         return None  # every shape below is made of links
     return related_reason(el, text_mass, link_mass) or strip_reason(el, text_mass)
 
 
-def drop_furniture(body: Tag, anchor: Tag | None, rec: Recorder | None, *, cookies: bool) -> None:
-    """Drop page furniture, except what holds the title or most of the page's prose.
-    `cookies`: whether the page mentions cookies at all."""
+def drop_furniture(body: Tag, anchor: Tag | None, rec: Recorder | None) -> Measure:
+    """Drop page furniture, except what holds the title or most of the page's prose; the
+    measure of what is left."""
     keep = {id(a) for a in anchor.parents} | {id(anchor)} if anchor is not None else set()
     measure = Measure(body)
+    cookies = _saying(body, "cookie")
     total = measure.prose(body)
     stack = [c for c in reversed(body.contents) if isinstance(c, Tag)]
     while stack:
@@ -57,9 +59,20 @@ def drop_furniture(body: Tag, anchor: Tag | None, rec: Recorder | None, *, cooki
         if reason and not (2 * measure.mass(el) >= total and 2 * measure.prose(el) >= total):
             if rec is not None:
                 rec.drop(el, reason)
+            measure.forget(el)
             el.decompose()
             continue
         stack.extend(c for c in reversed(el.contents) if isinstance(c, Tag))
+    return measure
+
+
+def _saying(root: Tag, word: str) -> set[int]:
+    """The elements (by id) whose text holds `word`, in any case: one pass over the text."""
+    found: set[int] = set()
+    for node in root.descendants:
+        if isinstance(node, str) and word in node.lower() and is_text(node):
+            found.update(id(p) for p in node.parents)
+    return found
 
 
 def find_region(soup: BeautifulSoup, body: Tag, anchor: Tag | None, measure: Measure) -> Tag:
