@@ -114,6 +114,12 @@ def test_a_section_about_related_work_is_content() -> None:
     assert doc.sections[-1].heading == "Related activities"
 
 
+def test_a_paragraph_about_cookies_is_content() -> None:
+    body = "<p>The site uses cookies only to count visits; no data is shared with anyone.</p>"
+    doc, _ = read(page(body))
+    assert texts(doc)[-1].startswith("The site uses cookies only")
+
+
 def test_cookie_notice_is_dropped_by_its_words() -> None:
     notice = (
         "<div><p>This website uses cookies to improve your experience.</p>"

@@ -94,6 +94,7 @@ _COOKIE_TEXT: Final = re.compile(
     re.I,
 )
 _COOKIE_MAX: Final = 600  # characters: a notice, not an article about cookies
+_CLICKABLE: Final = frozenset({"a", "button", "input"})
 
 
 @lru_cache(maxsize=4096)
@@ -221,7 +222,9 @@ def related_reason(el: Tag, text_mass: int, link_mass: int) -> str | None:
 
 
 def cookie_reason(el: Tag, text_mass: int) -> str | None:
-    """A cookie or consent notice: a short block that says the site uses cookies."""
-    if text_mass > _COOKIE_MAX:
+    """A cookie or consent notice: a short block that says the site uses cookies and offers
+    something to click (accept, close, find out more). A paragraph of an article about
+    cookies offers nothing to click and stays."""
+    if text_mass > _COOKIE_MAX or first_named(el, _CLICKABLE) is None:
         return None
     return "cookie banner" if _COOKIE_TEXT.search(norm(el.get_text())) else None
