@@ -22,32 +22,7 @@ from scraper.core.document import Document
 from scraper.core.parse import parse
 
 # Template -> what the current parser misreads on it. Remove an entry once it is fixed.
-MISREAD: dict[str, str] = {
-    "amp_2024": "the photo, an <amp-img> with a <noscript><img> fallback inside, is dropped: "
-    "no figure after the intro",
-    "amp_2016": "the <amp-img> photo is dropped and its <figcaption> becomes a paragraph: the "
-    "figure (alt text, src) is lost",
-    "cps2008_tables": "the 'Print | E-mail this page' bar after the text becomes a figure (the "
-    "print icon) and a paragraph, and the 'Top of page' row a paragraph",
-    "cps2008_tables_2016": "the caption in the photo table's second row becomes a paragraph of "
-    "its own (the figure loses its caption); the 'Print | E-mail this page' bar becomes a figure "
-    "(print icon) and a paragraph, 'Top of page' a paragraph",
-    "cps2012_tables": "the 'Print | E-mail this page' table after the text becomes two icon "
-    "figures and the paragraphs 'Print', '|' and 'E-mail this page'",
-    "cps2012_tables_2016": "the caption in the photo table's second row becomes a paragraph of "
-    "its own (the figure loses its caption); the 'Print | E-mail this page' table becomes two "
-    "icon figures and the paragraphs 'Print', '|' and 'E-mail this page'",
-    "print_2016": "the caption (a <span class=caption> after a <br> in the photo's <div>) "
-    "becomes a paragraph of its own; the figure loses its caption",
-    "responsive_2014": "the 'Back to top' link under the text becomes a last paragraph",
-    "responsive_2014_2016": "the 'Back to top' link under the text becomes a last paragraph",
-    "saved_browser_2014": "the 'Back to top' link under the text becomes a last paragraph",
-    "wayback_cps2012_2016": "as cps2012_tables_2016: the photo table's caption row becomes a "
-    "paragraph and the 'Print | E-mail this page' table two icon figures and three paragraphs",
-    "wayback_cps2008_tables": "as cps2008_tables: the 'Print | E-mail this page' bar becomes a "
-    "figure (print icon) and a paragraph, 'Top of page' a paragraph",
-    "wayback_responsive_2014": "the 'Back to top' link under the text becomes a last paragraph",
-}
+MISREAD: dict[str, str] = {}
 
 TESTS = Path(__file__).parent
 HELDOUT = TESTS / "heldout"
