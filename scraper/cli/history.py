@@ -12,6 +12,7 @@ from scraper.cli.app import (
     Env,
     errors_to_exit,
     format_option,
+    note_demo,
     pick_target,
     target_option,
 )
@@ -55,6 +56,7 @@ def log_command(
 
     Example: nato-watch log --target republic-of-korea --since 1w
     """
+    note_demo(env)
     if term is not None:
         _log_term(env, target_name, term, as_json=as_json)
         return

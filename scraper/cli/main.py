@@ -20,6 +20,7 @@ from scraper.archive.store import Archive
 from scraper.cli.app import Env, Overrides, errors_to_exit
 from scraper.cli.archive import replay, verify_command
 from scraper.cli.check import check
+from scraper.cli.demo import demo
 from scraper.cli.history import diff_command, log_command, show, terms_command
 from scraper.cli.imports import export_warc_command, import_warc_command, import_wayback_command
 from scraper.cli.schedule import run
@@ -80,6 +81,7 @@ for _command in (
     serve,
     export_warc_command,
     import_warc_command,
+    demo,
 ):
     cli.add_command(_command)
 

@@ -11,6 +11,8 @@ from scraper.cli.app import (
     Env,
     errors_to_exit,
     open_fetcher,
+    refuse_demo,
+    say_once_without_contact,
     target_option,
 )
 from scraper.errors import ConfigError
@@ -54,8 +56,10 @@ def run(
     from scraper.run.schedule import run_schedule
 
     with errors_to_exit():
+        refuse_demo(env, "run")
         if every and cron:
             raise ConfigError("give --every or --cron, not both")
+        say_once_without_contact(env, env.config.fetch, [t.url for t in env.config.targets])
         outcome = run_schedule(
             env.config,
             archive=env.archive,
