@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from scraper.core.document import Document, canonical_json
+from scraper.core.document import Document, LastUpdated, canonical_json
 from scraper.core.records import (
     CheckRecord,
     CheckStatus,
@@ -837,6 +837,33 @@ def version_at(archive: Archive, target: str, when: datetime) -> str:
             f"({ids[0]}) was captured at {utc_iso(first)}"
         )
     return ids[index - 1]
+
+
+def version_stamped_at(archive: Archive, target: str, when: datetime) -> str:
+    """The id of the version whose page stamp ("Last updated") was in force at `when`: of the
+    versions showing the latest stamp at or before `when`, the first captured, which is what
+    the page said when that stamp was set (a silent edit under the same stamp came later).
+    Versions that show no stamp are passed over."""
+    if when.tzinfo is None:
+        raise ValueError("version_stamped_at needs an aware datetime")
+    found: tuple[datetime, str] | None = None
+    earliest: LastUpdated | None = None
+    for version in archive.iter_versions(target):
+        stamp = version.document.last_updated
+        if stamp is None:
+            continue
+        if earliest is None or stamp.at < earliest.at:
+            earliest = stamp
+        if stamp.at <= when and (found is None or stamp.at > found[0]):
+            found = (stamp.at, version.id)
+    if found is not None:
+        return found[1]
+    if earliest is None:
+        raise NotFound(f"no version of {target!r} shows a 'Last updated' stamp")
+    raise NotFound(
+        f"no version of {target!r} was stamped at or before "
+        f"{when.isoformat(timespec='minutes')}: the earliest stamp is {earliest.text}"
+    )
 
 
 def _nearest(ids: list[str], ref: str) -> list[str]:

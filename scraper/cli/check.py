@@ -105,11 +105,22 @@ DEMO_HINT = (
 )
 
 
+# How the fetchers word a request that reached no server (`fetching.http`: a DNS failure, a
+# refused connection, a connect timeout, no route); a slow answer or an HTTP error did reach it.
+UNREACHABLE = (
+    "could not resolve the host name",
+    "refused the connection",
+    "failed: connecting to",
+    "failed: could not connect to",
+)
+
+
 def _demo_hint(env: Env, result: Any) -> str:
-    """The demo, offered when a target never checked before could not reach the site at all
-    (no HTTP answer: DNS, a refused or timed-out connection, TLS)."""
+    """The demo, offered when a target never checked before could not reach the site at all."""
     record = result.record
-    unreachable = record.http_status is None and record.body_size is None and record.attempts
+    unreachable = record.http_status is None and any(
+        words in (record.error or "") for words in UNREACHABLE
+    )
     if unreachable and env.archive.latest_version(result.target) is None:
         return DEMO_HINT
     return ""
