@@ -86,6 +86,7 @@ class Group(click.Group):
 
 
 @click.group(
+    name="nato-watch",
     cls=Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
