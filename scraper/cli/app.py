@@ -63,8 +63,8 @@ def refuse_demo(env: Env, command: str) -> None:
     """Refuse to add real captures to a demo archive (`nato-watch demo`'s data dir)."""
     if env.archive.is_demo():
         raise ConfigError(
-            f"{env.archive.root} holds demo data (DEMO.md), not a record of nato.int; `{command}` "
-            "would mix real captures into it: use another data dir (--data-dir DIR)"
+            f"{env.archive.root.resolve()} holds demo data (DEMO.md), not a record of nato.int; "
+            f"`{command}` would mix real captures into it: use another data dir (--data-dir DIR)"
         )
 
 
@@ -72,8 +72,8 @@ def note_demo(env: Env) -> None:
     """Say on stderr, once per command, that the archive read is demo data."""
     if env.archive.is_demo():
         click.echo(
-            f"note: {env.archive.root} holds demo data made by `nato-watch demo`, not a record "
-            "of nato.int (see DEMO.md there)",
+            f"note: {env.archive.root.resolve()} holds demo data made by `nato-watch demo`, not a "
+            "record of nato.int (see DEMO.md there)",
             err=True,
         )
 

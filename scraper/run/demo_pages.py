@@ -218,9 +218,10 @@ def _runs(blocks: tuple[Block, ...]) -> list[list[Block]]:
 
 
 def _photo_src(text: PageText, photo: Block) -> str:
-    """A stable address per photo, so a new template alone is not a new version."""
+    """A stable address per photo, on nato.int as the site wrote it, so that neither a new
+    template nor the local server's port makes a new version."""
     number = sum(ord(c) for c in photo.alt or "") % 9000 + 1000
-    return f"/images/photos/{text.lang}-{number}.jpg"
+    return f"https://www.nato.int/nato_static/assets/pictures/{text.lang}-{number}.jpg"
 
 
 def table_page(text: PageText, *, year: int, sid: str, section: str = "natolive") -> str:
