@@ -17,6 +17,7 @@ line ending in `…` for any line that starts with what comes before it.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import shlex
 import tomllib
@@ -170,6 +171,46 @@ def test_the_readme_config_example_loads(tmp_path: Path) -> None:
     assert config.fetch.user_agent.endswith("(+mailto:you@example.org)")
     tomllib.loads((ROOT / "docs" / "configuration.md").read_text("utf-8").split("```toml\n")[1]
                   .split("```")[0])  # fmt: skip
+
+
+# -- the report's keys ---------------------------------------------------------------------------
+
+# The levels of a JSON report, as reports/README.md heads their tables.
+REPORT_LEVELS = {
+    "The report": lambda r: [r],
+    "`old`, `new`": lambda r: [r["old"], r["new"]],
+    "`title`": lambda r: [r["title"]] if r["title"] else [],
+    "`summary`": lambda r: [r["summary"]],
+    "`sections[]`": lambda r: r["sections"],
+    "`sections[].blocks[]`": lambda r: [b for s in r["sections"] for b in s["blocks"]],
+    "`sections[].blocks[].flags[]`, `flags[]`": lambda r: [
+        *(f for s in r["sections"] for b in s["blocks"] for f in b["flags"]),
+        *r["flags"],
+    ],
+    "`terms.<term>`": lambda r: list(r["terms"].values()),
+}
+
+
+def test_reports_readme_lists_every_key_of_a_report(demo_dir: Path) -> None:
+    """Every key real reports carry, at every level, is in reports/README.md, and nothing
+    else is: the golden reports of tests/diff_cases and the demo's reports."""
+    text = (ROOT / "reports" / "README.md").read_text(encoding="utf-8")
+    tables = {
+        heading: set(re.findall(r"^\| ((?:`[^`]+`(?:, )?)+) \|", body, re.M))
+        for heading, body in re.findall(r"^### (.+?)\n(.*?)(?=^### |\Z)", text, re.M | re.S)
+    }
+    documented = {
+        heading: {key for cell in cells for key in re.findall(r"`([^`]+)`", cell)}
+        for heading, cells in tables.items()
+    }
+    files = [*ROOT.glob("tests/diff_cases/*/expected.json"), *demo_dir.glob("reports/*/*.json")]
+    files += demo_dir.glob("reports/*/since/*.json")
+    reports = [json.loads(path.read_text(encoding="utf-8")) for path in files]
+    assert len(reports) > 20
+    for heading, objects_of in REPORT_LEVELS.items():
+        seen = {key for report in reports for obj in objects_of(report) for key in obj}
+        assert seen, heading
+        assert documented.get(heading) == seen, (heading, documented.get(heading), seen)
 
 
 # -- example outputs -------------------------------------------------------------------------------
