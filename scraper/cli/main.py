@@ -3,9 +3,10 @@ calls one function per command, and is the only layer that prints or sets exit c
 
 One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`,
 `demo`); `app` holds what they share, `manpage` renders the man page. Click's own usage errors
-are told in the tool's one-line form (`Group`, `UsageError`). Each command body is a few lines: validate, call one function,
-print. Heavy modules (the parser, requests, Jinja2, APScheduler) are imported inside the
-commands that need them, so `--help`, `log` and `show` start fast.
+are told in the tool's one-line form (`Group`, `UsageError`). Each command body is a few
+lines: validate, call one function, print. Heavy modules (the parser, requests, Jinja2,
+APScheduler) are imported inside the commands that need them, so `--help`, `log` and `show`
+start fast.
 """
 
 from __future__ import annotations
