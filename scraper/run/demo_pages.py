@@ -224,43 +224,80 @@ def _photo_src(text: PageText, photo: Block) -> str:
     return f"https://www.nato.int/nato_static/assets/pictures/{text.lang}-{number}.jpg"
 
 
+@dataclass(frozen=True)
+class Markup:
+    """How a template writes the article's pieces (each a format string)."""
+
+    heading: str  # {text}
+    bullet: str  # {label}{text}: one <li>
+    label: str  # {label}: a bold lead-in
+    bullets: str  # {items}: the list around a run of bullets
+    photo: str  # {src}{alt}{caption}
+    caption: str  # {text}
+    paragraph: str  # {text}
+    part_end: str  # after each section: the CMS's spacer paragraph
+
+
+FONT = '<font face="Verdana, Arial, Helvetica" size="2">'
+TABLE_MARKUP = Markup(
+    heading='<h3><font face="Verdana" color="#003366">{text}</font></h3>',
+    bullet=f"<li>{FONT}{{label}}{{text}}</font></li>",
+    label="<b>{label}:</b> ",
+    bullets='<ul type="square">\n{items}\n</ul>',
+    # By 2012 the CPS tables held <div>s: the photo box is one.
+    photo='<div class="photo-right" style="float:right;width:410px"><div><img src="{src}" '
+    'alt="{alt}" width="400" height="267" border="0"></div>{caption}</div>',
+    caption='<p class="caption"><font size="1">{text}</font></p>',
+    paragraph=f"<p>{FONT}{{text}}</font></p>",
+    part_end="<p>&nbsp;</p>",
+)
+CPS_MARKUP = Markup(
+    heading="<h2>{text}</h2>",
+    bullet="<li>{label}{text}</li>",
+    label="<strong>{label}:</strong> ",
+    bullets="<ul>\n{items}\n</ul>",
+    photo='<div class="image-right image-text"><div class="image"><img src="{src}" alt="{alt}" '
+    'width="400" height="267"></div>{caption}</div>\n<p>&nbsp;</p>',
+    caption='<p class="caption">{text}</p>',
+    paragraph="<p>{text}</p>",
+    part_end="<p> </p>",
+)
+
+
+def _article(text: PageText, markup: Markup) -> str:
+    """The article's HTML in a template's markup: headings, paragraphs, bullet lists, photos."""
+    chunks: list[str] = []
+    for part in text.parts:
+        if part.heading:
+            chunks.append(markup.heading.format(text=_esc(part.heading)))
+        for run in _runs(part.blocks):
+            first = run[0]
+            if first.kind == "li":
+                items = "\n".join(
+                    markup.bullet.format(
+                        label=markup.label.format(label=_esc(b.label)) if b.label else "",
+                        # A CMS puts a no-break space after "NATO" now and then.
+                        text=_esc(b.text).replace("NATO ", "NATO&nbsp;", 1),
+                    )
+                    for b in run
+                )
+                chunks.append(markup.bullets.format(items=items))
+            elif first.kind == "img":
+                caption = markup.caption.format(text=_esc(first.text)) if first.text else ""
+                src, alt = _photo_src(text, first), _attr(first.alt or "")
+                chunks.append(markup.photo.format(src=src, alt=alt, caption=caption))
+            else:
+                chunks.append(markup.paragraph.format(text=_esc(first.text)))
+        chunks.append(markup.part_end)
+    return "\n".join(chunks)
+
+
 def table_page(text: PageText, *, year: int, sid: str, section: str = "natolive") -> str:
     """The page in the 2012-2014 CPS table layout: nested tables, `<font>`, no `<h1>`,
     `<h3>` headings, session ids in every link, a left navigation column."""
     words = CHROME[text.lang]
     base = f"/cps/{text.lang}/{sid}/{section}"
-    font = '<font face="Verdana, Arial, Helvetica" size="2">'
-    body: list[str] = []
-    for part in text.parts:
-        if part.heading:
-            body.append(
-                f'<h3><font face="Verdana" color="#003366">{_esc(part.heading)}</font></h3>'
-            )
-        for run in _runs(part.blocks):
-            first = run[0]
-            if first.kind == "li":
-                items = "\n".join(
-                    f"<li>{font}{f'<b>{_esc(b.label)}:</b> ' if b.label else ''}"
-                    f"{_esc(b.text)}</font></li>"
-                    for b in run
-                )
-                body.append(f'<ul type="square">\n{items}\n</ul>')
-            elif first.kind == "img":
-                # By 2012 the CPS tables held <div>s: the photo box is one.
-                caption = (
-                    f'<p class="caption"><font size="1">{_esc(first.text)}</font></p>'
-                    if first.text
-                    else ""
-                )
-                body.append(
-                    '<div class="photo-right" style="float:right;width:410px">'
-                    f'<div><img src="{_photo_src(text, first)}" '
-                    f'alt="{_attr(first.alt or "")}" width="400" height="267" border="0"></div>'
-                    f"{caption}</div>"
-                )
-            else:
-                body.append(f"<p>{font}{_esc(first.text)}</font></p>")
-        body.append("<p>&nbsp;</p>")
+    body = _article(text, TABLE_MARKUP)
     nav = "\n".join(
         f'<tr><td class="leftmenu"><a href="{base}/topics_{50000 + i}.htm">'
         f'<font size="1" color="#FFFFFF">{_esc(name)}</font></a></td></tr>'
@@ -272,7 +309,6 @@ def table_page(text: PageText, *, year: int, sid: str, section: str = "natolive"
         if text.stamp
         else ""
     )
-    newline = "\n"
     return f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
 <html lang="{text.lang}">
 <head>
@@ -299,7 +335,7 @@ def table_page(text: PageText, *, year: int, sid: str, section: str = "natolive"
 <td valign="top">
 <font face="Verdana, Arial" size="5" color="#003366"><b>{_esc(text.title)}</b></font><br>
 {stamp}
-{newline.join(body)}
+{body}
 </td>
 <td width="180" valign="top" bgcolor="#F2F2F2">
 <font face="Verdana" size="2"><b>{words["related"]}</b></font><br>
@@ -318,33 +354,6 @@ def table_page(text: PageText, *, year: int, sid: str, section: str = "natolive"
 
 def _stamp_label(text: PageText) -> str:
     return "Last updated:" if text.lang == "en" else "Mis à jour le:"
-
-
-def _cps_body(text: PageText) -> str:
-    chunks: list[str] = []
-    for part in text.parts:
-        if part.heading:
-            chunks.append(f"<h2>{_esc(part.heading)}</h2>")
-        for run in _runs(part.blocks):
-            first = run[0]
-            if first.kind == "li":
-                items = "\n".join(
-                    f"<li>{f'<strong>{_esc(b.label)}:</strong> ' if b.label else ''}"
-                    f"{_esc(b.text).replace('NATO ', 'NATO&nbsp;', 1)}</li>"
-                    for b in run
-                )
-                chunks.append(f"<ul>\n{items}\n</ul>")
-            elif first.kind == "img":
-                caption = f'<p class="caption">{_esc(first.text)}</p>' if first.text else ""
-                chunks.append(
-                    '<div class="image-right image-text"><div class="image">'
-                    f'<img src="{_photo_src(text, first)}" alt="{_attr(first.alt or "")}" '
-                    f'width="400" height="267"></div>{caption}</div>\n<p>&nbsp;</p>'
-                )
-            else:
-                chunks.append(f"<p>{_esc(first.text)}</p>")
-        chunks.append("<p> </p>")
-    return "\n".join(chunks)
 
 
 def cps_page(text: PageText, *, year: int, sid: str) -> str:
@@ -395,7 +404,7 @@ def cps_page(text: PageText, *, year: int, sid: str) -> str:
 <a href="https://twitter.com/share?url={share}">Twitter</a>
 <a href="javascript:window.print()">{words["print"]}</a></div>
 <div class="rich">
-{_cps_body(text)}
+{_article(text, CPS_MARKUP)}
 </div>
 </div>
 <aside class="related-content"><h3>{words["related"]}</h3><ul>
