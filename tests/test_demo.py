@@ -321,3 +321,36 @@ def test_the_demo_site_opens_from_disk_in_a_browser(demo: Demo, chromium_page: A
     assert "16 Jul. 2024 10:28" in body and "06 Oct. 2016 17:16" in body
     assert page.locator("ins").count() > 0
     assert leaving == []
+
+
+# How the index lays out a change's capture time and target, at one width: the lines each
+# capture-time cell takes, and the line boxes of each target name (1: not broken).
+LAYOUT = """() => [...document.querySelectorAll('table.changes tbody tr')].map(row => {
+  const when = row.querySelector('td.when time');
+  const line = parseFloat(getComputedStyle(when).lineHeight);
+  return {
+    when: Math.round(when.getBoundingClientRect().height / line),
+    target: row.querySelector('td.target code').getClientRects().length,
+    text: when.textContent,
+  };
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_demo_index_reads_at_1280_px_and_on_a_phone_in_a_browser(
+    demo: Demo, chromium_page: Any, width: int
+) -> None:
+    page = chromium_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto((demo.root / "reports" / "index.html").resolve().as_uri())
+    rows = page.evaluate(LAYOUT)
+    assert len(rows) == 6
+    for row in rows:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row["text"]), row  # no microseconds
+        assert row["when"] <= (1 if width == 390 else 2), row
+        assert row["target"] == 1, row  # a target name is never broken
+    # Nothing wider than the screen but the timeline, which scrolls in its own frame.
+    overflow = page.evaluate(
+        "() => document.querySelector('main').scrollWidth <= document.documentElement.clientWidth"
+    )
+    assert overflow
