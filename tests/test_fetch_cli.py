@@ -22,11 +22,12 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import tree
+from conftest import Site, tree
 from pages import load_content, nato_page
 from pytest_httpserver import HTTPServer
 from test_fetch import CHALLENGE, RawServer, send, send_chunked
 
+from scraper.cli.check import DEMO_HINT
 from scraper.fetching.settings import DEFAULT_USER_AGENT
 
 TARGET = "republic-of-korea"
@@ -99,15 +100,19 @@ def assert_failed_check(
     attempts: int | None,
     body: bytes | None = None,
     some_body: bool = False,
+    advice: str = "",
 ) -> dict[str, Any]:
     """The common shape of a failed check; returns its check-log line. `message` may be a
-    pattern; `some_body` accepts any body size (where the cut-off point depends on timing)."""
+    pattern; `some_body` accepts any body size (where the cut-off point depends on timing);
+    `advice` is what the command adds to the message on stderr only."""
     assert result.exit_code == 1
     if isinstance(message, str):
         message = re.compile(re.escape(message))
     (stderr_line,) = result.stderr.splitlines()
     assert stderr_line.startswith(f"nato-watch: error: {TARGET}: ")
-    assert message.fullmatch(stderr_line.removeprefix(f"nato-watch: error: {TARGET}: "))
+    assert stderr_line.endswith(advice)
+    shown = stderr_line.removeprefix(f"nato-watch: error: {TARGET}: ")
+    assert message.fullmatch(shown[: len(shown) - len(advice)])
     assert "Traceback" not in result.stdout + result.stderr
     assert out["status"] == "error"
     assert message.fullmatch(out["error"])
@@ -447,7 +452,24 @@ def test_no_network(
         result, out, data_dir, run_cli, http=None, attempts=3,
         message=f"GET {url} failed: 127.0.0.1:{port} refused the connection (3 tries); the site "
         "(or the network path to it) is down; the next check will try again",
+        advice=DEMO_HINT,  # the first check of a target reached no server: try the demo
     )  # fmt: skip
+    assert "nato-watch --data-dir /tmp/nato-watch-demo demo" in DEMO_HINT
+
+
+def test_no_network_after_a_first_version_offers_no_demo(
+    site: Site, check: Callable[..., tuple[Result, dict[str, Any]]]
+) -> None:
+    result, out = check(site.put(PATH, nato_page(load_content())))
+    assert out["status"] == "new", result.stderr
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    result, out = check(f"http://127.0.0.1:{port}{PATH}")
+
+    assert out["status"] == "error" and "refused the connection" in out["error"]
+    assert result.stderr.strip().endswith("the next check will try again")
 
 
 def test_too_large(

@@ -49,7 +49,15 @@ from scraper.reports.model import REPORT_LINKS, Report, ReportSummary, SinceLink
 from scraper.reports.publish import SINCE_RECENT, since_bases
 from scraper.reports.serve import SiteServer, serve_in_thread
 from scraper.reports.site import render_html, render_index, render_version_page
-from scraper.reports.timeline import R_MAX, MarkKind, VersionInfo, build_timeline, mark_radius
+from scraper.reports.timeline import (
+    R_MAX,
+    TICK_CHAR_PX,
+    MarkKind,
+    VersionInfo,
+    build_timeline,
+    mark_radius,
+)
+from scraper.reports.words import since_label
 from scraper.run.pipeline import check_target
 from scraper.sources.replay import replay_target
 from scraper.timespec import stamp_of
@@ -240,6 +248,21 @@ def test_long_quiet_stretches_are_labelled_and_ticks_name_the_dates() -> None:
     assert xs == sorted(xs) and xs[2] - xs[1] > xs[1] - xs[0]
 
 
+def test_labels_of_long_gaps_in_a_row_do_not_run_into_each_other() -> None:
+    """Versions years apart, one after the other (the demo's history): every gap's label,
+    centred on it, keeps clear of the one before."""
+    years = (2012, 2013, 2016, 2023, 2024)
+    infos = [
+        VersionInfo(TARGET, stamp_of(at), at)
+        for at in (datetime(y, 1 + k, 1, tzinfo=UTC) for k, y in enumerate(years))
+    ]
+    gaps = build_timeline(infos, []).gaps
+    assert [g.label for g in gaps] == ["1 year", "3 years", "7 years", "1 year"]
+    for before, after in itertools.pairwise(gaps):
+        half_widths = TICK_CHAR_PX * (len(before.label) + len(after.label)) / 2
+        assert after.x - before.x >= half_widths, (before, after)
+
+
 def test_ticks_name_each_year_and_the_months_that_fit() -> None:
     days = [0, 3, 20, 40, 41, 42, 75, 170, 171]  # from 2024-07-16: Jul, Aug, Sep, Jan 2025
     infos = [
@@ -323,8 +346,23 @@ def test_the_index_offers_since_reports() -> None:
         links[0].href,
     ]  # newest first
     assert text_of(items[1]).startswith(
-        "Since 2024-07-16 08:30 UTC (the first version): 2 blocks changed"
+        "Since the first version (version 2024-07-16T083000Z, captured 2024-07-16 08:30 UTC): "
+        "2 blocks changed"
     )
+    # Each link says what it means, and no two read the same.
+    labels = [text_of(li.find("a")) for li in items]
+    assert labels == ["Since the version before the latest", "Since the first version"]
+
+
+def test_since_links_never_share_a_label() -> None:
+    """Versions captured within the same minute, and every reason a base is picked for."""
+    start = datetime(2024, 7, 16, 8, 30, tzinfo=UTC)
+    times = [start + timedelta(seconds=k) for k in range(4)]
+    times += [start + timedelta(days=d) for d in (40, 100, 300, 400, 408, 409, 410)]
+    history = [(f"v{k}", at) for k, at in enumerate(times)]
+    labels = [since_label(reasons) for _, reasons in since_bases(history)]
+    assert len(labels) == len(set(labels)) >= 6, labels
+    assert "Since a week before the latest" in labels or "Since a month before the latest" in labels
 
 
 def test_the_index_has_no_script_and_a_strict_policy() -> None:

@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from scraper.archive.store import Archive
+from scraper.core.document import LastUpdated
 from scraper.errors import ConfigError, NotFound
 from scraper.timespec import parse_moment, parse_stamp, stamp_of, utc_iso
 
@@ -89,3 +90,30 @@ def _nearest(ids: list[str], ref: str) -> list[str]:
         return ids[-3:]
     ranked = sorted(ids, key=lambda i: abs((parse_stamp(i) - when).total_seconds()))[:3]
     return sorted(ranked)
+
+
+def version_stamped_at(archive: Archive, target: str, when: datetime) -> str:
+    """The id of the version whose page stamp ("Last updated") was in force at `when`: of the
+    versions showing the latest stamp at or before `when`, the first captured, which is what
+    the page said when that stamp was set (a silent edit under the same stamp came later).
+    Versions that show no stamp are passed over."""
+    if when.tzinfo is None:
+        raise ValueError("version_stamped_at needs an aware datetime")
+    found: tuple[datetime, str] | None = None
+    earliest: LastUpdated | None = None
+    for version in archive.iter_versions(target):
+        stamp = version.document.last_updated
+        if stamp is None:
+            continue
+        if earliest is None or stamp.at < earliest.at:
+            earliest = stamp
+        if stamp.at <= when and (found is None or stamp.at > found[0]):
+            found = (stamp.at, version.id)
+    if found is not None:
+        return found[1]
+    if earliest is None:
+        raise NotFound(f"no version of {target!r} shows a 'Last updated' stamp")
+    raise NotFound(
+        f"no version of {target!r} was stamped at or before "
+        f"{when.isoformat(timespec='minutes')}: the earliest stamp is {earliest.text}"
+    )

@@ -59,6 +59,9 @@ SINCE_DIR = "since"
 SINCE_FORMATS = ("html", "json")
 # Beside `raw/<sha256>.html.gz`: the HTTP heads of the response that delivered those bytes.
 HEADERS_SUFFIX = ".http.json"
+# In the data dir of an archive made by `nato-watch demo`: what it is. Its presence marks the
+# whole archive as demo data (the index says so; `check` and the imports refuse to add to it).
+DEMO_MARKER = "DEMO.md"
 # Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
 # reader that needs only the capture time reads the head of the file, not the document.
 CAPTURED_AT_HEAD = re.compile(rb'^\{\s*"captured_at":\s*"([^"]+)"')
@@ -163,6 +166,35 @@ class Archive:
     def _write_text(self, path: Path, text: str) -> Path:
         """Write a text file of the report site (left alone when unchanged); return its path."""
         self._write(path, text.encode("utf-8"), skip_if_same=True)
+        return path
+
+    # -- what the data dir is ------------------------------------------------------------------
+
+    def holds_archive(self) -> bool:
+        """Whether anything is stored under `snapshots/` or `reports/`."""
+        return any(
+            folder.is_dir() and any(folder.iterdir()) for folder in (self.snapshots, self.reports)
+        )
+
+    def is_demo(self) -> bool:
+        """Whether this is a demo archive (`DEMO.md` in the data dir), not a record of checks."""
+        return (self.root / DEMO_MARKER).is_file()
+
+    def note_once(self, name: str) -> bool:
+        """True the first time the one-time notice `name` is asked about in this data dir,
+        which is then remembered (`.nato-watch.<name>`); False ever after."""
+        if not TARGET_NAME.fullmatch(name):
+            raise StoreError(f"invalid notice name {name!r}")
+        path = self.root / f".nato-watch.{name}"
+        if path.exists():
+            return False
+        self._write(path, b"")
+        return True
+
+    def write_demo_marker(self, text: str) -> Path:
+        """Write `DEMO.md`, which marks the data dir as demo data."""
+        path = self.root / DEMO_MARKER
+        self._write(path, text.encode("utf-8"))
         return path
 
     # -- targets -----------------------------------------------------------------------------

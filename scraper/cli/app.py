@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
@@ -17,6 +18,7 @@ from scraper.archive.store import Archive, check_target_name
 from scraper.config import Config
 from scraper.core.target import Target
 from scraper.errors import ConfigError, NotFound, ScraperError
+from scraper.fetching.settings import FetchSettings
 from scraper.timespec import utc_iso, utc_now
 
 log = logging.getLogger("nato-watch")
@@ -55,6 +57,53 @@ def errors_to_exit() -> Iterator[None]:
         fail(str(err), err.exit_code)
     except KeyboardInterrupt:
         fail("interrupted", 130)
+
+
+def refuse_demo(env: Env, command: str) -> None:
+    """Refuse to add real captures to a demo archive (`nato-watch demo`'s data dir)."""
+    if env.archive.is_demo():
+        raise ConfigError(
+            f"{env.archive.root.resolve()} holds demo data (DEMO.md), not a record of nato.int; "
+            f"`{command}` would mix real captures into it: use another data dir (--data-dir DIR)"
+        )
+
+
+def note_demo(env: Env) -> None:
+    """Say on stderr, once per command, that the archive read is demo data."""
+    if env.archive.is_demo():
+        click.echo(
+            f"note: {env.archive.root.resolve()} holds demo data made by `nato-watch demo`, not a "
+            "record of nato.int (see DEMO.md there)",
+            err=True,
+        )
+
+
+# Hosts a check may reach without saying who runs it: the user's own machine.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+CONTACT_NOTICE = "no-contact-notice"
+
+
+def contact_notice(settings: FetchSettings, urls: Sequence[str]) -> str | None:
+    """What to tell a user whose checks reach a site without a contact in the User-Agent, or
+    None (a contact or a User-Agent of their own is set, or only this machine is checked)."""
+    if settings.identified:
+        return None
+    hosts = {(urlsplit(url).hostname or "").lower() for url in urls}
+    if hosts <= LOCAL_HOSTS or all(h.startswith("127.") for h in hosts - LOCAL_HOSTS):
+        return None
+    return (
+        f"note: checks identify themselves as {settings.user_agent!r}, with no way to reach "
+        "you; sites that see an unknown client may block it. Add contact = "
+        '"mailto:you@example.org" (or a web address) under [fetch] in nato-watch.toml. '
+        "(Said once per data dir.)"
+    )
+
+
+def say_once_without_contact(env: Env, settings: FetchSettings, urls: Sequence[str]) -> None:
+    """Print `contact_notice` on stderr the first time this data dir is checked without one."""
+    notice = contact_notice(settings, urls)
+    if notice is not None and env.archive.note_once(CONTACT_NOTICE):
+        click.echo(notice, err=True)
 
 
 def target_option(help_text: str = "Target name (default: the only target).") -> Callable[[F], F]:

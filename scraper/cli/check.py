@@ -15,6 +15,8 @@ from scraper.cli.app import (
     errors_to_exit,
     log,
     open_fetcher,
+    refuse_demo,
+    say_once_without_contact,
     target_option,
 )
 from scraper.config import Config, target_for_url
@@ -53,10 +55,12 @@ def check(
     from scraper.run.pipeline import CheckOptions, check_target
 
     with errors_to_exit():
+        refuse_demo(env, "check")
         targets = _targets_to_check(env.config, target_name, url, target_for_url)
         settings = env.config.fetch
         if user_agent:
             settings = replace(settings, user_agent=user_agent)
+        say_once_without_contact(env, settings, [t.url for t in targets])
         options = CheckOptions(
             accept=accept, suspect_confirmations=env.config.check.suspect_confirmations
         )
@@ -70,13 +74,14 @@ def check(
                 if as_json:
                     click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
                 else:
-                    click.echo(_describe_check(result))
+                    click.echo(describe_check(result))
                 for note in (*result.record.notes, result.note):
                     if note:
                         log.warning("%s: %s", target.name, note)
                 if not result.ok:
                     failed += 1
-                    click.echo(f"nato-watch: error: {target.name}: {result.error}", err=True)
+                    hint = _demo_hint(env, result)
+                    click.echo(f"nato-watch: error: {target.name}: {result.error}{hint}", err=True)
     if failed:
         sys.exit(1)
 
@@ -94,7 +99,35 @@ def _targets_to_check(
     return list(config.targets)
 
 
-def _describe_check(result: Any) -> str:
+DEMO_HINT = (
+    "; to see nato-watch work meanwhile, build an offline demo from the page's public history: "
+    "nato-watch --data-dir /tmp/nato-watch-demo demo"
+)
+
+
+# How the fetchers word a request that reached no server (`fetching.http`: a DNS failure, a
+# refused connection, a connect timeout, no route); a slow answer or an HTTP error did reach it.
+UNREACHABLE = (
+    "could not resolve the host name",
+    "refused the connection",
+    "failed: connecting to",
+    "failed: could not connect to",
+)
+
+
+def _demo_hint(env: Env, result: Any) -> str:
+    """The demo, offered when a target never checked before could not reach the site at all."""
+    record = result.record
+    unreachable = record.http_status is None and any(
+        words in (record.error or "") for words in UNREACHABLE
+    )
+    if unreachable and env.archive.latest_version(result.target) is None:
+        return DEMO_HINT
+    return ""
+
+
+def describe_check(result: Any) -> str:
+    """The line `check` prints for one target's result."""
     stamp = f" (last updated {result.last_updated.text})" if result.last_updated else ""
     if result.status is CheckStatus.ERROR:
         return f"{result.target}: error"

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
-from scraper.archive.refs import resolve_version, version_at
+from scraper.archive.refs import resolve_version, version_at, version_stamped_at
 from scraper.archive.store import Archive
 from scraper.cli.app import (
     Env,
     errors_to_exit,
     format_option,
+    note_demo,
     pick_target,
     target_option,
 )
 from scraper.core.records import Version
 from scraper.errors import ConfigError, NotFound
 from scraper.timespec import parse_moment, utc_iso
+
+# The page's "Last updated" stamp is NATO HQ's local time.
+STAMP_ZONE = ZoneInfo("Europe/Brussels")
 
 # -- history: log, show, diff ----------------------------------------------------------------
 
@@ -56,6 +61,7 @@ def log_command(
 
     Example: nato-watch log --target republic-of-korea --since 1w
     """
+    note_demo(env)
     if term is not None:
         _log_term(env, target_name, term, as_json=as_json)
         return
@@ -143,27 +149,36 @@ def terms_command(env: Env, target_name: str | None, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("version_ref", metavar="VERSION", required=False)
-@click.option("--at", "at_text", metavar="DATETIME", help="The version in force at this time.")
+@click.argument("version_ref", metavar="[VERSION]", required=False)
+@click.option("--at", "at_text", metavar="DATETIME", help="The version captured last at DATETIME.")
+@click.option(
+    "--at-stamp",
+    "at_stamp_text",
+    metavar="DATETIME",
+    help="The version whose 'Last updated' stamp was in force at DATETIME (Brussels time).",
+)
 @target_option()
 @format_option(["text", "markdown", "json"], "text")
 @click.pass_obj
 def show(
-    env: Env, version_ref: str | None, at_text: str | None, target_name: str | None, fmt: str
+    env: Env,
+    version_ref: str | None,
+    at_text: str | None,
+    at_stamp_text: str | None,
+    target_name: str | None,
+    fmt: str,
 ) -> None:
-    """Print the page as it stood at a version (an id, `latest`, `latest~N`) or a time.
+    """Print the page as it stood at a version (an id, `latest`, `latest~N`; default
+    `latest`), or at a time: by capture time (--at) or by the page's own stamp (--at-stamp).
 
     Example: nato-watch show latest~1 --format markdown
     """
     with errors_to_exit():
-        if version_ref and at_text:
-            raise ConfigError("give a VERSION or --at, not both")
+        _one_of(VERSION=version_ref, **{"--at": at_text, "--at-stamp": at_stamp_text})
         target = pick_target(env, target_name)
-        if at_text:
-            when = parse_moment(at_text, option="--at", now=env.now())
-            version_id = version_at(env.archive, target, when)
-        else:
-            version_id = resolve_version(env.archive, target, version_ref or "latest")
+        version_id = _version_in_force(
+            env, target, ref=version_ref or "latest", at=at_text, stamp=at_stamp_text
+        )
         document = env.archive.read_version(target, version_id).document
     if fmt == "json":
         click.echo(document.to_json(indent=1))
@@ -173,10 +188,40 @@ def show(
         click.echo(document.to_text(), nl=False)
 
 
+def _one_of(**given: str | None) -> None:
+    """Refuse more than one of the ways to name a version."""
+    named = [name for name, value in given.items() if value]
+    if len(named) == 2:
+        raise ConfigError(f"give {named[0]} or {named[1]}, not both")
+    if len(named) > 2:
+        raise ConfigError(f"give only one of {', '.join(named)}")
+
+
+def _version_in_force(
+    env: Env, target: str, *, ref: str, at: str | None, stamp: str | None, option: str = "--at"
+) -> str:
+    """The version `ref` names, or the one in force at the capture time `at`, or the one
+    whose page stamp was in force at `stamp` (Brussels time when no offset is given)."""
+    if at:
+        return version_at(env.archive, target, parse_moment(at, option=option, now=env.now()))
+    if stamp:
+        when = parse_moment(stamp, option=f"{option}-stamp", now=env.now(), zone=STAMP_ZONE)
+        return version_stamped_at(env.archive, target, when)
+    return resolve_version(env.archive, target, ref)
+
+
 @click.command(name="diff")
-@click.argument("old_ref", metavar="OLD", required=False)
-@click.argument("new_ref", metavar="NEW", required=False)
-@click.option("--since", "since_text", metavar="DATE", help="From the version in force at DATE.")
+@click.argument("old_ref", metavar="[OLD", required=False)
+@click.argument("new_ref", metavar="[NEW]]", required=False)
+@click.option(
+    "--since", "since_text", metavar="DATE", help="From the version captured last at DATE."
+)
+@click.option(
+    "--since-stamp",
+    "since_stamp_text",
+    metavar="DATE",
+    help="From the version whose 'Last updated' stamp was in force at DATE (Brussels time).",
+)
 @target_option()
 @format_option(["markdown", "html", "json"], "markdown")
 @click.pass_obj
@@ -185,10 +230,12 @@ def diff_command(
     old_ref: str | None,
     new_ref: str | None,
     since_text: str | None,
+    since_stamp_text: str | None,
     target_name: str | None,
     fmt: str,
 ) -> None:
-    """Print the change between any two versions (or since a date, to the latest).
+    """Print the change between any two versions (NEW defaults to `latest`), or from a date to
+    the latest: by capture time (--since) or by the page's own stamp (--since-stamp).
 
     Example: nato-watch diff latest~1 latest --format markdown
     """
@@ -199,16 +246,17 @@ def diff_command(
     from scraper.reports.site import render_html
 
     with errors_to_exit():
-        if since_text and old_ref:
-            raise ConfigError("give OLD [NEW] or --since, not both")
-        if not since_text and not old_ref:
-            raise ConfigError("give two versions (e.g. `diff latest~1 latest`) or --since DATE")
+        if not (old_ref or since_text or since_stamp_text):
+            raise ConfigError(
+                "give two versions (e.g. `diff latest~1 latest`), --since DATE or "
+                "--since-stamp DATE"
+            )
+        _one_of(**{"OLD [NEW]": old_ref, "--since": since_text, "--since-stamp": since_stamp_text})
         target = pick_target(env, target_name)
-        if since_text:
-            when = parse_moment(since_text, option="--since", now=env.now())
-            old_id = version_at(env.archive, target, when)
-        else:
-            old_id = resolve_version(env.archive, target, old_ref or "latest~1")
+        old_id = _version_in_force(
+            env, target, ref=old_ref or "latest~1", at=since_text, stamp=since_stamp_text,
+            option="--since",
+        )  # fmt: skip
         new_id = resolve_version(env.archive, target, new_ref or "latest")
         old = env.archive.read_version(target, old_id)
         new = env.archive.read_version(target, new_id)

@@ -12,6 +12,7 @@ from scraper.cli.app import (
     import_progress,
     log,
     pick_target,
+    refuse_demo,
     replay_progress,
     target_option,
 )
@@ -59,6 +60,7 @@ def import_wayback_command(
     from scraper.sources.wayback import import_wayback, open_client
 
     with errors_to_exit():
+        refuse_demo(env, "import-wayback")
         span = parse_span(start, end, now=env.now())
         targets = [env.config.target(target_name)] if target_name else list(env.config.targets)
         client = open_client(
@@ -158,6 +160,7 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
     from scraper.sources.warc_import import import_warc
 
     with errors_to_exit():
+        refuse_demo(env, "import-warc")
         targets = [env.config.target(target_name)] if target_name else list(env.config.targets)
         shows = {t.name: import_progress(t.name)[1] for t in targets}
         results = import_warc(

@@ -2,10 +2,11 @@
 calls one function per command, and is the only layer that prints or sets exit codes.
 
 One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`,
-`inspecting`);
-`app` holds what they share. Each command body is a few lines: validate, call one function,
-print. Heavy modules (the parser, requests, Jinja2, APScheduler) are imported inside the
-commands that need them, so `--help`, `log` and `show` start fast.
+`inspecting`, `demo`); `app` holds what they share, `manpage` renders the man page. Click's
+own usage errors are told in the tool's one-line form (`Group`, `UsageError`). Each command
+body is a few lines: validate, call one function, print. Heavy modules (the parser, requests,
+Jinja2, APScheduler) are imported inside the commands that need them, so `--help`, `log` and
+`show` start fast.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
@@ -21,6 +23,7 @@ from scraper.archive.store import Archive
 from scraper.cli.app import Env, Overrides, errors_to_exit
 from scraper.cli.archive import replay, verify_command
 from scraper.cli.check import check
+from scraper.cli.demo import demo
 from scraper.cli.history import diff_command, log_command, show, terms_command
 from scraper.cli.imports import export_warc_command, import_warc_command, import_wayback_command
 from scraper.cli.inspecting import inspect_command
@@ -29,7 +32,67 @@ from scraper.cli.site import serve
 from scraper.config import find_config, load_config, resolve_data_dir
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class UsageError(click.UsageError):
+    """A usage error (unknown option or command, missing argument, bad value) told in the
+    tool's one-line form, with the command's usage: `nato-watch: error: …`, exit status 2."""
+
+    @classmethod
+    def of(cls, err: click.UsageError, fallback: click.Context | None = None) -> UsageError:
+        """The same error, with its context (or `fallback` when click gave it none)."""
+        return cls(err.format_message(), err.ctx or fallback)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the one line on stderr."""
+        message = " ".join(self.format_message().split()).rstrip(".")
+        if message[:1].isupper() and message[1:2].islower():
+            message = message[0].lower() + message[1:]
+        hint = ""
+        if self.ctx is not None:
+            usage = " ".join(self.ctx.get_usage().split()).removeprefix("Usage: ")
+            hint = f" (usage: {usage}; see `{self.ctx.command_path} --help`)"
+        click.echo(f"nato-watch: error: {message}{hint}", file=file or sys.stderr)
+
+
+class Group(click.Group):
+    """The `nato-watch` group: click's own usage errors, its own and its commands', are told
+    in the tool's one-line form (`UsageError`)."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Parse the group's own options; a usage error becomes a `UsageError`."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `nato-watch` alone shows the help
+        except click.UsageError as err:
+            raise UsageError.of(err, click.Context(self, info_name=info_name)) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a usage error (no such command, a bad option of the command)
+        becomes a `UsageError`."""
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as err:
+            name = ctx.invoked_subcommand
+            command = self.get_command(ctx, name) if name else None
+            # click leaves some parse errors of a command (an option missing its value)
+            # without a context: the command's own gives its usage.
+            own = click.Context(command, info_name=name, parent=ctx) if command else None
+            raise UsageError.of(err, own) from None
+
+
+@click.group(
+    name="nato-watch",
+    cls=Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -83,6 +146,7 @@ for _command in (
     export_warc_command,
     import_warc_command,
     inspect_command,
+    demo,
 ):
     cli.add_command(_command)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +12,8 @@ from scraper.cli.app import (
     Env,
     errors_to_exit,
     open_fetcher,
+    refuse_demo,
+    say_once_without_contact,
     target_option,
 )
 from scraper.errors import ConfigError
@@ -54,12 +57,13 @@ def run(
     from scraper.run.schedule import run_schedule
 
     with errors_to_exit():
+        refuse_demo(env, "run")
         if every and cron:
             raise ConfigError("give --every or --cron, not both")
         outcome = run_schedule(
             env.config,
             archive=env.archive,
-            make_fetcher=lambda stop: open_fetcher(env.config.targets, env.config.fetch, stop=stop),
+            make_fetcher=lambda stop: _open_fetcher(env, stop),
             target_name=target_name,
             every=every,
             cron=cron,
@@ -73,3 +77,10 @@ def run(
         # exit; the user asked not to wait. The store's writes are atomic.
         logging.shutdown()
         os._exit(128 + outcome.signal_number if outcome.forced and outcome.signal_number else 1)
+
+
+def _open_fetcher(env: Env, stop: Any) -> Any:
+    """The run's fetcher, opened once the options are known to be good; the first run of a
+    data dir without a contact says so first."""
+    say_once_without_contact(env, env.config.fetch, [t.url for t in env.config.targets])
+    return open_fetcher(env.config.targets, env.config.fetch, stop=stop)

@@ -7,13 +7,32 @@ A module of its own, apart from the HTTP client, so that reading the config (eve
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from scraper import __version__
 from scraper.errors import ConfigError
 
-PROJECT_URL = "https://github.com/nato-watch/nato-watch"
-DEFAULT_USER_AGENT = f"nato-watch/{__version__} (+{PROJECT_URL})"
+# The tool and its version, and no address: the project has no public home to point at. Who
+# runs it says how to reach them with `contact`, which is added as "(+contact)".
+DEFAULT_USER_AGENT = f"nato-watch/{__version__}"
+EMAIL = re.compile(r"^[^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+$")
+WEB_ADDRESS = re.compile(r"^https?://[^/\s<>()]+\.[^/\s<>()]+(?:/[^\s<>()]*)?$", re.I)
+
+
+def contact_address(text: str) -> str:
+    """`text` as a contact for the User-Agent: `mailto:<address>` or an http(s) URL. A bare
+    e-mail address gets `mailto:`; anything else is a `ConfigError`."""
+    value = text.strip()
+    address = value.removeprefix("mailto:")
+    if EMAIL.fullmatch(address):
+        return f"mailto:{address}"
+    if WEB_ADDRESS.fullmatch(value):
+        return value
+    raise ConfigError(
+        f"[fetch] contact must be an e-mail address (mailto:you@example.org) or a web address "
+        f"(https://example.org/about), got {text!r}"
+    )
 
 
 @dataclass(frozen=True)
@@ -24,6 +43,8 @@ class FetchSettings:
     """
 
     user_agent: str = DEFAULT_USER_AGENT
+    # How the site can reach whoever runs this: added to the default User-Agent as (+contact).
+    contact: str = ""
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     # A server that drips one byte per read_timeout would otherwise hold a try forever.
@@ -34,6 +55,12 @@ class FetchSettings:
     max_redirects: int = 10
     max_bytes: int = 5 * 1024 * 1024
     respect_robots: bool = True
+
+    @property
+    def identified(self) -> bool:
+        """Whether the User-Agent tells the site how to reach whoever runs this: a contact, or
+        a User-Agent of the user's own."""
+        return bool(self.contact) or self.user_agent != DEFAULT_USER_AGENT
 
     def __post_init__(self) -> None:
         """Reject values that cannot work, naming the config key."""
@@ -53,6 +80,12 @@ class FetchSettings:
                 )
         if not self.user_agent.strip() or any(c in self.user_agent for c in "\r\n"):
             raise ConfigError("[fetch] user_agent must be one non-empty line")
+        if self.contact:
+            contact = contact_address(self.contact)
+            # Frozen: the normalised contact, and the User-Agent that carries it, are set once.
+            object.__setattr__(self, "contact", contact)
+            if self.user_agent == DEFAULT_USER_AGENT:
+                object.__setattr__(self, "user_agent", f"{DEFAULT_USER_AGENT} (+{contact})")
         for name in ("connect_timeout", "read_timeout", "total_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"[fetch] {name} must be more than 0 seconds")

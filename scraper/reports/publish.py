@@ -134,7 +134,8 @@ def rebuild_site(
                 mode=_FORCE if name == target else _REPAIR,
                 watch=watch,
             )
-    archive.write_site_file("index.html", render_index(summaries, versions=versions, since=since))
+    index = render_index(summaries, versions=versions, since=since, demo=archive.is_demo())
+    archive.write_site_file("index.html", index)
     archive.write_site_file("feed.atom", render_feed(summaries))
 
 

@@ -33,6 +33,7 @@ from scraper.reports.words import (
     change_sentences,
     describe_changes,
     flags_heading,
+    since_label,
     stamp_label,
     stamp_sentences,
     term_phrase,
@@ -87,7 +88,14 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _second(moment: datetime) -> str:
+    """A capture time to the second, for the index's table: `2024-07-18 09:15:02` (UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
 _ENV.filters["when"] = _when
+_ENV.filters["second"] = _second
+_ENV.filters["since_label"] = since_label
 _ENV.filters["block_heading"] = block_heading
 _ENV.globals["term_phrase"] = term_phrase
 
@@ -107,7 +115,7 @@ _CSS = Markup(_source("style.css"))
 # The index alone draws the timeline (its hatches are `url(#…)` fills, its only url()s).
 # (Joined as plain text: adding a str to a Markup would escape it, and a <style> element
 # takes no entities.)
-_INDEX_CSS = Markup(str(_CSS) + _source("timeline.css"))
+_INDEX_CSS = Markup(str(_CSS) + _source("timeline.css") + _source("index.css"))
 # The index lists at most this many changes; older ones stay on the timeline, in the feed and
 # in `nato-watch log` (the index of a 500-version history stays well under 1 MB).
 INDEX_ROWS = 500
@@ -245,12 +253,14 @@ def render_index(
     *,
     versions: Sequence[VersionInfo] | None = None,
     since: Sequence[SinceLink] = (),
+    demo: bool = False,
 ) -> str:
     """`reports/index.html`: a timeline of every version (inline SVG, one mark each), what
     changed since earlier versions, and every change of every target, newest first.
 
     `versions` lists every version of every target (first versions have no report); left
-    out, it is read off the summaries. `since` are the combined reports to offer.
+    out, it is read off the summaries. `since` are the combined reports to offer. `demo`
+    says, at the top, that the archive is demo data (`nato-watch demo`).
     """
     if versions is None:
         versions = _versions_of(summaries)
@@ -288,6 +298,7 @@ def render_index(
         firsts=firsts,
         first_ids=first_ids,
         since=sorted(since_by_target.items()),
+        demo=demo,
         style=style,
         csp=_csp(style),
     )

@@ -276,18 +276,7 @@ def build_timeline(versions: Sequence[VersionInfo], summaries: Sequence[ReportSu
     for info in ordered:
         firsts.setdefault(info.target, info.id)
 
-    xs: list[float] = []
-    gaps: list[Gap] = []
-    x = float(LEFT + R_MAX)
-    for k, info in enumerate(ordered):
-        if k:
-            delta = info.captured_at - ordered[k - 1].captured_at
-            if delta > timedelta(days=GAP_DAYS):
-                if delta > timedelta(days=LABEL_GAP_DAYS):
-                    gaps.append(Gap(x + (GAP + STEP) / 2, _gap_words(delta)))
-                x += GAP
-            x += STEP
-        xs.append(x)
+    xs, gaps = _columns(ordered)
 
     lane_marks: dict[str, list[Mark]] = {t: [] for t in targets}
     for k, info in enumerate(ordered):
@@ -337,6 +326,32 @@ def build_timeline(versions: Sequence[VersionInfo], summaries: Sequence[ReportSu
         ticks=_ticks(ordered, xs),
         gaps=tuple(gaps),
     )
+
+
+def _columns(ordered: Sequence[VersionInfo]) -> tuple[list[float], list[Gap]]:
+    """The x of each version's column, and the labelled gaps between them. A labelled gap is
+    widened when its label would run into the one before (several long gaps in a row)."""
+    xs: list[float] = []
+    gaps: list[Gap] = []
+    x = float(LEFT + R_MAX)
+    for k, info in enumerate(ordered):
+        if k:
+            delta = info.captured_at - ordered[k - 1].captured_at
+            if delta > timedelta(days=GAP_DAYS):
+                extra = float(GAP)
+                if delta > timedelta(days=LABEL_GAP_DAYS):
+                    words = _gap_words(delta)
+                    centre = x + (extra + STEP) / 2
+                    if gaps:
+                        room = TICK_CHAR_PX * (len(gaps[-1].label) + len(words)) / 2 + TICK_PAD_PX
+                        shift = max(0.0, gaps[-1].x + room - centre)
+                        centre += shift
+                        extra += 2 * shift
+                    gaps.append(Gap(centre, words))
+                x += extra
+            x += STEP
+        xs.append(x)
+    return xs, gaps
 
 
 def _fits(ticks: list[Tick], x: float) -> bool:

@@ -113,6 +113,13 @@ def stamp_label(stamp: StampStatus, *, silent_edit: bool, restamp: bool) -> str:
     return "stamp updated" if stamp is StampStatus.CHANGED else "stamp unchanged"
 
 
+def since_label(reasons: Sequence[str]) -> str:
+    """The text of a "since" link on the index, from the reasons its version was picked ("in
+    force a week before the latest" reads "Since a week before the latest"). Each reason names
+    one version only, so two links never read the same."""
+    return "Since " + reasons[0].removeprefix("in force ")
+
+
 def flag_sentence(flag: Flag) -> str:
     """A flag in words: "modality “will” → “may”: weaker: a commitment became a possibility"."""
     return f"{flag.kind.value} {flag.label}: {flag.note}"
