@@ -1342,13 +1342,23 @@ def heldout() -> dict[str, tuple[str, str, str | None]]:
     }  # fmt: skip
 
 
+def page_bytes(page: str) -> bytes:
+    """The page as its server sends it: in the charset it declares. A page that says
+    iso-8859-1 is written as old CMSes did, as Windows-1252 (curly quotes as bytes 0x91-0x94,
+    which browsers read as such), characters beyond it as numeric references."""
+    declared = re.search(r"charset=([\w-]+)", page[:2048], re.I)
+    if declared and declared.group(1).lower() in ("iso-8859-1", "latin-1", "windows-1252"):
+        return page.encode("cp1252", errors="xmlcharrefreplace")
+    return page.encode("utf-8")
+
+
 def main() -> None:
     """Write every page.html (and url.txt, text.txt) under tests/heldout/."""
     pages = heldout()
     for name, (text, page, url) in pages.items():
         folder = HERE / name
         folder.mkdir(exist_ok=True)
-        (folder / "page.html").write_text(page, encoding="utf-8")
+        (folder / "page.html").write_bytes(page_bytes(page))
         (folder / "text.txt").write_text(text + "\n", encoding="utf-8")
         url_file = folder / "url.txt"
         if url:
