@@ -5,6 +5,12 @@
 a flag compares what the text says, not how it is written. Dates are read first, so "2024" in
 "July 2024" is not also a year or a count; each span of text is read once. Pure: text in, data
 out.
+
+French text (`lang="fr"`) is read with French month names ("juillet 2024", "1er août"),
+ranges ("de 2010 à 2013"), amounts ("319 millions USD", "1,5 milliard d'euros"), the decimal
+comma and space-separated thousands ("1 500", with a space, NBSP or thin space), and no
+spelled-out numbers; its keys are the English ones, so "juillet 2024" and "July 2024" are
+both `2024-07`. Any other language is read as English.
 """
 
 from __future__ import annotations
@@ -47,10 +53,39 @@ class Quantity:
         return self.sort in DATE_SORTS
 
 
+# French month names as written (with and without accents), and their abbreviations.
+FRENCH_MONTHS = (
+    ("janvier",),
+    ("février", "fevrier"),
+    ("mars",),
+    ("avril",),
+    ("mai",),
+    ("juin",),
+    ("juillet",),
+    ("août", "aout"),
+    ("septembre",),
+    ("octobre",),
+    ("novembre",),
+    ("décembre", "decembre"),
+)
+_FRENCH_ABBREVIATIONS = {
+    "janv": 1,
+    "févr": 2,
+    "fevr": 2,
+    "fév": 2,
+    "avr": 4,
+    "juil": 7,
+    "oct": 10,
+    "nov": 11,
+    "déc": 12,
+    "dec": 12,
+}
 _MONTH_NUMBER = {
     **{name: k for k, name in enumerate(MONTHS, start=1)},
     **{name[:3]: k for k, name in enumerate(MONTHS, start=1)},
     "sept": 9,
+    **{name: k for k, names in enumerate(FRENCH_MONTHS, start=1) for name in names},
+    **_FRENCH_ABBREVIATIONS,
 }
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -159,9 +194,88 @@ _WORD_NUMBER = re.compile(
 )
 
 
-def dates_and_numbers(text: str) -> list[Quantity]:
+# -- French ----------------------------------------------------------------------------------
+# Full names before abbreviations ("juillet" before "juil."), longest first.
+_FR_MONTH = (
+    "(?i:"
+    + "|".join(sorted((n for names in FRENCH_MONTHS for n in names), key=len, reverse=True))
+    + "|(?:"
+    + "|".join(sorted(_FRENCH_ABBREVIATIONS, key=len, reverse=True))
+    + r"|sept)\.)"
+)
+_FR_DAY = r"(1er|[0-3]?\d)"
+_FR_DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "range",
+        re.compile(
+            rf"\b(?:[Dd]e|[Ee]ntre)\s+({_YEAR})\s+(?:à|et|au)\s+({_YEAR})\b"
+            rf"|(?<![\w.,-])({_YEAR})\s*[-–—]\s*({_YEAR})\b"
+        ),
+    ),
+    ("date", re.compile(rf"\b{_FR_DAY}\s+({_FR_MONTH})\s+({_YEAR})\b")),
+    ("date", re.compile(rf"\b([0-3]?\d)\s+({_MONTH})\s*,?\s+({_YEAR})\b")),
+    ("month", re.compile(rf"\b({_FR_MONTH})\s+({_YEAR})\b")),
+    ("month", re.compile(rf"\b({_MONTH})\s+({_YEAR})\b")),
+    ("day", re.compile(rf"\b{_FR_DAY}\s+({_FR_MONTH})(?!\w)")),
+    ("year", re.compile(rf"(?<![\w.,$€£/-])({_YEAR})(?![\w%/]|[.,]\d)")),
+)
+# A French number: the decimal comma; thousands apart by a space, NBSP or (narrow) thin space.
+_FR_NUM = r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+_FR_SCALE = r"millions?|milliards?|billions?|mille|k|M|Md|Mds"
+_FR_SCALES = {
+    "mille": Decimal(10**3),
+    "k": Decimal(10**3),
+    "million": Decimal(10**6),
+    "m": Decimal(10**6),
+    "milliard": Decimal(10**9),
+    "md": Decimal(10**9),
+    "billion": Decimal(10**12),  # a French "billion" is 10^12
+}
+_FR_CURRENCIES = {
+    "usd": "USD",
+    "us$": "USD",
+    "$": "USD",
+    "dollar": "USD",
+    "eur": "EUR",
+    "€": "EUR",
+    "euro": "EUR",
+    "gbp": "GBP",
+    "£": "GBP",
+    "livre": "GBP",
+}
+_FR_CURRENCY = (
+    r"USD|EUR|GBP|US\$|\$|€|£|dollars?(?:\s+(?:américains|US))?|euros?|livres(?:\s+sterling)?"
+)
+_FR_NUMBER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "amount",
+        re.compile(
+            rf"(?<![\w.])(?P<cur>USD|EUR|GBP|US\$|\$|€|£)\s?(?P<num>{_FR_NUM})"
+            rf"(?:\s?(?P<scale>{_FR_SCALE})\b)?"
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            rf"(?<![\w.,-])(?P<num>{_FR_NUM})\s?(?:(?P<scale>{_FR_SCALE})\s*)?"
+            rf"(?:de\s+|d['’]\s?)?(?P<cur>{_FR_CURRENCY})(?!\w)"
+        ),
+    ),
+    ("percent", re.compile(rf"(?<![\w.,-])(?P<num>{_FR_NUM})\s?(?:%|pour\s?cent\b)")),
+    (
+        "count",
+        re.compile(rf"(?<![\w.,-])(?P<num>{_FR_NUM})\s(?P<scale>millions?|milliards?|mille)\b"),
+    ),
+    ("count", re.compile(rf"(?<![\w.,/-])(?P<num>{_FR_NUM})(?![\w%/-]|[.,]\d)")),
+)
+
+
+def dates_and_numbers(text: str, *, lang: str = "en") -> list[Quantity]:
     """Dates first (so "2024" in "July 2024" is not also a year or a number), then amounts,
-    percentages, scaled, plain and spelled-out numbers, each span taken once."""
+    percentages, scaled, plain and spelled-out numbers, each span taken once. `lang="fr"`
+    reads French (see the module docstring); any other language is read as English."""
+    if lang == "fr":
+        return _french(text)
     taken: list[tuple[int, int]] = []
     out: list[Quantity] = []
 
@@ -194,6 +308,54 @@ def dates_and_numbers(text: str) -> list[Quantity]:
             taken.append(match.span())
             out.append(Quantity(real_sort, key, match.group().strip(), match.start()))
     return out
+
+
+def _french(text: str) -> list[Quantity]:
+    """`dates_and_numbers` for French text."""
+    taken: list[tuple[int, int]] = []
+    out: list[Quantity] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= x or a >= y for x, y in taken)
+
+    for sort, pattern in _FR_DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            if not free(match.start(), match.end()):
+                continue
+            groups = ["1" if g == "1er" else g for g in match.groups() if g is not None]
+            key = _date_key(sort, groups)
+            if key is None:
+                continue
+            taken.append(match.span())
+            out.append(Quantity(sort, key, match.group(), match.start()))
+    for sort, pattern in _FR_NUMBER_PATTERNS:
+        for match in pattern.finditer(text):
+            if not free(match.start(), match.end()):
+                continue
+            parts = match.groupdict()
+            value = _french_decimal(parts["num"])
+            if value is None:
+                continue
+            # "millions" -> "million", "Mds" -> "md", "dollars américains" -> "dollar"
+            value *= _FR_SCALES.get((parts.get("scale") or "").lower().rstrip("s"), Decimal(1))
+            if sort == "amount":
+                currency = parts["cur"].lower().split()[0].rstrip("s")
+                key = f"{_FR_CURRENCIES[currency]} {_plain(value)}"
+            elif sort == "percent":
+                key = f"{_plain(value)}%"
+            else:
+                key = _plain(value)
+            taken.append(match.span())
+            out.append(Quantity(sort, key, match.group().strip(), match.start()))
+    out.sort(key=lambda q: q.start)
+    return out
+
+
+def _french_decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(re.sub(r"[ \u00a0\u202f\u2009]", "", text).replace(",", "."))
+    except InvalidOperation:
+        return None
 
 
 def _date_key(sort: str, groups: list[str]) -> str | None:
@@ -258,4 +420,4 @@ def _number_key(sort: str, match: re.Match[str]) -> tuple[str, str] | None:
     return "count", _plain(value)
 
 
-__all__ = ["DATE_SORTS", "MONTHS", "Quantity", "dates_and_numbers"]
+__all__ = ["DATE_SORTS", "FRENCH_MONTHS", "MONTHS", "Quantity", "dates_and_numbers"]
