@@ -105,12 +105,30 @@ class Config:
             TranslationPair(
                 original=t.translation_of,
                 translation=t.name,
-                original_lang=target_lang(by_name[t.translation_of]),
-                translation_lang=target_lang(t),
+                original_lang=by_name[t.translation_of].lang,
+                translation_lang=t.lang,
             )
             for t in self.targets
             if t.translation_of is not None
         )
+
+    def pairs_for(self, name: str | None) -> tuple[TranslationPair, ...]:
+        """The translated pairs target `name` is a side of (every pair when None);
+        `ConfigError` saying how to configure one, or listing the pairs, when there is none."""
+        pairs = self.pairs()
+        if not pairs:
+            raise ConfigError(
+                'no translated pair is configured; add translation_of = "<original target>" '
+                "to the [[targets]] table of the translation (README: Following a translation)"
+            )
+        if name is None:
+            return pairs
+        self.target(name)
+        mine = tuple(p for p in pairs if name in p.names())
+        if not mine:
+            listed = ", ".join(f"{p.original} → {p.translation}" for p in pairs)
+            raise ConfigError(f"target {name!r} has no counterpart configured; pairs: {listed}")
+        return mine
 
 
 def target_lang(target: Target) -> str | None:

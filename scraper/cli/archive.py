@@ -27,6 +27,7 @@ def replay(env: Env, target_name: str | None) -> None:
     Example: nato-watch replay --target republic-of-korea
     """
     # lazy: the parser and the renderers load only for replay
+    from scraper.reports.publish import refresh_counterparts
     from scraper.sources.replay import replay_target
 
     with errors_to_exit():
@@ -38,6 +39,14 @@ def replay(env: Env, target_name: str | None) -> None:
             progress=replay_progress,
             lock_timeout=timeout,
             watch=env.config.watchlist(target),
+            pairs=env.config.pairs(),
+        )
+        refresh_counterparts(
+            env.archive,
+            target,
+            pairs=env.config.pairs(),
+            watch_of=env.config.watchlist,
+            lock_timeout=timeout,
         )
     for line in result.lines():
         click.echo(line)

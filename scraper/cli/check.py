@@ -58,7 +58,9 @@ def check(
         if user_agent:
             settings = replace(settings, user_agent=user_agent)
         options = CheckOptions(
-            accept=accept, suspect_confirmations=env.config.check.suspect_confirmations
+            accept=accept,
+            suspect_confirmations=env.config.check.suspect_confirmations,
+            pairs=env.config.pairs(),
         )
         failed = 0
         fetcher = open_fetcher(targets, settings, force_browser=browser)

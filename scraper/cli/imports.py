@@ -56,6 +56,7 @@ def import_wayback_command(
     Example: nato-watch import-wayback --from 2012 --to 2024
     """
     # lazy: requests and the parser load only for imports
+    from scraper.reports.publish import refresh_counterparts
     from scraper.sources.wayback import import_wayback, open_client
 
     with errors_to_exit():
@@ -78,6 +79,14 @@ def import_wayback_command(
                     progress=progress,
                     replay_progress=replay_progress,
                     watch=env.config.watchlist(target.name),
+                    pairs=env.config.pairs(),
+                )
+                refresh_counterparts(
+                    env.archive,
+                    target.name,
+                    pairs=env.config.pairs(),
+                    watch_of=env.config.watchlist,
+                    lock_timeout=env.config.check.lock_timeout,
                 )
                 click.echo(result.summary_line())
                 if result.stopped:
@@ -155,6 +164,7 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
     Example: nato-watch import-warc crawl.warc.gz
     """
     # lazy: warcio and the parser load only for WARC commands
+    from scraper.reports.publish import refresh_counterparts
     from scraper.sources.warc_import import import_warc
 
     with errors_to_exit():
@@ -169,6 +179,15 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
             progress=lambda target, done, total, settled: shows[target](done, total, settled),
             replay_progress=replay_progress,
             watches={t.name: env.config.watchlist(t.name) for t in targets},
+            pairs=env.config.pairs(),
         )
+        for target in targets:
+            refresh_counterparts(
+                env.archive,
+                target.name,
+                pairs=env.config.pairs(),
+                watch_of=env.config.watchlist,
+                lock_timeout=env.config.check.lock_timeout,
+            )
     for result in results:
         click.echo(result.summary_line())

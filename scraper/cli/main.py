@@ -1,10 +1,10 @@
 """The command line: the composition root. It builds the archive, the fetcher and the clock,
 calls one function per command, and is the only layer that prints or sets exit codes.
 
-One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`);
-`app` holds what they share. Each command body is a few lines: validate, call one function,
-print. Heavy modules (the parser, requests, Jinja2, APScheduler) are imported inside the
-commands that need them, so `--help`, `log` and `show` start fast.
+One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`,
+`translation`); `app` holds what they share. Each command body is a few lines: validate, call
+one function, print. Heavy modules (the parser, requests, Jinja2, APScheduler) are imported
+inside the commands that need them, so `--help`, `log` and `show` start fast.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from scraper.cli.history import diff_command, log_command, show, terms_command
 from scraper.cli.imports import export_warc_command, import_warc_command, import_wayback_command
 from scraper.cli.schedule import run
 from scraper.cli.site import serve
+from scraper.cli.translation import lag_command
 from scraper.config import find_config, load_config, resolve_data_dir
 
 
@@ -80,6 +81,7 @@ for _command in (
     serve,
     export_warc_command,
     import_warc_command,
+    lag_command,
 ):
     cli.add_command(_command)
 

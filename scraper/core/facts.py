@@ -28,6 +28,7 @@ Pure: documents in, data out.
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -46,6 +47,10 @@ NAMES_FILE = "translations.toml"
 _ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*(?!\w)")
 _ROMAN = re.compile(r"^[IVXLCDM]+$")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "‐": "-", "‑": "-"})
+# How many documents' facts are remembered (content hash and language -> facts).
+FACTS_CACHE_SIZE = 64
+_CACHE: dict[tuple[str, str], tuple[Fact, ...]] = {}
+_CACHE_LOCK = threading.Lock()
 
 
 class FactKind(StrEnum):
@@ -176,7 +181,22 @@ def _lookup(text: str) -> tuple[FactKind, str] | None:
 
 
 def page_facts(document: Document, lang: str) -> tuple[Fact, ...]:
-    """The facts of `document`, written in language `lang` (ISO 639-1), in page order."""
+    """The facts of `document`, written in language `lang` (ISO 639-1), in page order
+    (remembered for the last `FACTS_CACHE_SIZE` documents: a replay reads each twice)."""
+    key = (document.content_hash, lang)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    facts = _read_facts(document, lang)
+    with _CACHE_LOCK:
+        if len(_CACHE) >= FACTS_CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = facts
+    return facts
+
+
+def _read_facts(document: Document, lang: str) -> tuple[Fact, ...]:
     facts: list[Fact] = []
     block_no = 0
     for s_index, section in enumerate(document.sections):

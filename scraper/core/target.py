@@ -44,8 +44,8 @@ class Target:
 
 @dataclass(frozen=True)
 class TranslationPair:
-    """A page and its translation: two configured targets and their languages (ISO 639-1;
-    None when neither the config nor the URL tells, and the pages' versions must)."""
+    """A page and its translation: two configured targets, and the language of each as the
+    config gives it (ISO 639-1; None: read from each version, its page or its URL)."""
 
     original: str
     translation: str
