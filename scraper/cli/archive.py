@@ -14,6 +14,7 @@ from scraper.cli.app import (
     replay_progress,
     target_option,
 )
+from scraper.cli.translation import refresh_counterparts
 
 # -- archive: replay, verify -----------------------------------------------------------------
 
@@ -27,7 +28,6 @@ def replay(env: Env, target_name: str | None) -> None:
     Example: nato-watch replay --target republic-of-korea
     """
     # lazy: the parser and the renderers load only for replay
-    from scraper.reports.publish import refresh_counterparts
     from scraper.sources.replay import replay_target
 
     with errors_to_exit():
@@ -41,13 +41,7 @@ def replay(env: Env, target_name: str | None) -> None:
             watch=env.config.watchlist(target),
             pairs=env.config.pairs(),
         )
-        refresh_counterparts(
-            env.archive,
-            target,
-            pairs=env.config.pairs(),
-            watch_of=env.config.watchlist,
-            lock_timeout=timeout,
-        )
+        refresh_counterparts(env, target)
     for line in result.lines():
         click.echo(line)
 

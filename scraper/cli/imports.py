@@ -15,6 +15,7 @@ from scraper.cli.app import (
     replay_progress,
     target_option,
 )
+from scraper.cli.translation import refresh_counterparts
 from scraper.timespec import parse_span
 
 # -- import-wayback: history from before the first check --------------------------------------
@@ -56,7 +57,6 @@ def import_wayback_command(
     Example: nato-watch import-wayback --from 2012 --to 2024
     """
     # lazy: requests and the parser load only for imports
-    from scraper.reports.publish import refresh_counterparts
     from scraper.sources.wayback import import_wayback, open_client
 
     with errors_to_exit():
@@ -81,13 +81,7 @@ def import_wayback_command(
                     watch=env.config.watchlist(target.name),
                     pairs=env.config.pairs(),
                 )
-                refresh_counterparts(
-                    env.archive,
-                    target.name,
-                    pairs=env.config.pairs(),
-                    watch_of=env.config.watchlist,
-                    lock_timeout=env.config.check.lock_timeout,
-                )
+                refresh_counterparts(env, target.name)
                 click.echo(result.summary_line())
                 if result.stopped:
                     click.echo(f"nato-watch: warning: {target.name}: {result.stopped}", err=True)
@@ -164,7 +158,6 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
     Example: nato-watch import-warc crawl.warc.gz
     """
     # lazy: warcio and the parser load only for WARC commands
-    from scraper.reports.publish import refresh_counterparts
     from scraper.sources.warc_import import import_warc
 
     with errors_to_exit():
@@ -182,12 +175,6 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
             pairs=env.config.pairs(),
         )
         for target in targets:
-            refresh_counterparts(
-                env.archive,
-                target.name,
-                pairs=env.config.pairs(),
-                watch_of=env.config.watchlist,
-                lock_timeout=env.config.check.lock_timeout,
-            )
+            refresh_counterparts(env, target.name)
     for result in results:
         click.echo(result.summary_line())

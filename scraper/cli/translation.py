@@ -37,3 +37,21 @@ def lag_command(env: Env, target_name: str | None, as_json: bool) -> None:
             click.echo("")
         for line in lag_lines(status):
             click.echo(line)
+
+
+def refresh_counterparts(env: Env, target: str) -> None:
+    """After a replay or an import of `target`, rewrite the reports of the other side of each
+    translated pair it is in (their counterpart blocks name `target`'s versions)."""
+    pairs = env.config.pairs()
+    if not any(target in pair.names() for pair in pairs):
+        return
+    # lazy: the renderers load only for the commands that write reports
+    from scraper.reports.publish import refresh_counterparts as rewrite
+
+    rewrite(
+        env.archive,
+        target,
+        pairs=pairs,
+        watch_of=env.config.watchlist,
+        lock_timeout=env.config.check.lock_timeout,
+    )

@@ -16,6 +16,7 @@ both `2024-07`. Any other language is read as English.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -92,17 +93,22 @@ _MONTH = (
     r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
 )
 _YEAR = r"(?:1[89]|20)\d{2}"
+# What English and French share: "2010-2013", "16 Jul. 2024", "July 2024", a year alone.
+_DASH_RANGE = rf"(?<![\w.,-])({_YEAR})\s*[-–—]\s*({_YEAR})\b"
+_DAY_MONTH_YEAR = re.compile(rf"\b([0-3]?\d)\s+({_MONTH})\s*,?\s+({_YEAR})\b")
+_MONTH_YEAR = re.compile(rf"\b({_MONTH})\s+({_YEAR})\b")
+_YEAR_ALONE = re.compile(rf"(?<![\w.,$€£/-])({_YEAR})(?![\w%/]|[.,]\d)")
 _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "range",
         re.compile(
             rf"\b(?:[Ff]rom|[Bb]etween)\s+({_YEAR})\s+(?:to|until|till|through|and)\s+({_YEAR})\b"
-            rf"|(?<![\w.,-])({_YEAR})\s*[-–—]\s*({_YEAR})\b"
+            rf"|{_DASH_RANGE}"
         ),
     ),
-    ("date", re.compile(rf"\b([0-3]?\d)\s+({_MONTH})\s*,?\s+({_YEAR})\b")),
+    ("date", _DAY_MONTH_YEAR),
     ("date", re.compile(rf"\b({_MONTH})\s+([0-3]?\d),\s+({_YEAR})\b")),
-    ("month", re.compile(rf"\b({_MONTH})\s+({_YEAR})\b")),
+    ("month", _MONTH_YEAR),
     ("day", re.compile(rf"\b([0-3]?\d)\s+({_MONTH})(?!\w)")),
     (
         "month",
@@ -111,7 +117,7 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|December)\b"
         ),
     ),
-    ("year", re.compile(rf"(?<![\w.,$€£/-])({_YEAR})(?![\w%/]|[.,]\d)")),
+    ("year", _YEAR_ALONE),
 )
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALES = {
@@ -207,17 +213,14 @@ _FR_DAY = r"(1er|[0-3]?\d)"
 _FR_DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "range",
-        re.compile(
-            rf"\b(?:[Dd]e|[Ee]ntre)\s+({_YEAR})\s+(?:à|et|au)\s+({_YEAR})\b"
-            rf"|(?<![\w.,-])({_YEAR})\s*[-–—]\s*({_YEAR})\b"
-        ),
+        re.compile(rf"\b(?:[Dd]e|[Ee]ntre)\s+({_YEAR})\s+(?:à|et|au)\s+({_YEAR})\b|{_DASH_RANGE}"),
     ),
     ("date", re.compile(rf"\b{_FR_DAY}\s+({_FR_MONTH})\s+({_YEAR})\b")),
-    ("date", re.compile(rf"\b([0-3]?\d)\s+({_MONTH})\s*,?\s+({_YEAR})\b")),
+    ("date", _DAY_MONTH_YEAR),
     ("month", re.compile(rf"\b({_FR_MONTH})\s+({_YEAR})\b")),
-    ("month", re.compile(rf"\b({_MONTH})\s+({_YEAR})\b")),
+    ("month", _MONTH_YEAR),
     ("day", re.compile(rf"\b{_FR_DAY}\s+({_FR_MONTH})(?!\w)")),
-    ("year", re.compile(rf"(?<![\w.,$€£/-])({_YEAR})(?![\w%/]|[.,]\d)")),
+    ("year", _YEAR_ALONE),
 )
 # A French number: the decimal comma; thousands apart by a space, NBSP or (narrow) thin space.
 _FR_NUM = r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
@@ -275,80 +278,50 @@ def dates_and_numbers(text: str, *, lang: str = "en") -> list[Quantity]:
     percentages, scaled, plain and spelled-out numbers, each span taken once. `lang="fr"`
     reads French (see the module docstring); any other language is read as English."""
     if lang == "fr":
-        return _french(text)
+        return _read(text, _FRENCH_PASSES)
+    return _read(text, _ENGLISH_PASSES)
+
+
+KeyOf = Callable[[str, re.Match[str]], tuple[str, str] | None]
+"""What a match means: its sort and key, or None when it means nothing after all."""
+
+
+def _read(text: str, passes: Sequence[tuple[str, re.Pattern[str], KeyOf]]) -> list[Quantity]:
+    """Run the patterns in order; each span of text is read by the first that means it."""
     taken: list[tuple[int, int]] = []
     out: list[Quantity] = []
-
-    def free(a: int, b: int) -> bool:
-        return all(b <= x or a >= y for x, y in taken)
-
-    for sort, pattern in _DATE_PATTERNS:
+    for sort, pattern, key_of in passes:
         for match in pattern.finditer(text):
-            if not free(match.start(), match.end()):
+            if not all(match.end() <= x or match.start() >= y for x, y in taken):
                 continue
-            key = _date_key(sort, [g for g in match.groups() if g is not None])
-            if key is None:
+            found = key_of(sort, match)
+            if found is None:
                 continue
             taken.append(match.span())
-            out.append(Quantity(sort, key, match.group(), match.start()))
-    for sort, pattern in (
-        ("amount", _AMOUNT),
-        ("percent", _PERCENT),
-        ("count", _SCALED),
-        ("count", _PLAIN),
-        ("count", _WORD_NUMBER),
-    ):
-        for match in pattern.finditer(text):
-            if not free(match.start(), match.end()):
-                continue
-            number_key = _number_key(sort, match)
-            if number_key is None:
-                continue
-            real_sort, key = number_key
-            taken.append(match.span())
-            out.append(Quantity(real_sort, key, match.group().strip(), match.start()))
+            out.append(Quantity(found[0], found[1], match.group().strip(), match.start()))
     return out
 
 
-def _french(text: str) -> list[Quantity]:
-    """`dates_and_numbers` for French text."""
-    taken: list[tuple[int, int]] = []
-    out: list[Quantity] = []
+def _date_of(sort: str, match: re.Match[str]) -> tuple[str, str] | None:
+    # "1er août" is the first of August.
+    groups = ["1" if g == "1er" else g for g in match.groups() if g is not None]
+    key = _date_key(sort, groups)
+    return None if key is None else (sort, key)
 
-    def free(a: int, b: int) -> bool:
-        return all(b <= x or a >= y for x, y in taken)
 
-    for sort, pattern in _FR_DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            if not free(match.start(), match.end()):
-                continue
-            groups = ["1" if g == "1er" else g for g in match.groups() if g is not None]
-            key = _date_key(sort, groups)
-            if key is None:
-                continue
-            taken.append(match.span())
-            out.append(Quantity(sort, key, match.group(), match.start()))
-    for sort, pattern in _FR_NUMBER_PATTERNS:
-        for match in pattern.finditer(text):
-            if not free(match.start(), match.end()):
-                continue
-            parts = match.groupdict()
-            value = _french_decimal(parts["num"])
-            if value is None:
-                continue
-            # "millions" -> "million", "Mds" -> "md", "dollars américains" -> "dollar"
-            value *= _FR_SCALES.get((parts.get("scale") or "").lower().rstrip("s"), Decimal(1))
-            if sort == "amount":
-                currency = parts["cur"].lower().split()[0].rstrip("s")
-                key = f"{_FR_CURRENCIES[currency]} {_plain(value)}"
-            elif sort == "percent":
-                key = f"{_plain(value)}%"
-            else:
-                key = _plain(value)
-            taken.append(match.span())
-            out.append(Quantity(sort, key, match.group().strip(), match.start()))
-    out.sort(key=lambda q: q.start)
-    return out
+def _french_number_of(sort: str, match: re.Match[str]) -> tuple[str, str] | None:
+    parts = match.groupdict()
+    value = _french_decimal(parts["num"])
+    if value is None:
+        return None
+    # "millions" -> "million", "Mds" -> "md", "dollars américains" -> "dollar"
+    value *= _FR_SCALES.get((parts.get("scale") or "").lower().rstrip("s"), Decimal(1))
+    if sort == "amount":
+        currency = parts["cur"].lower().split()[0].rstrip("s")
+        return sort, f"{_FR_CURRENCIES[currency]} {_plain(value)}"
+    if sort == "percent":
+        return sort, f"{_plain(value)}%"
+    return sort, _plain(value)
 
 
 def _french_decimal(text: str) -> Decimal | None:
@@ -418,6 +391,20 @@ def _number_key(sort: str, match: re.Match[str]) -> tuple[str, str] | None:
     if len(groups) > 1 and groups[1]:
         value *= _SCALES[groups[1].lower()]
     return "count", _plain(value)
+
+
+_ENGLISH_PASSES: tuple[tuple[str, re.Pattern[str], KeyOf], ...] = (
+    *((sort, pattern, _date_of) for sort, pattern in _DATE_PATTERNS),
+    ("amount", _AMOUNT, _number_key),
+    ("percent", _PERCENT, _number_key),
+    ("count", _SCALED, _number_key),
+    ("count", _PLAIN, _number_key),
+    ("count", _WORD_NUMBER, _number_key),
+)
+_FRENCH_PASSES: tuple[tuple[str, re.Pattern[str], KeyOf], ...] = (
+    *((sort, pattern, _date_of) for sort, pattern in _FR_DATE_PATTERNS),
+    *((sort, pattern, _french_number_of) for sort, pattern in _FR_NUMBER_PATTERNS),
+)
 
 
 __all__ = ["DATE_SORTS", "FRENCH_MONTHS", "MONTHS", "Quantity", "dates_and_numbers"]
