@@ -4,9 +4,10 @@ The config is TOML: `[[targets]]` tables with `name` and `url` (and, for `run`, 
 `webhook` and `command` notifications), an optional `[fetch]` table whose keys are the fields
 of `fetch.FetchSettings`, an optional `[check]` table, and an optional `[run]` table for the
 scheduled job. A target may name its watched terms (`watch = [...]`) and notify only on
-significant changes (`notify_on = "significant"`); a `[words]` table extends the word lists the
-flags use (`scraper/data/`). Anything unknown or malformed is a `ConfigError` that names the
-file, the key and the fix.
+significant changes (`notify_on = "significant"`), and name the page it translates
+(`translation_of = "<target>"`, with an optional `lang = "fr"`); a `[words]` table extends
+the word lists the flags use (`scraper/data/`). Anything unknown or malformed is a
+`ConfigError` that names the file, the key and the fix.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scraper.core.target import FETCH_MODES, NotifyOn, Target
+from scraper.archive.store import CONFIG_NAME
+from scraper.core.target import FETCH_MODES, NotifyOn, Target, TranslationPair
 from scraper.errors import ConfigError
 from scraper.fetching.settings import FetchSettings
 from scraper.timespec import parse_cron, parse_duration, resolve_timezone
+from scraper.urls import page_language
 
 if TYPE_CHECKING:  # the word lists load only when a config uses them (start-up time)
     from scraper.core.watchlist import Watchlist
@@ -32,10 +35,10 @@ if TYPE_CHECKING:  # the word lists load only when a config uses them (start-up 
 
 DEFAULT_TARGET_NAME = "republic-of-korea"
 DEFAULT_URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
-CONFIG_NAME = "nato-watch.toml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORDY = re.compile(r"[^\W_]")
+_LANG = re.compile(r"^[a-z]{2}$")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,44 @@ class Config:
                 return target
         names = ", ".join(t.name for t in self.targets)
         raise ConfigError(f"no target named {name!r} in the configuration; targets: {names}")
+
+    def pairs(self) -> tuple[TranslationPair, ...]:
+        """Every translated pair (`translation_of`), in the order of the translations."""
+        by_name = {t.name: t for t in self.targets}
+        return tuple(
+            TranslationPair(
+                original=t.translation_of,
+                translation=t.name,
+                original_lang=by_name[t.translation_of].lang,
+                translation_lang=t.lang,
+            )
+            for t in self.targets
+            if t.translation_of is not None
+        )
+
+    def pairs_for(self, name: str | None) -> tuple[TranslationPair, ...]:
+        """The translated pairs target `name` is a side of (every pair when None);
+        `ConfigError` saying how to configure one, or listing the pairs, when there is none."""
+        pairs = self.pairs()
+        if not pairs:
+            raise ConfigError(
+                'no translated pair is configured; add translation_of = "<original target>" '
+                "to the [[targets]] table of the translation (README: Following a translation)"
+            )
+        if name is None:
+            return pairs
+        self.target(name)
+        mine = tuple(p for p in pairs if name in p.names())
+        if not mine:
+            listed = ", ".join(f"{p.original} → {p.translation}" for p in pairs)
+            raise ConfigError(f"target {name!r} has no counterpart configured; pairs: {listed}")
+        return mine
+
+
+def target_lang(target: Target) -> str | None:
+    """A target's language: its config's `lang`, else what its URL asks for (`/cps/<lang>/`,
+    `selectedLocale`); None when neither tells."""
+    return target.lang or page_language(target.url)
 
 
 DEFAULT_TARGET = Target(DEFAULT_TARGET_NAME, DEFAULT_URL)
@@ -172,7 +213,18 @@ def _parse_targets(raw: Any, source: str, words: Words | None = None) -> tuple[T
             raise ConfigError(f"{where}: must be a table with name and url")
         _reject_unknown(
             item,
-            {"name", "url", "webhook", "command", "fetch", "wait_for", "watch", "notify_on"},
+            {
+                "name",
+                "url",
+                "webhook",
+                "command",
+                "fetch",
+                "wait_for",
+                "watch",
+                "notify_on",
+                "translation_of",
+                "lang",
+            },
             where=where,
             what="key",
         )
@@ -201,9 +253,66 @@ def _parse_targets(raw: Any, source: str, words: Words | None = None) -> tuple[T
                 wait_for=wait_for,
                 watch=_parse_watch(item, where, words),
                 notify_on=_parse_notify_on(item, where),
+                **_parse_translation(item, where),
             )
         )
+    _check_translations(targets, source)
     return tuple(targets)
+
+
+def _parse_translation(item: dict[str, Any], where: str) -> dict[str, str | None]:
+    """`translation_of` (a target name) and `lang` (ISO 639-1), each checked for its shape."""
+    out: dict[str, str | None] = {"translation_of": None, "lang": None}
+    of = item.get("translation_of")
+    if of is not None:
+        if not isinstance(of, str) or not SLUG.fullmatch(of.strip()):
+            raise ConfigError(
+                f"{where}: translation_of must name another target "
+                f'(e.g. translation_of = "republic-of-korea"), not {of!r}'
+            )
+        out["translation_of"] = of.strip()
+    lang = item.get("lang")
+    if lang is not None:
+        if not isinstance(lang, str) or not _LANG.fullmatch(lang.strip().lower()):
+            raise ConfigError(
+                f'{where}: lang must be a two-letter ISO 639-1 code (e.g. lang = "fr"), '
+                f"not {lang!r}"
+            )
+        out["lang"] = lang.strip().lower()
+    return out
+
+
+def _check_translations(targets: list[Target], source: str) -> None:
+    """Each `translation_of` names another configured target that is not itself a
+    translation, in another language."""
+    by_name = {t.name: t for t in targets}
+    for index, target in enumerate(targets, start=1):
+        of = target.translation_of
+        if of is None:
+            continue
+        where = f"{source}: [[targets]] #{index}: translation_of"
+        if of == target.name:
+            raise ConfigError(
+                f"{where}: {target.name!r} cannot be a translation of itself; name the "
+                "target of the page in the original language"
+            )
+        original = by_name.get(of)
+        if original is None:
+            names = ", ".join(t.name for t in targets if t.name != target.name) or "none"
+            raise ConfigError(
+                f"{where}: no target named {of!r}; name one of the configured targets: {names}"
+            )
+        if original.translation_of is not None:
+            raise ConfigError(
+                f"{where}: {of!r} is itself a translation (of {original.translation_of!r}); "
+                f'name the original: translation_of = "{original.translation_of}"'
+            )
+        mine, theirs = target_lang(target), target_lang(original)
+        if mine is not None and mine == theirs:
+            raise ConfigError(
+                f"{where}: {target.name!r} and {of!r} are both in language {mine!r}; set "
+                f'lang = "…" on the translation if its URL does not say its language'
+            )
 
 
 def _parse_watch(item: dict[str, Any], where: str, words: Words | None) -> Watchlist | None:

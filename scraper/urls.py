@@ -4,6 +4,8 @@
   image sources, so a session id or a host spelling never reads as a change).
 - `page_identity` / `same_page` say whether two URLs show the same page (a Wayback capture or
   a WARC record of one of the page's published shapes belongs to the target).
+- `page_language` is the language a CPS URL asks for (`selectedLocale`, else the locale
+  prefix): what tells the English page from its French translation.
 - `redact_url` is a URL as it may be logged or published: without credentials, and for a
   webhook without the path and query that usually carry its token.
 
@@ -107,6 +109,17 @@ def same_page(url: str, target_url: str) -> bool:
     """
     mine = page_identity(url)
     return mine is not None and mine == page_identity(target_url)
+
+
+def page_language(url: str) -> str | None:
+    """The language (ISO 639-1, lower case) a CPS page URL shows: its `selectedLocale`
+    parameter when it names one, else its `/cps/<lang>/` prefix; None for any other URL."""
+    try:
+        split = _Split.of(unwrap_wayback(url.strip()))
+    except ValueError:
+        return None
+    cps = _NATO_CPS.match(_nato_path(split.path, split.locale))
+    return cps.group("lang").lower() if cps is not None else None
 
 
 def cps_file(url: str) -> str | None:

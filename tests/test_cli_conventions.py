@@ -48,7 +48,7 @@ def one_usage_error(result: Result) -> re.Match[str]:
     [
         (["-V"], "no such option '-V'", "nato-watch [OPTIONS] COMMAND [ARGS]..."),
         (["--data-dir"], "option '--data-dir' requires an argument", "nato-watch [OPTIONS] COMMAND [ARGS]..."),
-        (["lgo"], "no such command 'lgo'. Did you mean 'log'?", "nato-watch [OPTIONS] COMMAND [ARGS]..."),
+        (["verfy"], "no such command 'verfy'. Did you mean 'verify'?", "nato-watch [OPTIONS] COMMAND [ARGS]..."),
         (["log", "--tagret", "x"], "no such option '--tagret'. Did you mean '--target'?", "nato-watch log [OPTIONS]"),
         (["export-warc"], "missing argument 'OUT'", "nato-watch export-warc [OPTIONS] OUT"),
         (["diff", "--format", "pdf"], "invalid value for '--format': 'pdf' is not one of 'markdown', 'html', 'json'", "nato-watch diff [OPTIONS] [OLD [NEW]]"),

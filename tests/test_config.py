@@ -104,3 +104,68 @@ def test_target_for_url_prefers_a_configured_target() -> None:
     )
     with pytest.raises(ConfigError):
         target_for_url("https://x.org/", name="Bad Name", config=config)
+
+
+EN_PAGE = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
+FR_PAGE = "https://www.nato.int/cps/fr/natohq/topics_50098.htm"
+
+
+def test_a_target_names_the_page_it_translates(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f'[[targets]]\nname = "korea"\nurl = "{EN_PAGE}"\n'
+        f'[[targets]]\nname = "korea-fr"\nurl = "{FR_PAGE}"\ntranslation_of = "korea"\n'
+        '[[targets]]\nname = "korea-mirror"\nurl = "https://mirror.example.org/korea"\n'
+        'translation_of = "korea"\nlang = "FR"\n',
+    )
+    config = load_config(path)
+    assert config.target("korea-fr").translation_of == "korea"
+    assert config.target("korea-mirror").lang == "fr"
+    assert [(p.original, p.translation, p.original_lang, p.translation_lang) for p in
+            config.pairs()] == [("korea", "korea-fr", None, None),
+                                ("korea", "korea-mirror", None, "fr")]  # fmt: skip
+    assert load_config(None).pairs() == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f'[[targets]]\nname = "k"\nurl = "{FR_PAGE}"\ntranslation_of = "k"\n',
+            "'k' cannot be a translation of itself",
+        ),
+        (
+            f'[[targets]]\nname = "k"\nurl = "{FR_PAGE}"\ntranslation_of = "korea"\n',
+            "translation_of: no target named 'korea'; name one of the configured targets",
+        ),
+        (
+            f'[[targets]]\nname = "en"\nurl = "{EN_PAGE}"\n'
+            f'[[targets]]\nname = "fr"\nurl = "{FR_PAGE}"\ntranslation_of = "en"\n'
+            f'[[targets]]\nname = "ru"\nurl = "{EN_PAGE}?selectedLocale=ru"\n'
+            'translation_of = "fr"\n',
+            "'fr' is itself a translation (of 'en'); name the original: translation_of = \"en\"",
+        ),
+        (
+            f'[[targets]]\nname = "en"\nurl = "{EN_PAGE}"\n'
+            f'[[targets]]\nname = "en2"\nurl = "{EN_PAGE}?x=1"\ntranslation_of = "en"\n',
+            "'en2' and 'en' are both in language 'en'; set lang",
+        ),
+        (
+            f'[[targets]]\nname = "fr"\nurl = "{FR_PAGE}"\ntranslation_of = 3\n',
+            "translation_of must name another target",
+        ),
+        (
+            f'[[targets]]\nname = "fr"\nurl = "{FR_PAGE}"\nlang = "french"\n',
+            "lang must be a two-letter ISO 639-1 code",
+        ),
+    ],
+)
+def test_bad_translation_config_names_file_key_and_fix(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(path) in str(caught.value)
+    assert expected in str(caught.value)
+    assert "\n" not in str(caught.value)

@@ -101,7 +101,8 @@ def test_targets_take_a_webhook_and_a_command(tmp_path: Path) -> None:
         ("webhook = 3\n", "webhook must be a non-empty string"),
         (
             'hook = "https://x.org/"\n',
-            "unknown key 'hook'; allowed: command, fetch, name, notify_on, url, wait_for, watch, webhook",
+            "unknown key 'hook'; allowed: command, fetch, lang, name, notify_on, translation_of, "
+            "url, wait_for, watch, webhook",
         ),
     ],
 )

@@ -52,9 +52,9 @@ def browser() -> Iterator[Browser]:
 
 
 def annotated(run_cli: Callable[..., Result], tmp_path: Path, template: str) -> Path:
-    page = (HELDOUT / template / "page.html").read_text(encoding="utf-8")
+    page = (HELDOUT / template / "page.html").read_bytes()
     source = tmp_path / "page.html"
-    source.write_text(page.replace("</body>", SCRIPTS + "</body>"), encoding="utf-8")
+    source.write_bytes(page.replace(b"</body>", SCRIPTS.encode("ascii") + b"</body>"))
     out = tmp_path / "annotated.html"
     result = run_cli("inspect", str(source), "--url", TOPIC, "--html", str(out))
     assert result.exit_code == 0, result.output

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.urls import canonical_url, cps_file, page_identity, redact_url, same_page
+from scraper.urls import (
+    canonical_url,
+    cps_file,
+    page_identity,
+    page_language,
+    redact_url,
+    same_page,
+)
 
 PAGE = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
 
@@ -43,6 +50,35 @@ def test_the_cps_shapes_count_on_a_stand_in_host_for_identity_only() -> None:
     assert (
         canonical_url(shape, base=local) == "http://127.0.0.1:8080/cps/fr/natolive/topics_50098.htm"
     )
+
+
+FRENCH = "https://www.nato.int/cps/fr/natohq/topics_50098.htm"
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        # The shapes the stored French copies were published under (FACTS.md).
+        "https://www.nato.int/cps/fr/natohq/topics_50098.htm?",
+        "http://www.nato.int/cps/fr/SID-3EFCD6A2-89CF6E1E/natolive/topics_50098.htm",
+        "http://www.nato.int/cps/fr/natolive/topics_50098.htm",
+        "https://webarchive.library.unt.edu/web/20121108010300/http://www.nato.int/cps/fr/natolive/topics_50098.htm",
+        # Another locale prefix, the parameter choosing French.
+        "https://www.nato.int/cps/en/natohq/topics_50098.htm?selectedLocale=fr",
+        "https://nato.int/cps/ru/natolive/topics_50098.htm?selectedLocale=fr",
+    ],
+)
+def test_the_french_page_has_its_own_shapes_and_never_mixes_with_the_english(shape: str) -> None:
+    assert same_page(shape, FRENCH)
+    assert not same_page(shape, PAGE)
+    assert page_language(shape) == "fr"
+
+
+def test_a_french_prefix_choosing_english_is_the_english_page() -> None:
+    shape = "https://www.nato.int/cps/fr/SID-1A-2B/natolive/topics_50098.htm?selectedLocale=en"
+    assert same_page(shape, PAGE) and not same_page(shape, FRENCH)
+    assert page_language(shape) == "en"
+    assert page_language("https://www.nato.int/en/what-we-do/relations-with-korea") is None
 
 
 def test_cps_file_names_the_page_file_in_any_shape() -> None:

@@ -62,6 +62,8 @@ HEADERS_SUFFIX = ".http.json"
 # In the data dir of an archive made by `nato-watch demo`: what it is. Its presence marks the
 # whole archive as demo data (the index says so; `check` and the imports refuse to add to it).
 DEMO_MARKER = "DEMO.md"
+# The config file a data dir may hold (`scraper.config` reads it; the demo writes one).
+CONFIG_NAME = "nato-watch.toml"
 # Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
 # reader that needs only the capture time reads the head of the file, not the document.
 CAPTURED_AT_HEAD = re.compile(rb'^\{\s*"captured_at":\s*"([^"]+)"')
@@ -190,6 +192,12 @@ class Archive:
             return False
         self._write(path, b"")
         return True
+
+    def write_config(self, text: str) -> Path:
+        """Write `<data-dir>/nato-watch.toml` (the demo's; a real one is the user's to write)."""
+        path = self.root / CONFIG_NAME
+        self._write(path, text.encode("utf-8"))
+        return path
 
     def write_demo_marker(self, text: str) -> Path:
         """Write `DEMO.md`, which marks the data dir as demo data."""

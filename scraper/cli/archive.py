@@ -14,6 +14,7 @@ from scraper.cli.app import (
     replay_progress,
     target_option,
 )
+from scraper.cli.translation import refresh_counterparts
 
 # -- archive: replay, verify -----------------------------------------------------------------
 
@@ -38,7 +39,9 @@ def replay(env: Env, target_name: str | None) -> None:
             progress=replay_progress,
             lock_timeout=timeout,
             watch=env.config.watchlist(target),
+            pairs=env.config.pairs(),
         )
+        refresh_counterparts(env, target)
     for line in result.lines():
         click.echo(line)
 

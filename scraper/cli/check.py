@@ -62,7 +62,9 @@ def check(
             settings = replace(settings, user_agent=user_agent)
         say_once_without_contact(env, settings, [t.url for t in targets])
         options = CheckOptions(
-            accept=accept, suspect_confirmations=env.config.check.suspect_confirmations
+            accept=accept,
+            suspect_confirmations=env.config.check.suspect_confirmations,
+            pairs=env.config.pairs(),
         )
         failed = 0
         fetcher = open_fetcher(targets, settings, force_browser=browser)

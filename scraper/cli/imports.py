@@ -16,6 +16,7 @@ from scraper.cli.app import (
     replay_progress,
     target_option,
 )
+from scraper.cli.translation import refresh_counterparts
 from scraper.timespec import parse_span
 
 # -- import-wayback: history from before the first check --------------------------------------
@@ -80,7 +81,9 @@ def import_wayback_command(
                     progress=progress,
                     replay_progress=replay_progress,
                     watch=env.config.watchlist(target.name),
+                    pairs=env.config.pairs(),
                 )
+                refresh_counterparts(env, target.name)
                 click.echo(result.summary_line())
                 if result.stopped:
                     click.echo(f"nato-watch: warning: {target.name}: {result.stopped}", err=True)
@@ -172,6 +175,9 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
             progress=lambda target, done, total, settled: shows[target](done, total, settled),
             replay_progress=replay_progress,
             watches={t.name: env.config.watchlist(t.name) for t in targets},
+            pairs=env.config.pairs(),
         )
+        for target in targets:
+            refresh_counterparts(env, target.name)
     for result in results:
         click.echo(result.summary_line())

@@ -2,11 +2,11 @@
 calls one function per command, and is the only layer that prints or sets exit codes.
 
 One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`,
-`inspecting`, `demo`); `app` holds what they share, `manpage` renders the man page. Click's
-own usage errors are told in the tool's one-line form (`Group`, `UsageError`). Each command
-body is a few lines: validate, call one function, print. Heavy modules (the parser, requests,
-Jinja2, APScheduler) are imported inside the commands that need them, so `--help`, `log` and
-`show` start fast.
+`inspecting`, `demo`, `translation`); `app` holds what they share, `manpage` renders the
+man page. Click's own usage errors are told in the tool's one-line form (`Group`,
+`UsageError`). Each command body is a few lines: validate, call one function, print. Heavy
+modules (the parser, requests, Jinja2, APScheduler) are imported inside the commands that
+need them, so `--help`, `log` and `show` start fast.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from scraper.cli.imports import export_warc_command, import_warc_command, import
 from scraper.cli.inspecting import inspect_command
 from scraper.cli.schedule import run
 from scraper.cli.site import serve
+from scraper.cli.translation import lag_command
 from scraper.config import find_config, load_config, resolve_data_dir
 
 
@@ -147,6 +148,7 @@ for _command in (
     import_warc_command,
     inspect_command,
     demo,
+    lag_command,
 ):
     cli.add_command(_command)
 

@@ -5,11 +5,18 @@
 a flag compares what the text says, not how it is written. Dates are read first, so "2024" in
 "July 2024" is not also a year or a count; each span of text is read once. Pure: text in, data
 out.
+
+French text (`lang="fr"`) is read with French month names ("juillet 2024", "1er août"),
+ranges ("de 2010 à 2013"), amounts ("319 millions USD", "1,5 milliard d'euros"), the decimal
+comma and space-separated thousands ("1 500", with a space, NBSP or thin space), and no
+spelled-out numbers; its keys are the English ones, so "juillet 2024" and "July 2024" are
+both `2024-07`. Any other language is read as English.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -47,27 +54,61 @@ class Quantity:
         return self.sort in DATE_SORTS
 
 
+# French month names as written (with and without accents), and their abbreviations.
+FRENCH_MONTHS = (
+    ("janvier",),
+    ("février", "fevrier"),
+    ("mars",),
+    ("avril",),
+    ("mai",),
+    ("juin",),
+    ("juillet",),
+    ("août", "aout"),
+    ("septembre",),
+    ("octobre",),
+    ("novembre",),
+    ("décembre", "decembre"),
+)
+_FRENCH_ABBREVIATIONS = {
+    "janv": 1,
+    "févr": 2,
+    "fevr": 2,
+    "fév": 2,
+    "avr": 4,
+    "juil": 7,
+    "oct": 10,
+    "nov": 11,
+    "déc": 12,
+    "dec": 12,
+}
 _MONTH_NUMBER = {
     **{name: k for k, name in enumerate(MONTHS, start=1)},
     **{name[:3]: k for k, name in enumerate(MONTHS, start=1)},
     "sept": 9,
+    **{name: k for k, names in enumerate(FRENCH_MONTHS, start=1) for name in names},
+    **_FRENCH_ABBREVIATIONS,
 }
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
 )
 _YEAR = r"(?:1[89]|20)\d{2}"
+# What English and French share: "2010-2013", "16 Jul. 2024", "July 2024", a year alone.
+_DASH_RANGE = rf"(?<![\w.,-])({_YEAR})\s*[-–—]\s*({_YEAR})\b"
+_DAY_MONTH_YEAR = re.compile(rf"\b([0-3]?\d)\s+({_MONTH})\s*,?\s+({_YEAR})\b")
+_MONTH_YEAR = re.compile(rf"\b({_MONTH})\s+({_YEAR})\b")
+_YEAR_ALONE = re.compile(rf"(?<![\w.,$€£/-])({_YEAR})(?![\w%/]|[.,]\d)")
 _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "range",
         re.compile(
             rf"\b(?:[Ff]rom|[Bb]etween)\s+({_YEAR})\s+(?:to|until|till|through|and)\s+({_YEAR})\b"
-            rf"|(?<![\w.,-])({_YEAR})\s*[-–—]\s*({_YEAR})\b"
+            rf"|{_DASH_RANGE}"
         ),
     ),
-    ("date", re.compile(rf"\b([0-3]?\d)\s+({_MONTH})\s*,?\s+({_YEAR})\b")),
+    ("date", _DAY_MONTH_YEAR),
     ("date", re.compile(rf"\b({_MONTH})\s+([0-3]?\d),\s+({_YEAR})\b")),
-    ("month", re.compile(rf"\b({_MONTH})\s+({_YEAR})\b")),
+    ("month", _MONTH_YEAR),
     ("day", re.compile(rf"\b([0-3]?\d)\s+({_MONTH})(?!\w)")),
     (
         "month",
@@ -76,7 +117,7 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|December)\b"
         ),
     ),
-    ("year", re.compile(rf"(?<![\w.,$€£/-])({_YEAR})(?![\w%/]|[.,]\d)")),
+    ("year", _YEAR_ALONE),
 )
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALES = {
@@ -159,41 +200,135 @@ _WORD_NUMBER = re.compile(
 )
 
 
-def dates_and_numbers(text: str) -> list[Quantity]:
+# -- French ----------------------------------------------------------------------------------
+# Full names before abbreviations ("juillet" before "juil."), longest first.
+_FR_MONTH = (
+    "(?i:"
+    + "|".join(sorted((n for names in FRENCH_MONTHS for n in names), key=len, reverse=True))
+    + "|(?:"
+    + "|".join(sorted(_FRENCH_ABBREVIATIONS, key=len, reverse=True))
+    + r"|sept)\.)"
+)
+_FR_DAY = r"(1er|[0-3]?\d)"
+_FR_DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "range",
+        re.compile(rf"\b(?:[Dd]e|[Ee]ntre)\s+({_YEAR})\s+(?:à|et|au)\s+({_YEAR})\b|{_DASH_RANGE}"),
+    ),
+    ("date", re.compile(rf"\b{_FR_DAY}\s+({_FR_MONTH})\s+({_YEAR})\b")),
+    ("date", _DAY_MONTH_YEAR),
+    ("month", re.compile(rf"\b({_FR_MONTH})\s+({_YEAR})\b")),
+    ("month", _MONTH_YEAR),
+    ("day", re.compile(rf"\b{_FR_DAY}\s+({_FR_MONTH})(?!\w)")),
+    ("year", _YEAR_ALONE),
+)
+# A French number: the decimal comma; thousands apart by a space, NBSP or (narrow) thin space.
+_FR_NUM = r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+_FR_SCALE = r"millions?|milliards?|billions?|mille|k|M|Md|Mds"
+_FR_SCALES = {
+    "mille": Decimal(10**3),
+    "k": Decimal(10**3),
+    "million": Decimal(10**6),
+    "m": Decimal(10**6),
+    "milliard": Decimal(10**9),
+    "md": Decimal(10**9),
+    "billion": Decimal(10**12),  # a French "billion" is 10^12
+}
+_FR_CURRENCIES = {
+    "usd": "USD",
+    "us$": "USD",
+    "$": "USD",
+    "dollar": "USD",
+    "eur": "EUR",
+    "€": "EUR",
+    "euro": "EUR",
+    "gbp": "GBP",
+    "£": "GBP",
+    "livre": "GBP",
+}
+_FR_CURRENCY = (
+    r"USD|EUR|GBP|US\$|\$|€|£|dollars?(?:\s+(?:américains|US))?|euros?|livres(?:\s+sterling)?"
+)
+_FR_NUMBER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "amount",
+        re.compile(
+            rf"(?<![\w.])(?P<cur>USD|EUR|GBP|US\$|\$|€|£)\s?(?P<num>{_FR_NUM})"
+            rf"(?:\s?(?P<scale>{_FR_SCALE})\b)?"
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            rf"(?<![\w.,-])(?P<num>{_FR_NUM})\s?(?:(?P<scale>{_FR_SCALE})\s*)?"
+            rf"(?:de\s+|d['’]\s?)?(?P<cur>{_FR_CURRENCY})(?!\w)"
+        ),
+    ),
+    ("percent", re.compile(rf"(?<![\w.,-])(?P<num>{_FR_NUM})\s?(?:%|pour\s?cent\b)")),
+    (
+        "count",
+        re.compile(rf"(?<![\w.,-])(?P<num>{_FR_NUM})\s(?P<scale>millions?|milliards?|mille)\b"),
+    ),
+    ("count", re.compile(rf"(?<![\w.,/-])(?P<num>{_FR_NUM})(?![\w%/-]|[.,]\d)")),
+)
+
+
+def dates_and_numbers(text: str, *, lang: str = "en") -> list[Quantity]:
     """Dates first (so "2024" in "July 2024" is not also a year or a number), then amounts,
-    percentages, scaled, plain and spelled-out numbers, each span taken once."""
+    percentages, scaled, plain and spelled-out numbers, each span taken once. `lang="fr"`
+    reads French (see the module docstring); any other language is read as English."""
+    if lang == "fr":
+        return _read(text, _FRENCH_PASSES)
+    return _read(text, _ENGLISH_PASSES)
+
+
+KeyOf = Callable[[str, re.Match[str]], tuple[str, str] | None]
+"""What a match means: its sort and key, or None when it means nothing after all."""
+
+
+def _read(text: str, passes: Sequence[tuple[str, re.Pattern[str], KeyOf]]) -> list[Quantity]:
+    """Run the patterns in order; each span of text is read by the first that means it."""
     taken: list[tuple[int, int]] = []
     out: list[Quantity] = []
-
-    def free(a: int, b: int) -> bool:
-        return all(b <= x or a >= y for x, y in taken)
-
-    for sort, pattern in _DATE_PATTERNS:
+    for sort, pattern, key_of in passes:
         for match in pattern.finditer(text):
-            if not free(match.start(), match.end()):
+            if not all(match.end() <= x or match.start() >= y for x, y in taken):
                 continue
-            key = _date_key(sort, [g for g in match.groups() if g is not None])
-            if key is None:
+            found = key_of(sort, match)
+            if found is None:
                 continue
             taken.append(match.span())
-            out.append(Quantity(sort, key, match.group(), match.start()))
-    for sort, pattern in (
-        ("amount", _AMOUNT),
-        ("percent", _PERCENT),
-        ("count", _SCALED),
-        ("count", _PLAIN),
-        ("count", _WORD_NUMBER),
-    ):
-        for match in pattern.finditer(text):
-            if not free(match.start(), match.end()):
-                continue
-            number_key = _number_key(sort, match)
-            if number_key is None:
-                continue
-            real_sort, key = number_key
-            taken.append(match.span())
-            out.append(Quantity(real_sort, key, match.group().strip(), match.start()))
+            out.append(Quantity(found[0], found[1], match.group().strip(), match.start()))
     return out
+
+
+def _date_of(sort: str, match: re.Match[str]) -> tuple[str, str] | None:
+    # "1er août" is the first of August.
+    groups = ["1" if g == "1er" else g for g in match.groups() if g is not None]
+    key = _date_key(sort, groups)
+    return None if key is None else (sort, key)
+
+
+def _french_number_of(sort: str, match: re.Match[str]) -> tuple[str, str] | None:
+    parts = match.groupdict()
+    value = _french_decimal(parts["num"])
+    if value is None:
+        return None
+    # "millions" -> "million", "Mds" -> "md", "dollars américains" -> "dollar"
+    value *= _FR_SCALES.get((parts.get("scale") or "").lower().rstrip("s"), Decimal(1))
+    if sort == "amount":
+        currency = parts["cur"].lower().split()[0].rstrip("s")
+        return sort, f"{_FR_CURRENCIES[currency]} {_plain(value)}"
+    if sort == "percent":
+        return sort, f"{_plain(value)}%"
+    return sort, _plain(value)
+
+
+def _french_decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(re.sub(r"[ \u00a0\u202f\u2009]", "", text).replace(",", "."))
+    except InvalidOperation:
+        return None
 
 
 def _date_key(sort: str, groups: list[str]) -> str | None:
@@ -258,4 +393,18 @@ def _number_key(sort: str, match: re.Match[str]) -> tuple[str, str] | None:
     return "count", _plain(value)
 
 
-__all__ = ["DATE_SORTS", "MONTHS", "Quantity", "dates_and_numbers"]
+_ENGLISH_PASSES: tuple[tuple[str, re.Pattern[str], KeyOf], ...] = (
+    *((sort, pattern, _date_of) for sort, pattern in _DATE_PATTERNS),
+    ("amount", _AMOUNT, _number_key),
+    ("percent", _PERCENT, _number_key),
+    ("count", _SCALED, _number_key),
+    ("count", _PLAIN, _number_key),
+    ("count", _WORD_NUMBER, _number_key),
+)
+_FRENCH_PASSES: tuple[tuple[str, re.Pattern[str], KeyOf], ...] = (
+    *((sort, pattern, _date_of) for sort, pattern in _FR_DATE_PATTERNS),
+    *((sort, pattern, _french_number_of) for sort, pattern in _FR_NUMBER_PATTERNS),
+)
+
+
+__all__ = ["DATE_SORTS", "FRENCH_MONTHS", "MONTHS", "Quantity", "dates_and_numbers"]

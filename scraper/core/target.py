@@ -36,6 +36,29 @@ class Target:
     # report carries a significant flag.
     watch: Watchlist | None = None
     notify_on: NotifyOn = NotifyOn.ANY
+    # The target this page translates (its original, another configured target), and the
+    # page's language (ISO 639-1) when the config gives it; else it is read from the URL.
+    translation_of: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class TranslationPair:
+    """A page and its translation: two configured targets, and the language of each as the
+    config gives it (ISO 639-1; None: read from each version, its page or its URL)."""
+
+    original: str
+    translation: str
+    original_lang: str | None = None
+    translation_lang: str | None = None
+
+    def names(self) -> tuple[str, str]:
+        """The original's name, then the translation's."""
+        return (self.original, self.translation)
+
+    def other(self, name: str) -> str:
+        """The counterpart of target `name` in this pair."""
+        return self.translation if name == self.original else self.original
 
 
 FETCH_MODES = ("http", "browser")

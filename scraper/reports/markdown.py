@@ -15,6 +15,7 @@ from scraper.core.change import BlockChange, BlockStatus, DiffPart, Op, SectionS
 from scraper.core.flags import Flag
 from scraper.core.terms import TermChange
 from scraper.reports.model import Report, VersionRef
+from scraper.reports.translation_words import counterpart_markdown, counterpart_view
 from scraper.reports.words import (
     block_heading,
     change_sentences,
@@ -82,6 +83,9 @@ def render_markdown(report: Report) -> str:
         for item in blocks:
             lines.extend(_block(item))
     lines.extend(_term_sentences(change.terms))
+    if report.counterparts:
+        views = [counterpart_view(c) for c in report.counterparts]
+        lines.extend(counterpart_markdown(views, escape_markdown))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -25,7 +25,9 @@ from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag, is_significant
 from scraper.core.records import Source, Version
 from scraper.core.terms import TermChange
+from scraper.core.translation import CounterpartCheck
 from scraper.core.watchlist import Watchlist
+from scraper.reports.translation import counterpart_to_dict
 from scraper.reports.words import summary_line
 from scraper.timespec import parse_utc, utc_iso
 
@@ -127,6 +129,8 @@ class Report:
     old: VersionRef
     new: VersionRef
     change: Change
+    # The other side of each translated pair the target is in (`reports.translation`).
+    counterparts: tuple[CounterpartCheck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,15 @@ class ReportSummary:
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
-    """The JSON report (DESIGN.md "The report"): sections and blocks list changes only."""
+    """The JSON report (DESIGN.md "The report"): sections and blocks list changes only; a
+    target in a translated pair adds `counterparts`."""
+    out = _report_dict(report)
+    if report.counterparts:
+        out["counterparts"] = [counterpart_to_dict(c) for c in report.counterparts]
+    return out
+
+
+def _report_dict(report: Report) -> dict[str, Any]:
     change = report.change
     title = {"old": change.old_title, "new": change.new_title} if change.title_changed else None
     return {

@@ -29,7 +29,9 @@ prints. `write_report` writes the report of one change in every format.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -47,6 +49,8 @@ from scraper.reports.model import (
 )
 from scraper.reports.site import render_feed, render_html, render_index, render_version_page
 from scraper.reports.timeline import VersionInfo
+from scraper.reports.translation import CatchUp, catch_up_of, counterpart_checks, pair_status
+from scraper.reports.translation_words import pair_row
 from scraper.reports.words import summary_line
 from scraper.timespec import utc_iso
 
@@ -54,6 +58,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from scraper.core.change import Change
+    from scraper.core.target import TranslationPair
     from scraper.core.watchlist import Watchlist
 
 # How many versions before the latest (counting the one just before it) get a "since" link.
@@ -94,10 +99,15 @@ def since_bases(history: Sequence[tuple[str, datetime]]) -> list[tuple[str, tupl
 
 
 def rebuild_site(
-    archive: Archive, *, target: str | None = None, watch: Watchlist | None = None
+    archive: Archive,
+    *,
+    target: str | None = None,
+    watch: Watchlist | None = None,
+    pairs: Sequence[TranslationPair] = (),
 ) -> None:
     """Rewrite `reports/index.html` and `reports/feed.atom`, write missing version pages, and
-    bring the "since" reports up to date.
+    bring the "since" reports up to date. `pairs`: every translated pair of the config, whose
+    lag the index shows.
 
     `target` names the target whose history just changed (a check, a replay): its missing
     version pages are written and its "since" reports recomputed, with `watch` as the watched
@@ -107,13 +117,17 @@ def rebuild_site(
     """
 
     summaries: list[ReportSummary] = []
+    catch_ups: list[CatchUp] = []
     for name in archive.targets():
         for version_id in archive.report_ids(name):
             try:
                 text = archive.read_report(name, version_id, "json")
                 summaries.append(ReportSummary.from_json(text))
+                caught = catch_up_of(text)
             except (ScraperError, ValueError, KeyError):
                 continue  # `verify` reports damaged reports; the site lists the rest
+            if caught is not None:
+                catch_ups.append(caught)
     by_version = {(s.target, s.new_id): s for s in summaries}
     versions: list[VersionInfo] = []
     since: list[SinceLink] = []
@@ -134,9 +148,12 @@ def rebuild_site(
                 mode=_FORCE if name == target else _REPAIR,
                 watch=watch,
             )
-    index = render_index(summaries, versions=versions, since=since, demo=archive.is_demo())
+    rows = [pair_row(pair_status(archive, pair)) for pair in pairs]
+    index = render_index(
+        summaries, versions=versions, since=since, pairs=rows, demo=archive.is_demo()
+    )
     archive.write_site_file("index.html", index)
-    archive.write_site_file("feed.atom", render_feed(summaries))
+    archive.write_site_file("feed.atom", render_feed(summaries, catch_ups))
 
 
 def write_version_pages(archive: Archive, versions: Sequence[Version]) -> None:
@@ -306,14 +323,50 @@ def _write_since(
 
 
 def write_report(
-    archive: Archive, old: Version, new: Version, *, watch: Watchlist | None = None
+    archive: Archive,
+    old: Version,
+    new: Version,
+    *,
+    watch: Watchlist | None = None,
+    pairs: Sequence[TranslationPair] = (),
 ) -> tuple[Path, Change]:
     """Compute the change from `old` to `new` and write its report in every format; return the
     Markdown report's path and the change. `watch`: the watched terms and word lists of its
-    flags (default: the built-in ones)."""
+    flags (default: the built-in ones); `pairs`: the translated pairs of the config, for the
+    counterpart block of a target in one."""
 
     report = build_report(old, new, watch=watch)
+    if pairs:
+        report = replace(report, counterparts=counterpart_checks(archive, old, new, pairs))
     archive.write_report(new.target, new.id, "json", render_json(report))
     archive.write_report(new.target, new.id, "html", render_html(report, links=REPORT_LINKS))
     path = archive.write_report(new.target, new.id, "md", render_markdown(report))
     return path, report.change
+
+
+def refresh_counterparts(
+    archive: Archive,
+    target: str,
+    *,
+    pairs: Sequence[TranslationPair],
+    watch_of: Callable[[str], Watchlist | None],
+    lock_timeout: float = 60.0,
+) -> tuple[str, ...]:
+    """Rewrite the reports of the other side of each translated pair `target` is in, then the
+    index and the feed; return the targets whose reports were rewritten.
+
+    Their counterpart blocks name `target`'s version in force at each of their captures, which
+    a replay or an import of `target` may have changed. `watch_of(name)`: a target's watched
+    terms, so its reports keep their flags.
+    """
+    others = sorted({pair.other(target) for pair in pairs if target in pair.names()})
+    if not others:
+        return ()
+    with archive.lock(timeout=lock_timeout):
+        for other in others:
+            versions = list(archive.iter_versions(other))
+            with archive.batch():
+                for old, new in itertools.pairwise(versions):
+                    write_report(archive, old, new, watch=watch_of(other), pairs=pairs)
+        rebuild_site(archive, pairs=pairs)
+    return tuple(others)

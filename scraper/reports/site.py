@@ -27,6 +27,13 @@ from scraper.core.records import Version
 from scraper.reports.model import Report, ReportSummary, SinceLink, SiteLinks
 from scraper.reports.side_by_side import side_by_side
 from scraper.reports.timeline import VersionInfo, build_timeline, legend
+from scraper.reports.translation import CatchUp
+from scraper.reports.translation_words import (
+    PairRow,
+    catch_up_summary,
+    catch_up_title,
+    counterpart_view,
+)
 from scraper.reports.version_page import version_page
 from scraper.reports.words import (
     block_heading,
@@ -199,6 +206,7 @@ def render_html(report: Report, *, links: SiteLinks | None = None, note: str | N
         links=links,
         note=note,
         csp=_csp(),
+        counterparts=[counterpart_view(c) for c in report.counterparts],
     )
 
 
@@ -254,13 +262,15 @@ def render_index(
     versions: Sequence[VersionInfo] | None = None,
     since: Sequence[SinceLink] = (),
     demo: bool = False,
+    pairs: Sequence[PairRow] = (),
 ) -> str:
     """`reports/index.html`: a timeline of every version (inline SVG, one mark each), what
     changed since earlier versions, and every change of every target, newest first.
 
     `versions` lists every version of every target (first versions have no report); left
-    out, it is read off the summaries. `since` are the combined reports to offer. `demo`
-    says, at the top, that the archive is demo data (`nato-watch demo`).
+    out, it is read off the summaries. `since` are the combined reports to offer; `pairs`
+    the translated pairs and their lag. `demo` says, at the top, that the archive is demo
+    data (`nato-watch demo`).
     """
     if versions is None:
         versions = _versions_of(summaries)
@@ -299,6 +309,7 @@ def render_index(
         first_ids=first_ids,
         since=sorted(since_by_target.items()),
         demo=demo,
+        pairs=pairs,
         style=style,
         csp=_csp(style),
     )
@@ -307,14 +318,24 @@ def render_index(
 FEED_ENTRIES = 100
 
 
-def render_feed(summaries: Sequence[ReportSummary]) -> str:
-    """`reports/feed.atom`: an Atom 1.0 feed with one entry per change, newest first.
+def render_feed(summaries: Sequence[ReportSummary], catch_ups: Sequence[CatchUp] = ()) -> str:
+    """`reports/feed.atom`: an Atom 1.0 feed with one entry per change, newest first, and one
+    per translation catching up with its original (`catch_ups`).
 
     Only the newest `FEED_ENTRIES` changes are carried, as feeds do: a reader keeps what it
     has seen, and the index and `nato-watch log` hold the whole history.
     """
     ordered = _newest_first(summaries)[:FEED_ENTRIES]
     updated = ordered[0].captured_at if ordered else EMPTY_FEED_UPDATED
+    caught = [
+        {
+            "c": c,
+            "id": f"{ENTRY_ID_PREFIX}{c.target}/{c.version_id}/caught-up",
+            "title": catch_up_title(c),
+            "summary": catch_up_summary(c),
+        }
+        for c in sorted(catch_ups, key=lambda c: (c.captured_at, c.target), reverse=True)
+    ][:FEED_ENTRIES]
     entries = [
         {
             "s": s,
@@ -325,4 +346,6 @@ def render_feed(summaries: Sequence[ReportSummary]) -> str:
         }
         for s in ordered
     ]
-    return _ENV.get_template("feed.atom").render(feed_id=FEED_ID, updated=updated, entries=entries)
+    return _ENV.get_template("feed.atom").render(
+        feed_id=FEED_ID, updated=updated, entries=entries, caught=caught
+    )

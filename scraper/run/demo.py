@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from scraper.archive.store import Archive
-from scraper.core.target import Target
+from scraper.core.target import Target, TranslationPair
 from scraper.errors import ConfigError
 from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
@@ -42,6 +42,21 @@ HOST = "127.0.0.1"
 ENGLISH = "republic-of-korea"
 FRENCH = "republic-of-korea-fr"
 PATHS = {ENGLISH: "/cps/en/natohq/topics_50098.htm", FRENCH: "/cps/fr/natohq/topics_50098.htm"}
+# The French page is followed as the English page's translation, as a user would configure it.
+PAIRS = (TranslationPair(ENGLISH, FRENCH, "en", "fr"),)
+# Written beside the demo archive, so that commands that read the config (`lag`) see the pair;
+# the URLs are the real page's (the demo refuses to check them: it is demo data).
+DEMO_CONFIG = f"""# Written by `nato-watch demo`: the demo archive's two targets, the French page
+# followed as the English page's translation (`nato-watch lag`).
+[[targets]]
+name = "{ENGLISH}"
+url = "https://www.nato.int{PATHS[ENGLISH]}"
+
+[[targets]]
+name = "{FRENCH}"
+url = "https://www.nato.int{PATHS[FRENCH]}"
+translation_of = "{ENGLISH}"
+"""
 # Session ids as the site put them in every link of the day (the 2013-14 one is the stored
 # copy's own).
 SID_2012 = "SID-1F4A2C3B-77E0D915"
@@ -221,6 +236,7 @@ def build_demo(archive: Archive, *, progress: Callable[[CheckResult], None]) -> 
     results = []
     with archive.lock(timeout=0), _DemoServer() as server, _loopback_without_proxy():
         archive.write_demo_marker(demo_note(server.origin))
+        archive.write_config(DEMO_CONFIG)
         settings = FetchSettings(retries=1, connect_timeout=5, read_timeout=5)
         with Fetcher(settings) as fetcher:
             for step in sorted(HISTORY, key=lambda s: s.at):
@@ -238,7 +254,7 @@ def _check(step: Step, archive: Archive, fetcher: Fetcher, *, origin: str) -> Ch
         archive=archive,
         fetch=fetcher,
         now=lambda: step.at,
-        options=CheckOptions(suspect_confirmations=2),
+        options=CheckOptions(suspect_confirmations=2, pairs=PAIRS),
     )
 
 

@@ -23,7 +23,7 @@ from scraper.archive.store import Archive, sha256_hex
 from scraper.core.document import Document, LastUpdated
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version
 from scraper.core.suspect import SuspectDecision, Verdict, judge
-from scraper.core.target import Target
+from scraper.core.target import Target, TranslationPair
 from scraper.errors import FetchError, ParseError
 from scraper.fetching.http import FetchFunction, FetchResult, Validators
 from scraper.timespec import utc_iso
@@ -41,6 +41,9 @@ class CheckOptions:
 
     accept: bool = False
     suspect_confirmations: int = 2
+    # The config's translated pairs: a report of a target in one names its counterpart,
+    # and the index shows each pair's lag.
+    pairs: tuple[TranslationPair, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,9 @@ def check_target(
     )
     if decision.held:
         return check.failed(_held_error(decision), content_hash=document.content_hash, suspect=True)
-    return _store_version(check, result, document, latest, note=_accepted_note(decision))
+    return _store_version(
+        check, result, document, latest, note=_accepted_note(decision), pairs=options.pairs
+    )
 
 
 @dataclass(frozen=True)
@@ -284,6 +289,7 @@ def _store_version(
     latest: Version | None,
     *,
     note: str | None,
+    pairs: tuple[TranslationPair, ...] = (),
 ) -> CheckResult:
     """Store the new document in DESIGN.md's order (raw snapshot, version, report, index and
     feed), then end the check."""
@@ -311,11 +317,11 @@ def _store_version(
     )
     version = archive.add_version(target.name, document, provenance, captured_at=check.started_at)
     report, change = (
-        write_report(archive, latest, version, watch=target.watch)
+        write_report(archive, latest, version, watch=target.watch, pairs=pairs)
         if latest is not None
         else (None, None)
     )
-    rebuild_site(archive, target=target.name, watch=target.watch)
+    rebuild_site(archive, target=target.name, watch=target.watch, pairs=pairs)
     return check.stored(version, first=latest is None, report=report, change=change, note=note)
 
 

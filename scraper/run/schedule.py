@@ -506,7 +506,10 @@ def run_schedule(
                 archive=archive,
                 fetch=fetch,
                 plan=plan,
-                options=CheckOptions(suspect_confirmations=config.check.suspect_confirmations),
+                options=CheckOptions(
+                    suspect_confirmations=config.check.suspect_confirmations,
+                    pairs=config.pairs(),
+                ),
                 notifier=notifier,
                 stop=stop,
             )

@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -37,7 +37,7 @@ from scraper.archive.store import Archive, sha256_hex
 from scraper.core.document import Document
 from scraper.core.parse import parse
 from scraper.core.records import CheckRecord, CheckStatus, HttpExchange, Source
-from scraper.core.target import Target
+from scraper.core.target import Target, TranslationPair
 from scraper.core.watchlist import Watchlist
 from scraper.errors import ParseError, ScraperError
 from scraper.fetching.decoding import decode_body
@@ -374,11 +374,15 @@ class Importer:
     # -- the end --------------------------------------------------------------------------------
 
     def rebuild(
-        self, *, progress: Progress | None = None, watch: Watchlist | None = None
+        self,
+        *,
+        progress: Progress | None = None,
+        watch: Watchlist | None = None,
+        pairs: Sequence[TranslationPair] = (),
     ) -> Rebuilt:
         """Rebuild the target's versions, reports, index and feed from every capture, in
-        capture order (`replay_target`, reports counting the `watch` terms); say how many
-        versions there are and how many of them were imported."""
+        capture order (`replay_target`, reports counting the `watch` terms, `pairs` the
+        translated pairs); say how many versions there are and how many were imported."""
         if not self.archive.checks_path(self.target.name).is_file():
             return Rebuilt(versions=0, imported=0, replay=None)
         result = replay_target(
@@ -387,6 +391,7 @@ class Importer:
             progress=progress,
             lock_timeout=self.lock_timeout,
             watch=watch,
+            pairs=pairs,
         )
         imported = sum(
             1

@@ -32,6 +32,9 @@ from scraper.reports.publish import rebuild_site, write_report, write_version_pa
 from scraper.timespec import parse_stamp, stamp_of
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from scraper.core.target import TranslationPair
     from scraper.core.watchlist import Watchlist
 
 Progress = Callable[[int, int], None]
@@ -123,13 +126,15 @@ def replay_target(
     progress: Progress | None = None,
     lock_timeout: float = 60.0,
     watch: Watchlist | None = None,
+    pairs: Sequence[TranslationPair] = (),
 ) -> ReplayResult:
     """Re-parse every stored raw snapshot of `target` in capture order and rebuild its
     versions, its reports, the index and the feed; return what changed.
 
     Takes the archive lock. A raw snapshot that no longer parses is skipped and reported; one
     that is missing or damaged stops the replay before anything is written (run `verify`).
-    `watch` gives the reports' watched terms and word lists (default: the built-in ones).
+    `watch` gives the reports' watched terms and word lists (default: the built-in ones);
+    `pairs` the translated pairs of the config (the counterpart blocks and the index's lag).
     """
 
     with archive.lock(timeout=lock_timeout):
@@ -152,7 +157,7 @@ def replay_target(
                 archive.write_version(version)
         with archive.batch():
             for old, new in itertools.pairwise(produced):
-                write_report(archive, old, new, watch=watch)
+                write_report(archive, old, new, watch=watch, pairs=pairs)
             write_version_pages(archive, produced)
         produced_ids = {v.id for v in produced}
         first = produced[0].id if produced else None
@@ -163,7 +168,7 @@ def replay_target(
         for version_id in removed:
             archive.delete_version_page(target, version_id)
             archive.delete_version(target, version_id)
-        rebuild_site(archive, target=target, watch=watch)
+        rebuild_site(archive, target=target, watch=watch, pairs=pairs)
 
     old_by_capture = {(c.at, c.raw): c for c in captures if c.version_id is not None}
     reread: list[str] = []

@@ -17,7 +17,7 @@ import contextlib
 import gzip
 import io
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from scraper.archive.store import Archive
 from scraper.core.pagekind import is_bot_check
 from scraper.core.records import Header, HttpExchange, Source
-from scraper.core.target import Target
+from scraper.core.target import Target, TranslationPair
 from scraper.errors import ConfigError, one_line
 from scraper.fetching.decoding import HTML_TYPES, looks_like_html, parse_content_type
 from scraper.sources.importing import (
@@ -93,6 +93,7 @@ def import_warc(
     progress: ImportProgress | None = None,
     replay_progress: ReplayProgress | None = None,
     watches: dict[str, Watchlist | None] | None = None,
+    pairs: Sequence[TranslationPair] = (),
 ) -> list[ImportResult]:
     """Add the captures of `targets`' pages held in the WARC or ARC `files` to the archive,
     then rebuild each target's versions and reports in capture order; return what was done.
@@ -124,7 +125,9 @@ def import_warc(
     return [
         tallies[t.name].result(
             t.name,
-            importers[t.name].rebuild(progress=replay_progress, watch=(watches or {}).get(t.name)),
+            importers[t.name].rebuild(
+                progress=replay_progress, watch=(watches or {}).get(t.name), pairs=pairs
+            ),
         )
         for t in targets
     ]

@@ -31,7 +31,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
@@ -39,7 +39,7 @@ from urllib.parse import urlencode, urlsplit
 
 from scraper.archive.store import Archive
 from scraper.core.records import Source
-from scraper.core.target import Target
+from scraper.core.target import Target, TranslationPair
 from scraper.core.watchlist import Watchlist
 from scraper.errors import BlockedError, ConfigError, FetchError
 from scraper.fetching.http import Fetcher, FetchResult, Validators
@@ -450,13 +450,15 @@ def import_wayback(
     progress: ImportProgress | None = None,
     replay_progress: Progress | None = None,
     watch: Watchlist | None = None,
+    pairs: Sequence[TranslationPair] = (),
 ) -> ImportResult:
     """Add `target`'s past captures from the Wayback Machine to the archive, then rebuild its
     versions and reports in capture order; return what was done.
 
     At most `limit` captures are fetched (the rest are left for the next run). `notify`
     gets one-line news of the listing; `progress` each settled capture; the rebuilt reports
-    count the `watch` terms (None: the default list).
+    count the `watch` terms (None: the default list) and name the counterpart of a target
+    in one of the translated `pairs`.
     """
     span = span or TimeSpan()
     if limit is not None and limit < 0:
@@ -475,7 +477,7 @@ def import_wayback(
         tally.add(settled)
         if progress is not None:
             progress(tally.done, tally.listed, settled)
-    rebuilt = importer.rebuild(progress=replay_progress, watch=watch)
+    rebuilt = importer.rebuild(progress=replay_progress, watch=watch, pairs=pairs)
     return tally.result(target.name, rebuilt, stopped=budget.stopped)
 
 
