@@ -486,7 +486,10 @@ def test_the_client_waits_the_interval_between_requests(fake: FakeWayback) -> No
     starts = [t for t, path in fake.log if path != "/robots.txt"]
     assert len(starts) >= 3
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= interval * 0.95, gaps
+    # Seen from the server, a request that arrives late shortens the gap after it: on a busy
+    # machine one gap may look short, but together they cannot be shorter than the intervals.
+    assert sum(gaps) >= len(gaps) * interval - 0.05, gaps
+    assert min(gaps) >= interval * 0.5, gaps
 
 
 # -- the import, end to end ----------------------------------------------------------------------
