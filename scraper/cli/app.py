@@ -1,5 +1,5 @@
 """What every command shares: the environment (archive, config, clock), the one-line
-error form, the shared options, picking a target, the fetcher, progress lines."""
+error form, the shared options, picking a target and a version, the fetcher, progress lines."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from scraper.archive.refs import resolve_version, version_at
 from scraper.archive.store import Archive, check_target_name
 from scraper.config import Config
 from scraper.core.target import Target
 from scraper.errors import ConfigError, NotFound, ScraperError
-from scraper.timespec import utc_iso, utc_now
+from scraper.timespec import parse_moment, utc_iso, utc_now
 
 log = logging.getLogger("nato-watch")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,6 +63,13 @@ def target_option(help_text: str = "Target name (default: the only target).") ->
     return click.option("--target", "target_name", metavar="NAME", help=help_text)
 
 
+def at_option() -> Callable[[F], F]:
+    """The shared `--at DATETIME` option: the version in force at a time."""
+    return click.option(
+        "--at", "at_text", metavar="DATETIME", help="The version in force at this time."
+    )
+
+
 def format_option(choices: list[str], default: str) -> Callable[[F], F]:
     """The shared `--format` option."""
     return click.option(
@@ -93,6 +101,17 @@ def pick_target(env: Env, name: str | None) -> str:
     raise ConfigError(
         f"the archive holds several targets; pick one with --target: {', '.join(held)}"
     )
+
+
+def pick_version(env: Env, target: str, ref: str | None, at_text: str | None) -> str:
+    """The version id a command means: VERSION (an id, a unique prefix, `latest`, `latest~N`;
+    `latest` when neither is given) or `--at DATETIME` (the version in force then)."""
+    if ref and at_text:
+        raise ConfigError("give a VERSION or --at, not both")
+    if at_text:
+        when = parse_moment(at_text, option="--at", now=env.now())
+        return version_at(env.archive, target, when)
+    return resolve_version(env.archive, target, ref or "latest")
 
 
 def open_fetcher(

@@ -14,6 +14,7 @@ from scraper.cli.app import (
     errors_to_exit,
     format_option,
     pick_target,
+    pick_version,
     target_option,
 )
 from scraper.core.records import Version
@@ -159,11 +160,7 @@ def show(
         if version_ref and at_text:
             raise ConfigError("give a VERSION or --at, not both")
         target = pick_target(env, target_name)
-        if at_text:
-            when = parse_moment(at_text, option="--at", now=env.now())
-            version_id = version_at(env.archive, target, when)
-        else:
-            version_id = resolve_version(env.archive, target, version_ref or "latest")
+        version_id = pick_version(env, target, version_ref, at_text)
         document = env.archive.read_version(target, version_id).document
     if fmt == "json":
         click.echo(document.to_json(indent=1))

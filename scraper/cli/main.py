@@ -1,10 +1,10 @@
 """The command line: the composition root. It builds the archive, the fetcher and the clock,
 calls one function per command, and is the only layer that prints or sets exit codes.
 
-One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`);
-`app` holds what they share. Each command body is a few lines: validate, call one function,
-print. Heavy modules (the parser, requests, Jinja2, APScheduler) are imported inside the
-commands that need them, so `--help`, `log` and `show` start fast.
+One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`,
+`evidence`); `app` holds what they share. Each command body is a few lines: validate, call
+one function, print. Heavy modules (the parser, requests, Jinja2, APScheduler) are imported
+inside the commands that need them, so `--help`, `log` and `show` start fast.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from scraper.archive.store import Archive
 from scraper.cli.app import Env, Overrides, errors_to_exit
 from scraper.cli.archive import replay, verify_command
 from scraper.cli.check import check
+from scraper.cli.evidence import cite_command
 from scraper.cli.history import diff_command, log_command, show, terms_command
 from scraper.cli.imports import export_warc_command, import_warc_command, import_wayback_command
 from scraper.cli.schedule import run
@@ -80,6 +81,7 @@ for _command in (
     serve,
     export_warc_command,
     import_warc_command,
+    cite_command,
 ):
     cli.add_command(_command)
 

@@ -26,6 +26,7 @@ from scraper.core.flags import Flag, is_significant
 from scraper.core.records import Source, Version
 from scraper.core.terms import TermChange
 from scraper.core.watchlist import Watchlist
+from scraper.reports.cite import Citation
 from scraper.reports.words import summary_line
 from scraper.timespec import parse_utc, utc_iso
 
@@ -127,6 +128,8 @@ class Report:
     old: VersionRef
     new: VersionRef
     change: Change
+    # How to cite the new version (shown at the end of the Markdown and HTML reports).
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True)
@@ -279,4 +282,5 @@ def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) 
         old=VersionRef.from_version(old),
         new=VersionRef.from_version(new),
         change=diff(old.document, new.document, watch=watch),
+        citation=Citation.of(new),
     )
