@@ -328,6 +328,16 @@ class Archive:
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise StoreError(f"version file {path} is malformed: {err}") from err
 
+    def read_version_bytes(self, target: str, version_id: str) -> bytes:
+        """The version file of `version_id` exactly as stored (evidence handed on as is)."""
+        path = self.version_path(target, version_id)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"no version {version_id} of target {target!r}") from None
+        except OSError as err:
+            raise StoreError(f"version file {path} is unreadable: {err}") from err
+
     def read_captured_at(self, target: str, version_id: str) -> datetime:
         """The capture time of a version, read from the head of its file (not the document)."""
         path = self.version_path(target, version_id)

@@ -1,6 +1,9 @@
-"""Evidence for one version: `cite` (a citation)."""
+"""Evidence for one version: `cite` (a citation), `bundle` (a self-checking zip) and
+`verify-bundle` (its check)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -19,6 +22,7 @@ from scraper.reports.cite import (
     citation_csl_json,
     citation_text,
 )
+from scraper.sources.bundle_format import file_name
 
 
 @click.command(name="cite")
@@ -60,3 +64,66 @@ def cite_command(
         click.echo(citation_csl_json(citation), nl=False)
     else:
         click.echo(citation_text(citation))
+
+
+@click.command(name="bundle")
+@click.argument("version_ref", metavar="VERSION", required=False)
+@at_option()
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The zip to write (default: <target>-<version id>.zip in the current folder).",
+)
+@target_option()
+@click.pass_obj
+def bundle_command(
+    env: Env,
+    version_ref: str | None,
+    at_text: str | None,
+    out: Path | None,
+    target_name: str | None,
+) -> None:
+    """Write one version and its proof to a zip anyone can check without nato-watch.
+
+    The zip holds the raw response(s) as a WARC, the version file, the change report against
+    the previous version (HTML and Markdown), the check-log lines that saw this content, the
+    citation, a MANIFEST of sha256 sums (`sha256sum -c MANIFEST`) and a README saying how to
+    check it all by hand. The same version gives the same bytes.
+
+    Example: nato-watch bundle latest -o korea-evidence.zip
+    """
+    # lazy: the bundle writer brings warcio, the renderers and Jinja2
+    from scraper.sources.bundle import write_bundle
+
+    with errors_to_exit():
+        target = pick_target(env, target_name)
+        version_id = pick_version(env, target, version_ref, at_text)
+        result = write_bundle(
+            env.archive,
+            target,
+            version_id,
+            out or Path(file_name(target, version_id)),
+            watch=env.config.watchlist(target),
+            lock_timeout=env.config.check.lock_timeout,
+        )
+    click.echo(result.summary_line())
+
+
+@click.command(name="verify-bundle")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+def verify_bundle_command(path: Path) -> None:
+    """Check an evidence bundle: every file against MANIFEST, the WARC's digests, the raw
+    response and content hashes of the version, and the chain of its check-log lines.
+
+    Reads the zip without unpacking it; exit 1 naming the first problem.
+
+    Example: nato-watch verify-bundle republic-of-korea-2024-07-17T060000Z.zip
+    """
+    # lazy: warcio loads only for the WARC commands
+    from scraper.sources.bundle_check import check_bundle
+
+    with errors_to_exit():
+        result = check_bundle(path)
+    click.echo(result.summary_line())

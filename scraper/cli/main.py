@@ -20,7 +20,7 @@ from scraper.archive.store import Archive
 from scraper.cli.app import Env, Overrides, errors_to_exit
 from scraper.cli.archive import replay, verify_command
 from scraper.cli.check import check
-from scraper.cli.evidence import cite_command
+from scraper.cli.evidence import bundle_command, cite_command, verify_bundle_command
 from scraper.cli.history import diff_command, log_command, show, terms_command
 from scraper.cli.imports import export_warc_command, import_warc_command, import_wayback_command
 from scraper.cli.schedule import run
@@ -82,6 +82,8 @@ for _command in (
     export_warc_command,
     import_warc_command,
     cite_command,
+    bundle_command,
+    verify_bundle_command,
 ):
     cli.add_command(_command)
 
