@@ -27,9 +27,11 @@ def verify(archive: Archive) -> VerifyResult:
 
     Raw blobs must re-hash to their names; versions must re-hash to their recorded content
     hash, carry their own id and target, and point at a stored raw blob; reports must parse
-    and name existing versions; the check log must parse (a torn line is a note) and every
-    successful check's raw blob must be stored; the site files must be there when reports
-    are; a version page must be of an existing version, and a "since" report must parse.
+    and name existing versions; the check log must parse (a torn line is a note), every
+    successful check's raw blob must be stored, and every line must link to the one before
+    it (`core.chain`; lines from before the chain are its start, a note); the site files
+    must be there when reports are; a version page must be of an existing version, and a
+    "since" report must parse.
     Leftover temp files, missing reports and pages, and out-of-date "since" reports are
     notes: an interrupted write leaves them and the next check or replay deals with them.
     """

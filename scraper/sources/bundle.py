@@ -202,8 +202,11 @@ def write_bundle(
         )
         members = _members(seen, written, watch)
         warc.seek(0)
-        with atomic_output(out) as handle:
-            names = _write_zip(handle, seen.version, members, warc)
+        try:
+            with atomic_output(out) as handle:
+                names = _write_zip(handle, seen.version, members, warc)
+        except OSError as err:
+            raise BundleError(f"cannot write {out}: {err.strerror or err}") from None
     return BundleResult(
         path=out,
         target=target,

@@ -199,25 +199,11 @@ def _headers(
         head = handle.read(_LOCAL.size)
         if len(head) != _LOCAL.size:
             raise BundleError(f"member {name}: its header is cut short")
-        fields = _LOCAL.unpack(head)
-        stored_name = handle.read(fields[10])
-        expected = (
-            b"PK\x03\x04",
-            info.extract_version,
-            0,
-            info.flag_bits,
-            info.compress_type,
-            _dos_time(info),
-            _dos_date(info),
-            info.CRC,
-            info.compress_size,
-            info.file_size,
-            len(info.filename.encode("utf-8")),
-            0,
-        )
-        if fields != expected or stored_name != info.filename.encode("utf-8"):
+        name_bytes = info.filename.encode("utf-8")
+        expected = _LOCAL.pack(b"PK\x03\x04", info.extract_version, 0, *_shared(info))
+        if head + handle.read(len(name_bytes)) != expected + name_bytes:
             raise BundleError(f"member {name}: its header does not match the zip's directory")
-        offset += _LOCAL.size + len(stored_name) + info.compress_size
+        offset += _LOCAL.size + len(name_bytes) + info.compress_size
     if zf.start_dir != offset:
         raise BundleError("there are bytes after the last member that no member holds")
     # The directory, byte for byte as its entries say it must be (a length field whose change
@@ -235,30 +221,34 @@ def _headers(
 def _central_bytes(info: zipfile.ZipInfo) -> bytes:
     """A member's directory entry as nato-watch writes it (`_central_entry` checked that the
     fields zipfile read are nato-watch's)."""
-    name = info.filename.encode("utf-8")
+    return _CENTRAL.pack(
+        b"PK\x01\x02",
+        info.create_version,
+        info.create_system,
+        info.extract_version,
+        info.reserved,
+        *_shared(info),
+        0,  # comment length
+        0,  # disk number
+        info.internal_attr,
+        info.external_attr,
+        info.header_offset,
+    ) + info.filename.encode("utf-8")
+
+
+def _shared(info: zipfile.ZipInfo) -> tuple[int, ...]:
+    """What a member's local header and its directory entry both say, in their order: flags,
+    method, time, date, CRC, sizes, name length, extra length (nato-watch writes no extra)."""
     return (
-        _CENTRAL.pack(
-            b"PK\x01\x02",
-            info.create_version,
-            info.create_system,
-            info.extract_version,
-            info.reserved,
-            info.flag_bits,
-            info.compress_type,
-            _dos_time(info),
-            _dos_date(info),
-            info.CRC,
-            info.compress_size,
-            info.file_size,
-            len(name),
-            0,
-            0,
-            0,
-            info.internal_attr,
-            info.external_attr,
-            info.header_offset,
-        )
-        + name
+        info.flag_bits,
+        info.compress_type,
+        _dos_time(info),
+        _dos_date(info),
+        info.CRC,
+        info.compress_size,
+        info.file_size,
+        len(info.filename.encode("utf-8")),
+        0,
     )
 
 
