@@ -4,6 +4,7 @@ the check log's torn lines, and walking history (`resolve_version`, `version_at`
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import subprocess
@@ -26,6 +27,7 @@ from scraper.archive.store import (
     check_target_name,
     sha256_hex,
 )
+from scraper.core.chain import check_chain
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Section
 from scraper.core.records import CheckRecord, CheckStatus, Provenance
 from scraper.errors import LockedError, NotFound, StoreError
@@ -216,7 +218,46 @@ def test_a_torn_last_line_is_skipped_and_does_not_swallow_the_next_one(tmp_path:
     lines = list(archive.iter_check_lines(TARGET))
     assert isinstance(lines[1], TornLine) and lines[1].line_number == 2
     assert [r.started_at for r in archive.iter_checks(TARGET)] == [T0, T0 + timedelta(hours=1)]
-    assert archive.last_check(TARGET) == record(T0 + timedelta(hours=1))
+    last = archive.last_check(TARGET)
+    assert last is not None and replace(last, prev=None) == record(T0 + timedelta(hours=1))
+    # The chain passes over the torn line: the new line links to the last whole one.
+    first = path.read_bytes().split(b"\n")[0]
+    assert last.prev == hashlib.sha256(first).hexdigest()
+
+
+def test_appends_from_many_threads_and_processes_keep_one_chain(tmp_path: Path) -> None:
+    """Each append reads the last line and links to it under the archive lock, so writers
+    racing each other never link two lines to the same one."""
+    archive = Archive(tmp_path)
+    script = textwrap.dedent(
+        f"""
+        from datetime import datetime, timedelta, UTC
+        from scraper.archive.store import Archive
+        from scraper.core.records import CheckRecord, CheckStatus
+        archive = Archive({str(tmp_path)!r})
+        start = datetime(2025, 1, 1, tzinfo=UTC)
+        for k in range(20):
+            archive.append_check(CheckRecord({TARGET!r}, start + timedelta(seconds=k),
+                                             "https://www.nato.int/x", CheckStatus.UNCHANGED, 1))
+        """
+    )
+    other = subprocess.Popen([sys.executable, "-c", script])
+
+    def appender(offset: int) -> None:
+        for k in range(20):
+            archive.append_check(record(T0 + timedelta(minutes=offset, seconds=k)))
+
+    threads = [threading.Thread(target=appender, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert other.wait(timeout=60) == 0
+
+    lines = [line.link() for line in archive.iter_check_log(TARGET)]
+    assert len(lines) == 80
+    report = check_chain(lines)
+    assert report.ok and report.legacy == 0
 
 
 # -- versions and history --------------------------------------------------------------------

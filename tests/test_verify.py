@@ -4,6 +4,7 @@ references are damage (exit 1); what an interrupted write leaves is a note (exit
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from pages import edited, load_content, nato_page
 from scraper.archive.findings import Severity
 from scraper.archive.store import Archive
 from scraper.archive.verify import verify
+from scraper.core.document import canonical_json
 
 TARGET = "republic-of-korea"
 PATH = "/cps/en/natohq/topics_50098.htm"
@@ -276,3 +278,154 @@ def test_verify_of_a_missing_data_dir_is_an_error(
 
     assert result.exit_code == 1
     assert "no archive at" in result.stderr
+
+
+# -- the check log's hash chain ----------------------------------------------------------------
+
+
+def log_lines(archive: Archive) -> list[bytes]:
+    return archive.checks_path(TARGET).read_bytes().splitlines()
+
+
+def write_log(archive: Archive, lines: list[bytes]) -> None:
+    archive.checks_path(TARGET).write_bytes(b"".join(line + b"\n" for line in lines))
+
+
+def test_every_line_links_to_the_one_before_and_json_gives_the_head(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    lines = log_lines(archive)
+    prevs = [json.loads(line)["prev"] for line in lines]
+    assert prevs == [hashlib.sha256(b"").hexdigest()] + [
+        hashlib.sha256(line).hexdigest() for line in lines[:-1]
+    ]
+
+    result = run_cli("verify", "--json")
+
+    assert result.exit_code == 0
+    out = json.loads(result.stdout)
+    assert out["ok"] is True and out["problems"] == [] and out["damage"] == 0
+    assert out["chains"] == [
+        {
+            "target": TARGET,
+            "head": hashlib.sha256(lines[-1]).hexdigest(),
+            "line": 4,
+            "lines": 4,
+            "legacy_lines": 0,
+            "intact": True,
+        }
+    ]
+
+
+def test_a_deleted_log_line_breaks_the_chain(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    lines = log_lines(archive)
+    write_log(archive, lines[:1] + lines[2:])
+
+    code, out = run_verify(run_cli)
+
+    assert code == 1
+    assert out[0] == (
+        f"DAMAGE snapshots/{TARGET}/checks.jsonl: hash chain broken: line 2 does not follow "
+        "line 1: its `prev` is not the sha256 of line 1 (line 1 edited, or lines removed "
+        "between them)"
+    )
+    assert out[-1].endswith("1 damage, 0 notes")
+
+
+def test_an_edited_log_line_breaks_the_chain_after_it(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    lines = log_lines(archive)
+    record = json.loads(lines[1])
+    record["ms"] += 1  # still a valid check record: only the chain can tell
+    lines[1] = canonical_json(record).encode()
+    write_log(archive, lines)
+
+    code, out = run_verify(run_cli)
+
+    assert code == 1
+    assert out[0].startswith(
+        f"DAMAGE snapshots/{TARGET}/checks.jsonl: hash chain broken: line 3 does not follow line 2"
+    )
+    assert "(line 2 edited" in out[0]
+
+    result = run_cli("verify", "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and report["chains"][0]["intact"] is False
+    assert report["problems"][0]["severity"] == "damage"
+    assert report["problems"][0]["path"] == f"snapshots/{TARGET}/checks.jsonl"
+
+
+def test_swapped_log_lines_break_the_chain(
+    archive: Archive, run_cli: Callable[..., Result]
+) -> None:
+    lines = log_lines(archive)
+    write_log(archive, [lines[0], lines[2], lines[1], lines[3]])
+
+    code, out = run_verify(run_cli)
+
+    assert code == 1
+    assert out[0] == (
+        f"DAMAGE snapshots/{TARGET}/checks.jsonl: hash chain broken: line 2 links to line 3, "
+        "not to line 1 before it (lines reordered) (and 2 more broken links after it)"
+    )
+
+
+def test_a_log_from_before_the_chain_verifies_and_the_next_check_continues_it(
+    archive: Archive, run_cli: Callable[..., Result], site: Site
+) -> None:
+    old = []
+    for line in log_lines(archive):
+        record = json.loads(line)
+        del record["prev"]
+        old.append(canonical_json(record).encode())
+    write_log(archive, old)
+
+    code, out = run_verify(run_cli)
+
+    assert code == 0
+    assert out == [
+        f"note snapshots/{TARGET}/checks.jsonl: written before the check log was hash-chained "
+        "(no line has `prev`); the next check starts the chain after line 4",
+        "checked 1 target, 4 raw snapshots, 3 versions, 2 reports, 4 check-log lines: "
+        "0 damage, 1 note — OK",
+    ]
+
+    assert run_cli("check", "--url", site.url(PATH), "--target", TARGET).exit_code == 0
+    lines = log_lines(archive)
+    assert lines[:4] == old
+    assert json.loads(lines[4])["prev"] == hashlib.sha256(old[3]).hexdigest()
+    code, out = run_verify(run_cli)
+    assert code == 0
+    assert out[0] == (
+        f"note snapshots/{TARGET}/checks.jsonl: lines 1–4 were written before the check log "
+        "was hash-chained (no `prev`): the chain starts after line 4 and covers only that line "
+        "of them"
+    )
+    # Editing a line the chain covers is still found.
+    write_log(archive, [*old[:3], old[3].replace(b'"ms":', b'"ms": '), lines[4]])
+    code, out = run_verify(run_cli)
+    assert code == 1 and "line 5 does not follow line 4" in out[0]
+
+
+def test_after_a_torn_last_line_the_chain_continues_from_the_last_whole_line(
+    archive: Archive, run_cli: Callable[..., Result], site: Site
+) -> None:
+    path = archive.checks_path(TARGET)
+    whole = log_lines(archive)
+    path.write_bytes(path.read_bytes() + whole[-1][:50])  # a kill mid-append
+
+    assert run_cli("check", "--url", site.url(PATH), "--target", TARGET).exit_code == 0
+
+    lines = log_lines(archive)
+    assert lines[4] == whole[-1][:50] and len(lines) == 6
+    assert json.loads(lines[5])["prev"] == hashlib.sha256(whole[-1]).hexdigest()
+    code, out = run_verify(run_cli)
+    assert code == 0
+    assert out[0] == (
+        f"note snapshots/{TARGET}/checks.jsonl: line 5 is torn (a write cut short); readers skip it"
+    )
+    assert out[-1].endswith("0 damage, 1 note — OK")

@@ -15,6 +15,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 TMP_FILE = re.compile(r"^\..+\.tmp$")
 
@@ -78,6 +79,25 @@ def atomic_write(path: Path, data: bytes, *, skip_if_same: bool = False) -> bool
         raise
     fsync_dir(path.parent)
     return True
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[IO[bytes]]:
+    """A file to stream into (read back too), put in place at `path` only when the block
+    ends without an error: a temp file beside it, fsynced, renamed, the folder fsynced. For
+    what commands write outside the archive (a WARC export, an evidence bundle)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
 
 
 def fsync_dir(folder: Path) -> None:

@@ -1,5 +1,6 @@
 """What `verify` finds: each problem (`Problem`, how bad by `Severity`), the collector every
-check of the walk adds to (`Findings`), and the result the CLI prints (`VerifyResult`).
+check of the walk adds to (`Findings`), and the result the CLI prints (`VerifyResult`), with
+the head of each target's check-log hash chain (`ChainHead`).
 """
 
 from __future__ import annotations
@@ -7,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from scraper.archive.files import TMP_FILE
 from scraper.archive.store import Archive
+from scraper.core.chain import ChainReport
 
 
 class Severity(StrEnum):
@@ -32,6 +35,46 @@ class Problem:
         word = "DAMAGE" if self.severity is Severity.DAMAGE else "note"
         return f"{word} {self.path}: {self.message}"
 
+    def to_dict(self) -> dict[str, str]:
+        """The JSON object of this problem (`verify --json`)."""
+        return {"severity": self.severity.value, "path": str(self.path), "message": self.message}
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where a target's check-log hash chain ends: the sha256 of its last line, a value a
+    user can publish or send as a commitment to the whole log up to that line."""
+
+    target: str
+    head: str | None  # None: the log is empty or missing
+    line: int | None  # the number of that last line
+    lines: int  # lines that read as check records
+    legacy: int  # of them, lines written before the chain (no `prev`)
+    intact: bool  # every link holds
+
+    @classmethod
+    def of(cls, target: str, report: ChainReport) -> ChainHead:
+        """The head of one target's chain, from what `check_chain` found."""
+        return cls(
+            target=target,
+            head=report.head,
+            line=report.head_line,
+            lines=report.links,
+            legacy=report.legacy,
+            intact=report.ok,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of this chain head (`verify --json`)."""
+        return {
+            "target": self.target,
+            "head": self.head,
+            "line": self.line,
+            "lines": self.lines,
+            "legacy_lines": self.legacy,
+            "intact": self.intact,
+        }
+
 
 @dataclass(frozen=True)
 class VerifyResult:
@@ -43,6 +86,7 @@ class VerifyResult:
     versions: int
     reports: int
     checks: int
+    chains: tuple[ChainHead, ...] = ()
 
     @property
     def damage(self) -> tuple[Problem, ...]:
@@ -63,14 +107,31 @@ class VerifyResult:
         """The final count line of `nato-watch verify`."""
         damage, notes = len(self.damage), len(self.notes)
         return (
-            f"checked {_count(self.targets, 'target')}, {_count(self.raws, 'raw snapshot')}, "
-            f"{_count(self.versions, 'version')}, {_count(self.reports, 'report')}, "
-            f"{_count(self.checks, 'check-log line')}: {damage} damage, "
-            f"{_count(notes, 'note')}" + ("" if damage else " — OK")
+            f"checked {counted(self.targets, 'target')}, {counted(self.raws, 'raw snapshot')}, "
+            f"{counted(self.versions, 'version')}, {counted(self.reports, 'report')}, "
+            f"{counted(self.checks, 'check-log line')}: {damage} damage, "
+            f"{counted(notes, 'note')}" + ("" if damage else " — OK")
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object `verify --json` prints: the verdict, the counts, every problem, and
+        the head of each target's check-log chain."""
+        return {
+            "ok": self.ok,
+            "targets": self.targets,
+            "raw_snapshots": self.raws,
+            "versions": self.versions,
+            "reports": self.reports,
+            "check_log_lines": self.checks,
+            "damage": len(self.damage),
+            "notes": len(self.notes),
+            "problems": [problem.to_dict() for problem in self.problems],
+            "chains": [chain.to_dict() for chain in self.chains],
+        }
 
-def _count(n: int, noun: str) -> str:
+
+def counted(n: int, noun: str) -> str:
+    """`n noun`, with an s unless n is 1."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
@@ -82,6 +143,7 @@ class Findings:
         self.problems: list[Problem] = []
         self.raws = self.versions = self.reports = self.checks = 0
         self.any_report = False
+        self.chains: dict[str, ChainReport] = {}
 
     def damage(self, path: Path, message: str) -> None:
         """Record damage at `path`: evidence lost or untrustworthy."""
@@ -110,4 +172,5 @@ class Findings:
             versions=self.versions,
             reports=self.reports,
             checks=self.checks,
+            chains=tuple(ChainHead.of(t, report) for t, report in sorted(self.chains.items())),
         )

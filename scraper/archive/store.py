@@ -14,11 +14,11 @@ Layout (under the data dir):
     reports/index.html, reports/feed.atom    every change of every target
 
 Every file write is atomic (temp file in the same directory, fsync, rename, fsync of the
-directory); the check log is appended with one `write` and fsync, and a torn last line is
-skipped on read. Leftover `.*.tmp` files of a killed writer are ignored by every reader.
-One writer at a time holds `<data-dir>/.nato-watch.lock`. `archive.verify` re-checks every
-hash and reference and reports what it finds; nothing here repairs an archive behind the
-user's back.
+directory); the check log is appended with one `write` and fsync, each line chained to the
+one before it (`archive.checklog`, `core.chain`), and a torn last line is skipped on read.
+Leftover `.*.tmp` files of a killed writer are ignored by every reader. One writer at a
+time holds `<data-dir>/.nato-watch.lock`. `archive.verify` re-checks every hash and
+reference and reports what it finds; nothing here repairs an archive behind the user's back.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import contextlib
 import gzip
 import hashlib
 import json
-import os
 import re
 import zlib
 from collections.abc import Iterator
@@ -35,7 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from scraper.archive.files import StagedWrites, atomic_write, fsync_dir, make_dirs
+from scraper.archive.checklog import LogLine, append_line, read_lines
+from scraper.archive.files import StagedWrites, atomic_write, fsync_dir
 from scraper.archive.lock import hold_lock
 from scraper.core.document import Document, canonical_json
 from scraper.core.records import (
@@ -368,6 +368,16 @@ class Archive:
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise StoreError(f"version file {path} is malformed: {err}") from err
 
+    def read_version_bytes(self, target: str, version_id: str) -> bytes:
+        """The version file of `version_id` exactly as stored (evidence handed on as is)."""
+        path = self.version_path(target, version_id)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"no version {version_id} of target {target!r}") from None
+        except OSError as err:
+            raise StoreError(f"version file {path} is unreadable: {err}") from err
+
     def read_captured_at(self, target: str, version_id: str) -> datetime:
         """The capture time of a version, read from the head of its file (not the document)."""
         path = self.version_path(target, version_id)
@@ -485,21 +495,16 @@ class Archive:
 
     # -- check log ---------------------------------------------------------------------------
 
-    def append_check(self, record: CheckRecord) -> None:
-        """Append one line to the target's check log and fsync it."""
-        path = self.checks_path(record.target)
-        make_dirs(path.parent)
-        line = (canonical_json(record.to_dict()) + "\n").encode("utf-8")
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            # A torn last line (a kill mid-append) must not swallow this one.
-            size = os.fstat(fd).st_size
-            if size and _last_byte(path) != b"\n":
-                line = b"\n" + line
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    def append_check(self, record: CheckRecord) -> CheckRecord:
+        """Append one line to the target's check log, chained to the line before it
+        (`archive.checklog`), and fsync it; return the record as written (with its `prev`).
+
+        Takes the archive lock (re-entrant: the check or import that calls this holds it
+        already), so two writers never link to the same line.
+        """
+        path = self.checks_path(record.target)  # a bad target name fails before the lock
+        with self.lock():
+            return append_line(path, record)
 
     def iter_checks(self, target: str) -> Iterator[CheckRecord]:
         """The target's check log, oldest line first; unreadable lines are skipped."""
@@ -509,18 +514,16 @@ class Archive:
 
     def iter_check_lines(self, target: str) -> Iterator[CheckRecord | TornLine]:
         """Every line of the check log, as a record or as a `TornLine` when unreadable."""
-        path = self.checks_path(target)
-        if not path.is_file():
-            return
-        with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                text = raw.decode("utf-8", errors="replace").strip()
-                if not text:
-                    continue
-                try:
-                    yield CheckRecord.from_dict(json.loads(text), target=target)
-                except (ValueError, KeyError, TypeError, AttributeError):
-                    yield TornLine(target=target, line_number=number, text=text[:200])
+        for line in self.iter_check_log(target):
+            if line.record is not None:
+                yield line.record
+            else:
+                text = line.data.decode("utf-8", errors="replace").strip()
+                yield TornLine(target=target, line_number=line.number, text=text[:200])
+
+    def iter_check_log(self, target: str) -> Iterator[LogLine]:
+        """Every non-blank line of the check log with its bytes as stored (for the chain)."""
+        return read_lines(self.checks_path(target), target)
 
     def last_check(self, target: str) -> CheckRecord | None:
         """The target's most recent live check, or None.
@@ -587,10 +590,3 @@ def _unlink_all(paths: list[Path], folder: Path) -> None:
             removed = True
     if removed:
         fsync_dir(folder)
-
-
-def _last_byte(path: Path) -> bytes:
-    """The last byte of the (non-empty) file at `path`."""
-    with path.open("rb") as handle:
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1)

@@ -13,9 +13,10 @@ import zlib
 from pathlib import Path
 
 from scraper.archive.files import TMP_FILE
-from scraper.archive.findings import Findings, VerifyResult
-from scraper.archive.store import HEADERS_SUFFIX, SHA256, TARGET_NAME, Archive, TornLine, sha256_hex
+from scraper.archive.findings import Findings, VerifyResult, counted
+from scraper.archive.store import HEADERS_SUFFIX, SHA256, TARGET_NAME, Archive, sha256_hex
 from scraper.archive.verify_reports import check_reports, check_site
+from scraper.core.chain import Link, check_chain
 from scraper.core.records import CheckStatus, Version
 from scraper.errors import NotFound, StoreError
 from scraper.timespec import STAMP, parse_stamp, utc_iso
@@ -26,9 +27,11 @@ def verify(archive: Archive) -> VerifyResult:
 
     Raw blobs must re-hash to their names; versions must re-hash to their recorded content
     hash, carry their own id and target, and point at a stored raw blob; reports must parse
-    and name existing versions; the check log must parse (a torn line is a note) and every
-    successful check's raw blob must be stored; the site files must be there when reports
-    are; a version page must be of an existing version, and a "since" report must parse.
+    and name existing versions; the check log must parse (a torn line is a note), every
+    successful check's raw blob must be stored, and every line must link to the one before
+    it (`core.chain`; lines from before the chain are its start, a note); the site files
+    must be there when reports are; a version page must be of an existing version, and a
+    "since" report must parse.
     Leftover temp files, missing reports and pages, and out-of-date "since" reports are
     notes: an interrupted write leaves them and the next check or replay deals with them.
     """
@@ -173,23 +176,23 @@ def _version_file(
 
 
 def _check_log(found: Findings, target: str, raws: dict[str, bool]) -> None:
-    """Every check-log line parses (a torn one is a note), and every successful check's raw
-    snapshot is stored."""
+    """Every check-log line parses (a torn one is a note), every successful check's raw
+    snapshot is stored, and the lines' hash chain holds."""
     path = found.archive.checks_path(target)
     if not path.is_file():
         return
-    lines = list(found.archive.iter_check_lines(target))
-    for index, item in enumerate(lines):
+    lines = list(found.archive.iter_check_log(target))
+    for index, line in enumerate(lines):
         found.checks += 1
-        if isinstance(item, TornLine):
-            if _looks_torn(item.text):
+        item = line.record
+        if item is None:
+            if _looks_torn(line.data.decode("utf-8", errors="replace").strip()):
                 where = "last line" if index == len(lines) - 1 else "line"
                 found.note(
-                    path,
-                    f"{where} {item.line_number} is torn (a write cut short); readers skip it",
+                    path, f"{where} {line.number} is torn (a write cut short); readers skip it"
                 )
             else:
-                found.damage(path, f"line {item.line_number} is not a check record")
+                found.damage(path, f"line {line.number} is not a check record")
             continue
         if (
             item.status is not CheckStatus.ERROR
@@ -201,6 +204,32 @@ def _check_log(found: Findings, target: str, raws: dict[str, bool]) -> None:
                 path,
                 f"check at {utc_iso(item.started_at)} stored raw snapshot "
                 f"{item.raw_sha256[:16]}…, which is missing",
+            )
+    _check_chain(found, target, path, [line.link() for line in lines if line.record])
+
+
+def _check_chain(found: Findings, target: str, path: Path, links: list[Link]) -> None:
+    """The first broken link of the log's hash chain is damage (the rest are counted in it);
+    lines written before the chain existed are its start, said once as a note."""
+    report = check_chain(links)
+    found.chains[target] = report
+    if report.breaks:
+        first, more = report.breaks[0], len(report.breaks) - 1
+        also = f" (and {counted(more, 'more broken link')} after it)" if more else ""
+        found.damage(path, f"hash chain broken: {first.message}{also}")
+    if report.legacy:
+        last = links[report.legacy - 1].number
+        if report.legacy == report.links:
+            found.note(
+                path,
+                "written before the check log was hash-chained (no line has `prev`); the next "
+                f"check starts the chain after line {last}",
+            )
+        else:
+            found.note(
+                path,
+                f"lines 1–{last} were written before the check log was hash-chained (no "
+                f"`prev`): the chain starts after line {last} and covers only that line of them",
             )
 
 

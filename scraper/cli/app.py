@@ -11,17 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import click
 
+from scraper.archive.refs import resolve_version, version_at, version_stamped_at
 from scraper.archive.store import Archive, check_target_name
 from scraper.config import Config
 from scraper.core.target import Target
 from scraper.errors import ConfigError, NotFound, ScraperError
 from scraper.fetching.settings import FetchSettings
-from scraper.timespec import utc_iso, utc_now
+from scraper.timespec import parse_moment, utc_iso, utc_now
 
 log = logging.getLogger("nato-watch")
+# The page's "Last updated" stamp is NATO HQ's local time.
+STAMP_ZONE = ZoneInfo("Europe/Brussels")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -111,6 +115,13 @@ def target_option(help_text: str = "Target name (default: the only target).") ->
     return click.option("--target", "target_name", metavar="NAME", help=help_text)
 
 
+def at_option() -> Callable[[F], F]:
+    """The shared `--at DATETIME` option: the version in force at a time."""
+    return click.option(
+        "--at", "at_text", metavar="DATETIME", help="The version in force at this time."
+    )
+
+
 def format_option(choices: list[str], default: str) -> Callable[[F], F]:
     """The shared `--format` option."""
     return click.option(
@@ -142,6 +153,42 @@ def pick_target(env: Env, name: str | None) -> str:
     raise ConfigError(
         f"the archive holds several targets; pick one with --target: {', '.join(held)}"
     )
+
+
+def one_of(**given: str | None) -> None:
+    """Refuse more than one of the ways to name a version."""
+    named = [name for name, value in given.items() if value]
+    if len(named) == 2:
+        raise ConfigError(f"give {named[0]} or {named[1]}, not both")
+    if len(named) > 2:
+        raise ConfigError(f"give only one of {', '.join(named)}")
+
+
+def version_in_force(
+    env: Env, target: str, *, ref: str, at: str | None, stamp: str | None, option: str = "--at"
+) -> str:
+    """The version `ref` names, or the one in force at the capture time `at`, or the one
+    whose page stamp was in force at `stamp` (Brussels time when no offset is given)."""
+    if at:
+        return version_at(env.archive, target, parse_moment(at, option=option, now=env.now()))
+    if stamp:
+        when = parse_moment(stamp, option=f"{option}-stamp", now=env.now(), zone=STAMP_ZONE)
+        return version_stamped_at(env.archive, target, when)
+    return resolve_version(env.archive, target, ref)
+
+
+def pick_version(
+    env: Env,
+    target: str,
+    ref: str | None,
+    at_text: str | None,
+    stamp_text: str | None = None,
+) -> str:
+    """The version id a command means: VERSION (an id, a unique prefix, `latest`, `latest~N`;
+    `latest` when none is given), `--at DATETIME` (the version in force then, by capture
+    time) or `--at-stamp DATE` (the version whose page stamp was in force then)."""
+    one_of(VERSION=ref, **{"--at": at_text, "--at-stamp": stamp_text})
+    return version_in_force(env, target, ref=ref or "latest", at=at_text, stamp=stamp_text)
 
 
 def open_fetcher(

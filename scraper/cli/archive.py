@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -47,14 +48,28 @@ def replay(env: Env, target_name: str | None) -> None:
 
 
 @click.command(name="verify")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object: the problems, the counts and each target's chain head.",
+)
 @click.pass_obj
-def verify_command(env: Env) -> None:
+def verify_command(env: Env, as_json: bool) -> None:
     """Check every hash and reference in the archive; exit 1 on damage (notes alone pass).
 
-    Example: nato-watch verify
+    The check log of each target is a hash chain; --json prints its head (the sha256 of the
+    last line), which you can publish as a commitment to the log as it stands.
+
+    Example: nato-watch verify --json
     """
     with errors_to_exit():
         result = verify(env.archive)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        if not result.ok:
+            sys.exit(1)
+        return
     for problem in result.problems:
         click.echo(problem.line())
     click.echo(result.summary_line())

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 
-from scraper.archive.refs import resolve_version, version_at, version_stamped_at
+from scraper.archive.refs import resolve_version
 from scraper.archive.store import Archive
 from scraper.cli.app import (
     Env,
     errors_to_exit,
     format_option,
     note_demo,
+    one_of,
     pick_target,
     target_option,
+    version_in_force,
 )
 from scraper.core.records import Version
 from scraper.errors import ConfigError, NotFound
 from scraper.timespec import parse_moment, utc_iso
 
 # The page's "Last updated" stamp is NATO HQ's local time.
-STAMP_ZONE = ZoneInfo("Europe/Brussels")
 
 # -- history: log, show, diff ----------------------------------------------------------------
 
@@ -174,9 +174,9 @@ def show(
     Example: nato-watch show latest~1 --format markdown
     """
     with errors_to_exit():
-        _one_of(VERSION=version_ref, **{"--at": at_text, "--at-stamp": at_stamp_text})
+        one_of(VERSION=version_ref, **{"--at": at_text, "--at-stamp": at_stamp_text})
         target = pick_target(env, target_name)
-        version_id = _version_in_force(
+        version_id = version_in_force(
             env, target, ref=version_ref or "latest", at=at_text, stamp=at_stamp_text
         )
         document = env.archive.read_version(target, version_id).document
@@ -186,28 +186,6 @@ def show(
         click.echo(document.to_markdown(), nl=False)
     else:
         click.echo(document.to_text(), nl=False)
-
-
-def _one_of(**given: str | None) -> None:
-    """Refuse more than one of the ways to name a version."""
-    named = [name for name, value in given.items() if value]
-    if len(named) == 2:
-        raise ConfigError(f"give {named[0]} or {named[1]}, not both")
-    if len(named) > 2:
-        raise ConfigError(f"give only one of {', '.join(named)}")
-
-
-def _version_in_force(
-    env: Env, target: str, *, ref: str, at: str | None, stamp: str | None, option: str = "--at"
-) -> str:
-    """The version `ref` names, or the one in force at the capture time `at`, or the one
-    whose page stamp was in force at `stamp` (Brussels time when no offset is given)."""
-    if at:
-        return version_at(env.archive, target, parse_moment(at, option=option, now=env.now()))
-    if stamp:
-        when = parse_moment(stamp, option=f"{option}-stamp", now=env.now(), zone=STAMP_ZONE)
-        return version_stamped_at(env.archive, target, when)
-    return resolve_version(env.archive, target, ref)
 
 
 @click.command(name="diff")
@@ -251,9 +229,9 @@ def diff_command(
                 "give two versions (e.g. `diff latest~1 latest`), --since DATE or "
                 "--since-stamp DATE"
             )
-        _one_of(**{"OLD [NEW]": old_ref, "--since": since_text, "--since-stamp": since_stamp_text})
+        one_of(**{"OLD [NEW]": old_ref, "--since": since_text, "--since-stamp": since_stamp_text})
         target = pick_target(env, target_name)
-        old_id = _version_in_force(
+        old_id = version_in_force(
             env, target, ref=old_ref or "latest~1", at=since_text, stamp=since_stamp_text,
             option="--since",
         )  # fmt: skip

@@ -2,8 +2,8 @@
 calls one function per command, and is the only layer that prints or sets exit codes.
 
 One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`,
-`inspecting`, `demo`, `translation`); `app` holds what they share, `manpage` renders the
-man page. Click's own usage errors are told in the tool's one-line form (`Group`,
+`inspecting`, `demo`, `translation`, `evidence`); `app` holds what they share, `manpage`
+renders the man page. Click's own usage errors are told in the tool's one-line form (`Group`,
 `UsageError`). Each command body is a few lines: validate, call one function, print. Heavy
 modules (the parser, requests, Jinja2, APScheduler) are imported inside the commands that
 need them, so `--help`, `log` and `show` start fast.
@@ -24,6 +24,7 @@ from scraper.cli.app import Env, Overrides, errors_to_exit
 from scraper.cli.archive import replay, verify_command
 from scraper.cli.check import check
 from scraper.cli.demo import demo
+from scraper.cli.evidence import bundle_command, cite_command, verify_bundle_command
 from scraper.cli.history import diff_command, log_command, show, terms_command
 from scraper.cli.imports import export_warc_command, import_warc_command, import_wayback_command
 from scraper.cli.inspecting import inspect_command
@@ -149,6 +150,9 @@ for _command in (
     inspect_command,
     demo,
     lag_command,
+    cite_command,
+    bundle_command,
+    verify_bundle_command,
 ):
     cli.add_command(_command)
 

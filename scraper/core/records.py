@@ -274,6 +274,9 @@ class CheckRecord:
     # Imported from a nato-watch WARC export only: the source its metadata record gives for
     # the capture (`live`: a check nato-watch made), which the version's provenance keeps.
     origin: Source | None = None
+    # The sha256 of the log line before this one (`core.chain`); set by the archive as it
+    # appends the line, None on lines written before the log was chained.
+    prev: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of this log line; empty fields are left out to keep lines short.
@@ -307,6 +310,7 @@ class CheckRecord:
             "memento": self.memento_url,
             "digest": self.digest,
             "origin": self.origin.value if self.origin is not None else None,
+            "prev": self.prev,
         }
         out.update({k: v for k, v in optional.items() if v is not None})
         return out
@@ -339,4 +343,12 @@ class CheckRecord:
             memento_url=data.get("memento"),
             digest=data.get("digest"),
             origin=Source(data["origin"]) if data.get("origin") else None,
+            prev=_text_or_none(data.get("prev"), "prev"),
         )
+
+
+def _text_or_none(value: Any, name: str) -> str | None:
+    """`value` when it is a string or None; `TypeError` naming the field otherwise."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a string")
+    return value

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from scraper.core.change import BlockChange, BlockStatus, DiffPart, Op, SectionStatus
 from scraper.core.flags import Flag
 from scraper.core.terms import TermChange
+from scraper.reports.cite import Citation, citation_parts
 from scraper.reports.model import Report, VersionRef
 from scraper.reports.translation_words import counterpart_markdown, counterpart_view
 from scraper.reports.words import (
@@ -35,6 +36,8 @@ _LINE_START = re.compile(r"^(\s*)([-+=>#])")
 # punctuation after the number is escaped instead.
 _ORDERED = re.compile(r"^(\s*\d+)([.)])")
 _SPACE = re.compile(r"\s+")
+# What an autolink (`<url>`) cannot hold; such a URL is written as escaped text instead.
+_NOT_AUTOLINK = re.compile(r"[\s<>`]")
 
 
 def escape_markdown(text: str, *, line_start: bool = True) -> str:
@@ -86,7 +89,36 @@ def render_markdown(report: Report) -> str:
     if report.counterparts:
         views = [counterpart_view(c) for c in report.counterparts]
         lines.extend(counterpart_markdown(views, escape_markdown))
+    lines.extend(_citation_block(report.citation))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def citation_markdown(citation: Citation) -> str:
+    """A citation as one Markdown line: its words escaped, its URLs autolinks, its hash code."""
+    out: list[str] = []
+    for part in citation_parts(citation):
+        if part.href and not _NOT_AUTOLINK.search(part.href):
+            out.append(f"<{part.href}>")
+        elif part.code:
+            out.append(f"`{part.text}`")
+        else:
+            out.append(escape_markdown(part.text, line_start=not out))
+    return "".join(out)
+
+
+def _citation_block(citation: Citation | None) -> list[str]:
+    """The report's last section: how to cite the new version, and its evidence bundle."""
+    if citation is None:
+        return []
+    return [
+        "## Cite this version",
+        "",
+        citation_markdown(citation),
+        "",
+        "Evidence bundle (the raw response, this version and its check-log lines, checkable "
+        f"with `sha256sum` alone): `{citation.bundle_command}`",
+        "",
+    ]
 
 
 def _flags(flags: Iterable[Flag], total: int) -> list[str]:

@@ -27,6 +27,7 @@ from scraper.core.records import Source, Version
 from scraper.core.terms import TermChange
 from scraper.core.translation import CounterpartCheck
 from scraper.core.watchlist import Watchlist
+from scraper.reports.cite import Citation
 from scraper.reports.translation import counterpart_to_dict
 from scraper.reports.words import summary_line
 from scraper.timespec import parse_utc, utc_iso
@@ -131,6 +132,8 @@ class Report:
     change: Change
     # The other side of each translated pair the target is in (`reports.translation`).
     counterparts: tuple[CounterpartCheck, ...] = ()
+    # How to cite the new version (shown at the end of the Markdown and HTML reports).
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True)
@@ -291,4 +294,5 @@ def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) 
         old=VersionRef.from_version(old),
         new=VersionRef.from_version(new),
         change=diff(old.document, new.document, watch=watch),
+        citation=Citation.of(new),
     )

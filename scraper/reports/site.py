@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from scraper.core.change import BlockChange, SectionChange, SectionStatus
 from scraper.core.records import Version
+from scraper.reports.cite import Citation, citation_parts
 from scraper.reports.model import Report, ReportSummary, SinceLink, SiteLinks
 from scraper.reports.side_by_side import side_by_side
 from scraper.reports.timeline import VersionInfo, build_timeline, legend
@@ -105,6 +106,7 @@ _ENV.filters["second"] = _second
 _ENV.filters["since_label"] = since_label
 _ENV.filters["block_heading"] = block_heading
 _ENV.globals["term_phrase"] = term_phrase
+_ENV.globals["citation_parts"] = citation_parts
 
 
 def _source(name: str) -> str:
@@ -205,6 +207,7 @@ def render_html(report: Report, *, links: SiteLinks | None = None, note: str | N
         moved_terms=[t for t in change.terms if t.added or t.removed],
         links=links,
         note=note,
+        citation=report.citation,
         csp=_csp(),
         counterparts=[counterpart_view(c) for c in report.counterparts],
     )
@@ -215,6 +218,7 @@ def render_version_page(version: Version, *, previous: str | None, next: str | N
     provenance, anchors per section and block, and links to its neighbours and reports."""
     return _ENV.get_template("version.html").render(
         page=version_page(version, previous=previous, next=next),
+        citation=Citation.of(version),
         csp=_csp(),
     )
 

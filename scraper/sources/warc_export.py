@@ -23,12 +23,9 @@ The archive's files are read through `Archive` only; `warcio` writes the records
 
 from __future__ import annotations
 
-import contextlib
 import http
 import io
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +33,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from scraper.archive.captures import Capture, captures_of
+from scraper.archive.files import atomic_output
 from scraper.archive.store import Archive
 from scraper.core.records import (
     CheckRecord,
@@ -116,37 +114,92 @@ def export_warc(
     and reports agree. `now` is the warcinfo record's date; `target_urls` names each
     target's configured URL in the metadata.
     """
-    from warcio.warcwriter import WARCWriter
-
     out = Path(out)
-    gzipped = out.name.endswith(".gz")
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise WarcError(f"cannot write {out}: the folder {folder} does not exist")
-    counts = {"captures": 0, "responses": 0, "revisits": 0, "versions": 0, "rebuilt": 0}
-    with archive.lock(timeout=lock_timeout), _atomic_file(out) as handle:
-        writer = WARCWriter(handle, gzip=gzipped, warc_version=WARC_VERSION)
+    span = f"captures from {utc_iso(start) if start else 'the first'} to "
+    span += utc_iso(end) if end else "the last"
+    with archive.lock(timeout=lock_timeout), atomic_output(out) as handle:
         plans = [(t, _select(captures_of(archive, t), start, end)) for t in targets]
-        total = sum(len(selected) for _, selected in plans)
-        writer.write_record(_warcinfo(writer, out.name, targets, start, end, now))
-        done = 0
-        for target, selected in plans:
-            exporter = _TargetExport(archive, target, writer, (target_urls or {}).get(target))
-            for capture in selected:
-                exporter.write(capture, counts)
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+        written = write_captures(
+            handle,
+            archive,
+            plans,
+            filename=out.name,
+            description=f"nato-watch export of {', '.join(targets) or 'no target'}: {span}.",
+            date=now,
+            gzipped=out.name.endswith(".gz"),
+            target_urls=target_urls,
+            progress=progress,
+        )
     return ExportResult(
         path=out,
         targets=tuple(targets),
-        captures=counts["captures"],
-        responses=counts["responses"],
-        revisits=counts["revisits"],
-        versions=counts["versions"],
-        reconstructed=counts["rebuilt"],
+        captures=written.captures,
+        responses=written.responses,
+        revisits=written.revisits,
+        versions=written.versions,
+        reconstructed=written.rebuilt,
         size=out.stat().st_size,
     )
+
+
+RecordIds = Callable[[str], str]
+"""Gives the `WARC-Record-ID` (`<urn:uuid:…>`) of the record a stable name describes, for a
+WARC whose bytes must not change from one writing to the next; without it, ids are random."""
+
+
+@dataclass(frozen=True)
+class WarcWritten:
+    """What `write_captures` wrote: how many records of each kind, and where each body is."""
+
+    captures: int
+    responses: int
+    revisits: int
+    versions: int
+    rebuilt: int  # captures whose HTTP headers were not kept and were rebuilt
+    # (raw sha256, byte offset of its response record), in the order written.
+    offsets: tuple[tuple[str, int], ...] = ()
+
+
+def write_captures(
+    handle: IO[bytes],
+    archive: Archive,
+    plans: Sequence[tuple[str, Sequence[Capture]]],
+    *,
+    filename: str,
+    description: str,
+    date: datetime,
+    gzipped: bool = False,
+    target_urls: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    record_ids: RecordIds | None = None,
+) -> WarcWritten:
+    """Write a warcinfo record (`filename`, `description`, dated `date`), then the records
+    of each target's chosen captures in the order given, to the open file `handle`.
+
+    The caller holds the archive lock if the captures must agree with the versions.
+    """
+    from warcio.warcwriter import WARCWriter
+
+    writer = WARCWriter(handle, gzip=gzipped, warc_version=WARC_VERSION)
+    writer.write_record(_warcinfo(writer, filename, plans, description, date, record_ids))
+    counts = {"captures": 0, "responses": 0, "revisits": 0, "versions": 0, "rebuilt": 0}
+    offsets: list[tuple[str, int]] = []
+    total = sum(len(selected) for _, selected in plans)
+    done = 0
+    for target, selected in plans:
+        url = (target_urls or {}).get(target)
+        exporter = _TargetExport(archive, target, writer, url, record_ids)
+        for capture in selected:
+            offset = handle.tell() if handle.seekable() else -1
+            if exporter.write(capture, counts):
+                offsets.append((capture.raw, offset))
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return WarcWritten(**counts, offsets=tuple(offsets))
 
 
 def _select(captures: list[Capture], start: datetime | None, end: datetime | None) -> list[Capture]:
@@ -155,55 +208,48 @@ def _select(captures: list[Capture], start: datetime | None, end: datetime | Non
     ]
 
 
-@contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A temp file beside `path`, renamed onto it when the block ends without an error."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _warcinfo(
     writer: Any,
     filename: str,
-    targets: list[str],
-    start: datetime | None,
-    end: datetime | None,
-    now: datetime,
+    plans: Sequence[tuple[str, Sequence[Capture]]],
+    description: str,
+    date: datetime,
+    record_ids: RecordIds | None,
 ) -> Any:
     from importlib.metadata import version
 
-    span = f"captures from {utc_iso(start) if start else 'the first'} to "
-    span += utc_iso(end) if end else "the last"
+    targets = [target for target, _ in plans]
     info = {
         "software": f"{SOFTWARE} (warcio/{version('warcio')})",
         "format": "WARC File Format 1.1",
         "conformsTo": WARC_SPEC,
         "description": (
-            f"nato-watch export of {', '.join(targets) or 'no target'}: {span}. Response bodies "
-            "are stored after content decoding; Content-Encoding and Transfer-Encoding are "
-            "removed and Content-Length set to match (see each metadata record)."
+            f"{description} Response bodies are stored after content decoding; "
+            "Content-Encoding and Transfer-Encoding are removed and Content-Length set to "
+            "match (see each metadata record)."
         ),
         "isPartOf": ", ".join(targets),
     }
     record = writer.create_warcinfo_record(filename, info)
-    record.rec_headers.replace_header("WARC-Date", utc_iso(now))
+    record.rec_headers.replace_header("WARC-Date", utc_iso(date))
+    if record_ids is not None:
+        record.rec_headers.replace_header("WARC-Record-ID", record_ids(f"warcinfo/{filename}"))
     return record
 
 
 class _TargetExport:
     """Writes the records of one target's captures, remembering which bodies are written."""
 
-    def __init__(self, archive: Archive, target: str, writer: Any, target_url: str | None) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        target: str,
+        writer: Any,
+        target_url: str | None,
+        record_ids: RecordIds | None = None,
+    ) -> None:
         self.archive = archive
+        self.record_ids = record_ids
         self.target = target
         self.writer = writer
         self.target_url = target_url
@@ -212,11 +258,13 @@ class _TargetExport:
         self.versions = versions
         self.written: dict[str, _Written] = {}
 
-    def write(self, capture: Capture, counts: dict[str, int]) -> None:
-        """The response (or revisit), request and metadata records of one capture."""
+    def write(self, capture: Capture, counts: dict[str, int]) -> bool:
+        """The response (or revisit), request and metadata records of one capture; whether
+        its body was written (a response, not a revisit)."""
         version = self.by_capture.get((capture.at, capture.raw))
         uri = _target_uri(capture)
         date = utc_iso(capture.at)
+        ids = self._ids(capture)
         sidecar = self.archive.read_headers(self.target, capture.raw)
         earlier = self.written.get(capture.raw)
         if earlier is None:
@@ -228,7 +276,7 @@ class _TargetExport:
                 payload=io.BytesIO(body),
                 length=len(body),
                 http_headers=_status_and_headers(head),
-                warc_headers_dict={"WARC-Date": date},
+                warc_headers_dict={"WARC-Date": date, **ids("response")},
             )
             counts["responses"] += 1
         else:
@@ -240,7 +288,11 @@ class _TargetExport:
                 refers_to_uri=earlier.uri,
                 refers_to_date=earlier.date,
                 http_headers=_status_and_headers(head),
-                warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": earlier.record_id},
+                warc_headers_dict={
+                    "WARC-Date": date,
+                    "WARC-Refers-To": earlier.record_id,
+                    **ids("revisit"),
+                },
             )
             counts["revisits"] += 1
         self.writer.write_record(record)
@@ -250,14 +302,29 @@ class _TargetExport:
             self.written[capture.raw] = _Written(record_id, uri, date, digest)
         if how.startswith("rebuilt"):
             counts["rebuilt"] += 1
-        self.writer.write_record(self._request(capture, sidecar, uri, date, record_id))
+        request = self._request(capture, sidecar, uri, date, record_id, ids("request"))
+        self.writer.write_record(request)
         fields = _capture_fields(self.target, self.target_url, capture)
         fields.append(("http-headers", how))
         fields.extend(self._version_fields(capture, version))
-        self.writer.write_record(self._metadata(uri, date, record_id, fields))
+        self.writer.write_record(self._metadata(uri, date, record_id, fields, ids("metadata")))
         counts["captures"] += 1
         if version is not None:
             counts["versions"] += 1
+        return earlier is None
+
+    def _ids(self, capture: Capture) -> Callable[[str], dict[str, str]]:
+        """The `WARC-Record-ID` header of each record of `capture`, by kind, when ids are
+        derived (none when warcio draws them at random)."""
+        record_ids = self.record_ids
+        name = f"{self.target}/{utc_iso(capture.at)}/{capture.raw}"
+
+        def header(kind: str) -> dict[str, str]:
+            if record_ids is None:
+                return {}
+            return {"WARC-Record-ID": record_ids(f"{name}/{kind}")}
+
+        return header
 
     def _body(self, capture: Capture) -> bytes:
         try:
@@ -275,6 +342,7 @@ class _TargetExport:
         uri: str,
         date: str,
         concurrent_to: str,
+        record_id: dict[str, str],
     ) -> Any:
         """The request as sent when it was kept (this capture's own sidecar), else its line
         and Host only."""
@@ -293,10 +361,21 @@ class _TargetExport:
             payload=io.BytesIO(b""),
             length=0,
             http_headers=head,
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": concurrent_to},
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Concurrent-To": concurrent_to,
+                **record_id,
+            },
         )
 
-    def _metadata(self, uri: str, date: str, refers_to: str, fields: list[Header]) -> Any:
+    def _metadata(
+        self,
+        uri: str,
+        date: str,
+        refers_to: str,
+        fields: list[Header],
+        record_id: dict[str, str],
+    ) -> Any:
         data = format_warc_fields(fields)
         return self.writer.create_warc_record(
             uri,
@@ -304,7 +383,7 @@ class _TargetExport:
             payload=io.BytesIO(data),
             length=len(data),
             warc_content_type="application/warc-fields",
-            warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": refers_to},
+            warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": refers_to, **record_id},
         )
 
     def _version_fields(self, capture: Capture, version: Version | None) -> list[Header]:

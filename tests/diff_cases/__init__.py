@@ -12,6 +12,7 @@ so the diff and render tests do not depend on the parser's progress.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -24,6 +25,8 @@ from pages import Item, PageContent, Part, edited, load_content
 
 from scraper.core.diff import diff
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link, Section
+from scraper.core.records import Source
+from scraper.reports.cite import NATO, Citation
 from scraper.reports.model import Report, VersionRef
 from scraper.timespec import stamp_of
 
@@ -304,4 +307,26 @@ def case_report(case: Case) -> Report:
         ),
         new=VersionRef(case.new_id, case.new_captured, case.new_captured, new.last_updated),
         change=diff(old, new),
+        citation=case_citation(case, new),
+    )
+
+
+def case_citation(case: Case, new: Document) -> Citation:
+    """How a case's new version is cited: a live capture of the page, its raw response
+    standing in by the hash of the stored document; tool and parser versions fixed, so a
+    release does not change the golden reports."""
+    return Citation(
+        target=TARGET,
+        version_id=case.new_id,
+        title=new.title,
+        publisher=NATO,
+        url=PAGE_URL,
+        last_updated=new.last_updated,
+        captured_at=case.new_captured,
+        raw_sha256=hashlib.sha256(new.to_json().encode("utf-8")).hexdigest(),
+        content_hash=new.content_hash,
+        source=Source.LIVE,
+        memento_url=None,
+        parser_version="3",
+        tool_version="0.1.0",
     )
