@@ -23,19 +23,17 @@ The archive's files are read through `Archive` only; `warcio` writes the records
 
 from __future__ import annotations
 
-import contextlib
 import http
 import io
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from scraper.archive.captures import Capture, captures_of
+from scraper.archive.files import atomic_stream
 from scraper.archive.store import Archive
 from scraper.core.records import (
     CheckRecord,
@@ -124,7 +122,7 @@ def export_warc(
     if not folder.is_dir():
         raise WarcError(f"cannot write {out}: the folder {folder} does not exist")
     counts = {"captures": 0, "responses": 0, "revisits": 0, "versions": 0, "rebuilt": 0}
-    with archive.lock(timeout=lock_timeout), _atomic_file(out) as handle:
+    with archive.lock(timeout=lock_timeout), atomic_stream(out) as handle:
         writer = WARCWriter(handle, gzip=gzipped, warc_version=WARC_VERSION)
         plans = [(t, _select(captures_of(archive, t), start, end)) for t in targets]
         total = sum(len(selected) for _, selected in plans)
@@ -153,22 +151,6 @@ def _select(captures: list[Capture], start: datetime | None, end: datetime | Non
     return [
         c for c in captures if (start is None or c.at >= start) and (end is None or c.at <= end)
     ]
-
-
-@contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A temp file beside `path`, renamed onto it when the block ends without an error."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _warcinfo(
