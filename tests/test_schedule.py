@@ -27,12 +27,12 @@ from werkzeug import Request, Response
 
 from scraper.archive.store import Archive
 from scraper.config import RunSettings
+from scraper.core.health import Health, HealthChange, health_from_checks
 from scraper.core.records import CheckRecord, CheckStatus
 from scraper.core.target import Target
 from scraper.errors import ConfigError
 from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
-from scraper.run.health import Health, HealthChange, health_from_checks
 from scraper.run.notify import Delivery, Notifier, NotifySettings
 from scraper.run.pipeline import CheckResult
 from scraper.run.runlog import IsoFormatter, format_check_line, run_log_level
@@ -434,7 +434,7 @@ def make_run(
 ) -> ScheduledRun:
     plan = RunPlan(
         schedule=plan_schedule(RunSettings(), every=every),
-        failure_threshold=threshold,
+        unhealthy_after=threshold,
         stop_timeout=10,
         lock_timeout=5,
     )

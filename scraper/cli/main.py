@@ -18,12 +18,13 @@ import click
 from scraper import __version__
 from scraper.archive.store import Archive
 from scraper.cli.app import Env, Overrides, errors_to_exit
-from scraper.cli.archive import replay, verify_command
+from scraper.cli.archive import forget_command, replay, verify_command
 from scraper.cli.check import check
 from scraper.cli.history import diff_command, log_command, show, terms_command
 from scraper.cli.imports import export_warc_command, import_warc_command, import_wayback_command
 from scraper.cli.schedule import run
 from scraper.cli.site import serve
+from scraper.cli.status import status_command
 from scraper.config import find_config, load_config, resolve_data_dir
 
 
@@ -64,7 +65,7 @@ def cli(
         root = resolve_data_dir(data_dir)
         config = load_config(find_config(config_path, root))
     overrides = ctx.obj if isinstance(ctx.obj, Overrides) else Overrides()
-    ctx.obj = Env(archive=Archive(root), config=config, now=overrides.now)
+    ctx.obj = Env(archive=Archive(root), config=config, now=overrides.now, quiet=quiet)
 
 
 for _command in (
@@ -80,6 +81,8 @@ for _command in (
     serve,
     export_warc_command,
     import_warc_command,
+    status_command,
+    forget_command,
 ):
     cli.add_command(_command)
 

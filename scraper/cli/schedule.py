@@ -59,7 +59,9 @@ def run(
         outcome = run_schedule(
             env.config,
             archive=env.archive,
-            make_fetcher=lambda stop: open_fetcher(env.config.targets, env.config.fetch, stop=stop),
+            make_fetcher=lambda stop, on_wait: open_fetcher(
+                env.config.targets, env.config.fetch, stop=stop, on_wait=on_wait
+            ),
             target_name=target_name,
             every=every,
             cron=cron,
