@@ -27,7 +27,7 @@ from werkzeug import Request, Response
 
 from scraper.archive.store import Archive
 from scraper.config import RunSettings
-from scraper.core.health import Health, HealthChange, health_from_checks
+from scraper.core.health import Health, HealthChange, check_history
 from scraper.core.records import CheckRecord, CheckStatus
 from scraper.core.target import Target
 from scraper.errors import ConfigError
@@ -327,14 +327,15 @@ def test_health_is_seeded_from_the_failed_checks_at_the_end_of_the_log() -> None
         record(2, CheckStatus.ERROR),
         record(3, CheckStatus.ERROR),
     ]
-    health = health_from_checks(records)
+    # The run reads the log from its end, newest line first.
+    health = check_history(reversed(records)).health
     assert (health.failures, health.since, health.last_error, health.reported) == (
         2,
         T0 + timedelta(minutes=2),
         "boom",
         False,
     )
-    assert health_from_checks([]) == Health()
+    assert check_history([]).health == Health()
 
 
 # -- log lines -------------------------------------------------------------------------------

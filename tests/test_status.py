@@ -322,7 +322,11 @@ def test_check_notifies_failing_once_then_recovered(
     clock.advance(hours=1)
     told = run_cli("check", now=clock)
     assert told.exit_code == 0
-    assert "nato-watch: rok: notified webhook http://127.0.0.1" in told.stderr
+    assert told.stderr.splitlines() == [
+        f"nato-watch: rok: told webhook http://127.0.0.1:{httpserver_ipv4.port}/… of recovered "
+        "(HTTP 200)",
+        "nato-watch: rok: told command echo of recovered (exit 0)",
+    ]
     clock.advance(hours=1)
     assert run_cli("check", now=clock).exit_code == 0
 

@@ -126,7 +126,7 @@ def _print_checked(checked: Any, *, as_json: bool, quiet: bool) -> None:
             log.warning("%s: %s", result.target, note)
     if not result.ok:
         click.echo(f"nato-watch: error: {result.target}: {result.error}", err=True)
-        if checked.dropped:
+        if checked.dropped and not quiet:
             click.echo(
                 f"nato-watch: {result.target} never had a version and is not in the config: "
                 "nothing of it was kept",
@@ -162,7 +162,7 @@ def _change_tag(result: Any) -> str:
 
 def _describe_delivery(delivery: Any) -> str:
     """A notification's outcome: told, or a warning saying why not (the check still counts)."""
-    where = f"{delivery.channel.value} {delivery.destination}"
+    where = f"{delivery.channel.value} {delivery.destination} of {delivery.event}"
     if delivery.ok:
-        return f"nato-watch: {delivery.target}: notified {where} ({delivery.detail})"
-    return f"nato-watch: warning: {delivery.target}: could not notify {where}: {delivery.detail}"
+        return f"nato-watch: {delivery.target}: told {where} ({delivery.detail})"
+    return f"nato-watch: warning: {delivery.target}: could not tell {where}: {delivery.detail}"

@@ -128,11 +128,6 @@ def check_history(newest_first: Iterable[CheckRecord]) -> CheckHistory:
     return CheckHistory(last=last, failures=failures, since=since)
 
 
-def health_from_checks(records: Iterable[CheckRecord]) -> Health:
-    """The health a whole check log (oldest line first) shows: its failures at the end."""
-    return check_history(reversed(list(records))).health
-
-
 @dataclass(frozen=True)
 class Transition:
     """A target turning failing, or recovering, at its newest check."""

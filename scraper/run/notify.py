@@ -23,7 +23,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -68,6 +68,11 @@ class Notice(Protocol):
         """The target told about."""
         ...
 
+    @property
+    def event(self) -> str:
+        """What it tells of: `change`, `failing`, `recovered`."""
+        ...
+
     def wanted_by(self, target: Target) -> bool:
         """Whether `target`'s `notify_on` asks for it."""
         ...
@@ -93,6 +98,11 @@ class Notification:
     def target(self) -> str:
         """The target told about."""
         return self.result.target
+
+    @property
+    def event(self) -> str:
+        """What it tells of: a new version."""
+        return "change"
 
     def text(self) -> str:
         """One or two human lines (the `text` a Slack-compatible webhook shows)."""
@@ -134,7 +144,7 @@ class Notification:
     def payload(self) -> dict[str, Any]:
         """The JSON body of the webhook POST (and the command's stdin): the check's JSON object,
         the report summary, and a Slack-compatible `text`."""
-        out: dict[str, Any] = {"event": "change", "text": self.text(), **self.result.to_dict()}
+        out: dict[str, Any] = {"event": self.event, "text": self.text(), **self.result.to_dict()}
         out["report"] = str(self.report_path) if self.report_path else None
         summary = self.summary
         out["summary"] = summary.summary.to_dict() if summary else None
@@ -152,7 +162,7 @@ class Notification:
         """The `NATO_WATCH_*` variables a notification command runs with."""
         result = self.result
         return {
-            "NATO_WATCH_EVENT": "change",
+            "NATO_WATCH_EVENT": self.event,
             "NATO_WATCH_TARGET": result.target,
             "NATO_WATCH_STATUS": result.status.value,
             "NATO_WATCH_VERSION": result.version or "",
@@ -191,6 +201,7 @@ class Delivery:
     ok: bool
     detail: str
     duration: float
+    event: str = "change"  # what was told: change, failing, recovered
 
 
 def send_webhook(
@@ -295,7 +306,7 @@ def deliver(
         deliveries.append(send_webhook(target.webhook, notification, settings=settings, stop=stop))
     if target.command:
         deliveries.append(run_command(target.command, notification, settings=settings))
-    return deliveries
+    return [replace(d, event=notification.event) for d in deliveries]
 
 
 class Notifier:

@@ -550,6 +550,7 @@ def run_schedule(
 def _log_delivery(delivery: Delivery) -> None:
     fields = format_fields(
         target=delivery.target,
+        event=delivery.event,
         channel=delivery.channel.value,
         to=delivery.destination,
         ok="yes" if delivery.ok else "no",
