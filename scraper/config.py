@@ -1,12 +1,13 @@
 """Configuration: the targets file, the data dir and the defaults.
 
-The config is TOML: `[[targets]]` tables with `name` and `url` (and, for `run`, optional
-`webhook` and `command` notifications), an optional `[fetch]` table whose keys are the fields
-of `fetch.FetchSettings`, an optional `[check]` table, and an optional `[run]` table for the
-scheduled job. A target may name its watched terms (`watch = [...]`) and choose what its
-notifications tell of (`notify_on`: changes, significant ones, failures); a `[words]` table
-extends the word lists the flags use (`scraper/data/`). Anything unknown or malformed is a
-`ConfigError` that names the file, the key and the fix.
+The config is TOML: `[[targets]]` tables with `name` and `url` (and optional `webhook` and
+`command` notifications, sent by `run` and `check`), an optional `[fetch]` table whose keys
+are the fields of `fetch.FetchSettings`, an optional `[check]` table, and an optional `[run]`
+table for the scheduled job and the health thresholds. A target may name its watched terms
+(`watch = [...]`) and choose what its notifications tell of (`notify_on`: changes,
+significant ones, failures); a `[words]` table extends the word lists the flags use
+(`scraper/data/`). Anything unknown or malformed is a `ConfigError` that names the file, the
+key and the fix.
 """
 
 from __future__ import annotations

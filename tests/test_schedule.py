@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,12 +22,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import Result
 from conftest import Site
+from diff_cases import document_from_content
 from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from scraper.archive.store import Archive
 from scraper.config import RunSettings
+from scraper.core.diff import diff
 from scraper.core.health import Health, HealthChange, check_history
 from scraper.core.records import CheckRecord, CheckStatus
 from scraper.core.target import Target
@@ -384,6 +387,32 @@ def test_a_check_line_names_target_outcome_version_duration_and_next_run() -> No
     assert format_check_line(changed, duration=0.5, next_run=None, tz=UTC) == (
         "check target=rok status=changed version=2024-07-16T083000Z duration=0.50s "
         "report=reports/rok/2024-07-16T083000Z.md"
+    )
+
+
+def test_a_change_s_line_names_its_kind_and_its_strongest_flag() -> None:
+    content = load_content()
+    negated = {"has been steadfast in supporting": "has not been steadfast in supporting"}
+    change = diff(
+        document_from_content(content),
+        document_from_content(edited(content, replace_text=negated)),
+    )
+    record = CheckRecord(
+        target="rok", started_at=T0, url="https://x.org/", status=CheckStatus.CHANGED, duration_ms=1
+    )
+    result = CheckResult(
+        target="rok",
+        status=CheckStatus.CHANGED,
+        version="2024-07-16T083000Z",
+        report=None,
+        last_updated=None,
+        error=None,
+        record=replace(record, version="2024-07-16T083000Z"),
+        change=change,
+    )
+    assert format_check_line(result, duration=0.5, next_run=None, tz=UTC) == (
+        "check target=rok status=changed version=2024-07-16T083000Z "
+        'change="silent edit" flag="negation: “not” added" duration=0.50s'
     )
 
 

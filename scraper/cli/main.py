@@ -1,9 +1,9 @@
 """The command line: the composition root. It builds the archive, the fetcher and the clock,
 calls one function per command, and is the only layer that prints or sets exit codes.
 
-One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`);
-`app` holds what they share. Each command body is a few lines: validate, call one function,
-print. Heavy modules (the parser, requests, Jinja2, APScheduler) are imported inside the
+One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`,
+`status`); `app` holds what they share. Each command body is a few lines: validate, call one
+function, print. Heavy modules (the parser, requests, Jinja2, APScheduler) are imported inside the
 commands that need them, so `--help`, `log` and `show` start fast.
 """
 
