@@ -1,13 +1,14 @@
 """Configuration: the targets file, the data dir and the defaults.
 
-The config is TOML: `[[targets]]` tables with `name` and `url` (and, for `run`, optional
-`webhook` and `command` notifications), an optional `[fetch]` table whose keys are the fields
-of `fetch.FetchSettings`, an optional `[check]` table, and an optional `[run]` table for the
-scheduled job. A target may name its watched terms (`watch = [...]`) and notify only on
-significant changes (`notify_on = "significant"`), and name the page it translates
-(`translation_of = "<target>"`, with an optional `lang = "fr"`); a `[words]` table extends
-the word lists the flags use (`scraper/data/`). Anything unknown or malformed is a
-`ConfigError` that names the file, the key and the fix.
+The config is TOML: `[[targets]]` tables with `name` and `url` (and optional `webhook` and
+`command` notifications, sent by `run` and `check`), an optional `[fetch]` table whose keys
+are the fields of `fetch.FetchSettings`, an optional `[check]` table, and an optional `[run]`
+table for the scheduled job and the health thresholds. A target may name its watched terms
+(`watch = [...]`), choose what its notifications tell of (`notify_on`: changes, significant
+ones, failures), and name the page it translates (`translation_of = "<target>"`, with an
+optional `lang = "fr"`); a `[words]` table extends the word lists the flags use
+(`scraper/core/data/`). Anything unknown or malformed is a `ConfigError` that names the file,
+the key and the fix.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scraper.archive.store import CONFIG_NAME
-from scraper.core.target import FETCH_MODES, NotifyOn, Target, TranslationPair
+from scraper.core.target import (
+    DEFAULT_NOTIFY_ON,
+    FETCH_MODES,
+    NOTIFY_ON_ALIASES,
+    NotifyOn,
+    Target,
+    TranslationPair,
+)
 from scraper.errors import ConfigError
 from scraper.fetching.settings import FetchSettings
 from scraper.timespec import parse_cron, parse_duration, resolve_timezone
@@ -60,7 +68,13 @@ class RunSettings:
     cron: str | None = None
     timezone: str = "UTC"
     jitter: timedelta = timedelta(0)
-    failure_threshold: int = 3
+    # Failed checks in a row that make a target failing: `run`'s UNHEALTHY line, the
+    # `failing` notification, `status` and the health page. (Its old name, failure_threshold,
+    # is still read.)
+    unhealthy_after: int = 3
+    # How long without a check makes `status` call a target stale; None: two intervals of
+    # the schedule (`every`, `cron`, or a running `run`'s), else 48 hours.
+    stale_after: timedelta | None = None
     # How long SIGINT/SIGTERM waits for the check in progress (and pending notifications).
     stop_timeout: float = 60.0
     notify_timeout: float = 10.0
@@ -346,15 +360,32 @@ def _parse_watch(item: dict[str, Any], where: str, words: Words | None) -> Watch
     return watchlist_for(entries, words)
 
 
-def _parse_notify_on(item: dict[str, Any], where: str) -> NotifyOn:
-    value = item.get("notify_on", NotifyOn.ANY.value)
-    try:
-        return NotifyOn(value)
-    except ValueError:
+def _parse_notify_on(item: dict[str, Any], where: str) -> frozenset[NotifyOn]:
+    """`notify_on`: one value or a list of `changes`, `significant`, `failures` (and the old
+    `any`, read as `changes`); left out, changes and failures."""
+    raw = item.get("notify_on")
+    if raw is None:
+        return DEFAULT_NOTIFY_ON
+    values = raw if isinstance(raw, list) else [raw]
+    chosen = set()
+    for value in values:
+        if isinstance(value, str) and value in NOTIFY_ON_ALIASES:
+            chosen.add(NOTIFY_ON_ALIASES[value])
+            continue
+        try:
+            chosen.add(NotifyOn(value))
+        except ValueError:
+            raise ConfigError(
+                f'{where}: notify_on takes "changes" (every new version), "significant" (only '
+                'changes with a significant flag) and "failures" (failing and recovered), one '
+                f'or a list (e.g. notify_on = ["significant", "failures"]), not {value!r}'
+            ) from None
+    if {NotifyOn.CHANGES, NotifyOn.SIGNIFICANT} <= chosen:
         raise ConfigError(
-            f'{where}: notify_on must be "any" (every new version) or "significant" (only '
-            f"changes with a significant flag), not {value!r}"
-        ) from None
+            f'{where}: notify_on: give "changes" (every new version) or "significant" (some), '
+            "not both"
+        )
+    return frozenset(chosen)
 
 
 def _parse_fetch_mode(item: dict[str, Any], where: str) -> tuple[str, str | None]:
@@ -391,6 +422,10 @@ def _parse_notifications(item: dict[str, Any], where: str) -> tuple[str | None, 
     return values["webhook"], values["command"]
 
 
+# Keys of the [run] table that were renamed: old name -> new name (the old one still works).
+RENAMED_RUN_KEYS: dict[str, str] = {"failure_threshold": "unhealthy_after"}
+
+
 def _parse_run(raw: Any, where: str) -> RunSettings:
     """Validate the `[run]` table: durations, cron, time zone and limits, each named on error."""
     if not isinstance(raw, dict):
@@ -398,28 +433,33 @@ def _parse_run(raw: Any, where: str) -> RunSettings:
     if not raw:
         return RunSettings()
 
-    _reject_unknown(raw, {f.name for f in dataclasses.fields(RunSettings)}, where=where, what="key")
+    _check_renamed_run_keys(raw, where)
+    names: dict[str, str] = {key: RENAMED_RUN_KEYS.get(key) or key for key in raw}
+    allowed = {f.name for f in dataclasses.fields(RunSettings)}
+    _reject_unknown(dict.fromkeys(names.values()), allowed, where=where, what="key")
     if "every" in raw and "cron" in raw:
         raise ConfigError(f"{where}: give every or cron, not both")
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if key in ("every", "cron", "timezone", "jitter"):
+        # Messages name the key as written; the value goes under its current name.
+        name = names[key]
+        if name in ("every", "cron", "timezone", "jitter", "stale_after"):
             if not isinstance(value, str):
                 raise ConfigError(
                     f'{where}: {key} must be a string (e.g. every = "6h"), not {value!r}'
                 )
             option = f"{where}: {key}"
-            if key == "every":
-                values[key] = parse_duration(value, option=option)
-            elif key == "jitter":
-                values[key] = parse_duration(value, option=option, minimum=timedelta(0))
-            elif key == "cron":
-                values[key] = parse_cron(value, option=option).expression
+            if name in ("every", "stale_after"):
+                values[name] = parse_duration(value, option=option)
+            elif name == "jitter":
+                values[name] = parse_duration(value, option=option, minimum=timedelta(0))
+            elif name == "cron":
+                values[name] = parse_cron(value, option=option).expression
             else:
                 resolve_timezone(value, option=option)
-                values[key] = value.strip()
+                values[name] = value.strip()
             continue
-        expected = type(getattr(RunSettings(), key))
+        expected = type(getattr(RunSettings(), name))
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or isinstance(value, bool):
@@ -430,8 +470,15 @@ def _parse_run(raw: Any, where: str) -> RunSettings:
             raise ConfigError(f"{where}: {key} must be at least 1 ({value!r})")
         if expected is float and value <= 0:
             raise ConfigError(f"{where}: {key} must be more than 0 seconds ({value!r})")
-        values[key] = value
+        values[name] = value
     return RunSettings(**values)
+
+
+def _check_renamed_run_keys(raw: dict[str, Any], where: str) -> None:
+    """Refuse a [run] table that gives a renamed key under both its names."""
+    for old, new in RENAMED_RUN_KEYS.items():
+        if old in raw and new in raw:
+            raise ConfigError(f"{where}: give {new} or its old name {old}, not both")
 
 
 def _parse_dataclass(cls: Any, raw: Any, where: str) -> Any:

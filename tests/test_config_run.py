@@ -25,7 +25,7 @@ def test_no_run_table_gives_the_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, TARGET))
     assert config.run == RunSettings()
     assert config.run.every is None and config.run.cron is None
-    assert config.run.failure_threshold == 3
+    assert config.run.unhealthy_after == 3 and config.run.stale_after is None
     assert config.targets[0].webhook is None and config.targets[0].command is None
 
 
@@ -41,7 +41,7 @@ def test_run_table_loads_every_key(tmp_path: Path) -> None:
         every=timedelta(minutes=30),
         jitter=timedelta(minutes=2),
         timezone="Europe/Brussels",
-        failure_threshold=5,
+        unhealthy_after=5,
         stop_timeout=12.0,
         notify_timeout=2.5,
         notify_tries=4,
@@ -91,7 +91,7 @@ def test_targets_take_a_webhook_and_a_command(tmp_path: Path) -> None:
         ('[run]\nnotify_tries = "3"\n', "notify_tries must be a number"),
         (
             '[run]\nevry = "6h"\n',
-            "[run]: unknown key 'evry'; allowed: cron, every, failure_threshold",
+            "[run]: unknown key 'evry'; allowed: cron, every, jitter, notify_timeout,",
         ),
         (
             'webhook = "ftp://hooks.example.org/x"\n',
@@ -122,3 +122,33 @@ def test_a_run_key_that_is_not_a_table_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, 'run = "6h"\n' + TARGET)
     with pytest.raises(ConfigError, match=r"\[run\] must be a table"):
         load_config(path)
+
+
+def test_unhealthy_after_and_stale_after_are_read_and_the_old_name_still_works(
+    tmp_path: Path,
+) -> None:
+    config = load_config(
+        write(tmp_path, TARGET + '[run]\nunhealthy_after = 5\nstale_after = "12h"\n')
+    )
+    assert config.run.unhealthy_after == 5
+    assert config.run.stale_after == timedelta(hours=12)
+    old = load_config(write(tmp_path, TARGET + "[run]\nfailure_threshold = 4\n"))
+    assert old.run.unhealthy_after == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[run]\nunhealthy_after = 2\nfailure_threshold = 3\n",
+            "give unhealthy_after or its old name failure_threshold, not both",
+        ),
+        ("[run]\nunhealthy_after = 0\n", "unhealthy_after must be at least 1"),
+        ('[run]\nstale_after = "soon"\n', "stale_after 'soon' is not a duration"),
+        ("[run]\nstale_after = 3600\n", "stale_after must be a string"),
+    ],
+)
+def test_bad_health_settings_are_refused(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, TARGET + text))
+    assert expected in str(caught.value)

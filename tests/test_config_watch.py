@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scraper.config import DEFAULT_TARGET, load_config
-from scraper.core.target import NotifyOn
+from scraper.core.target import DEFAULT_NOTIFY_ON, NotifyOn
 from scraper.core.watchlist import default_watchlist
 from scraper.core.words import builtin_words
 from scraper.errors import ConfigError
@@ -28,7 +28,7 @@ def config_file(tmp_path: Path, target_lines: str = "", rest: str = "") -> Path:
 def test_a_config_without_the_new_keys_is_unchanged(tmp_path: Path) -> None:
     config = load_config(config_file(tmp_path))
     (target,) = config.targets
-    assert target.watch is None and target.notify_on is NotifyOn.ANY
+    assert target.watch is None and target.notify_on == DEFAULT_NOTIFY_ON
     assert config.words is None and config.watchlist("korea") is None
     assert load_config(None).targets == (DEFAULT_TARGET,)
 
@@ -69,8 +69,10 @@ def test_an_empty_watch_list_watches_nothing(tmp_path: Path) -> None:
         ('watch = ["  "]', "watch entry '  ' is not a term"),
         ('watch = [["China", 2]]', "is not a term"),
         ("watch = [[]]", "is not a term"),
-        ('notify_on = "always"', 'notify_on must be "any"'),
-        ("notify_on = true", 'notify_on must be "any"'),
+        ('notify_on = "always"', 'notify_on takes "changes" (every new version)'),
+        ("notify_on = true", 'notify_on takes "changes"'),
+        ('notify_on = ["failures", "often"]', "not 'often'"),
+        ('notify_on = ["changes", "significant"]', 'give "changes"'),
     ],
 )
 def test_bad_watch_and_notify_on_are_refused_naming_the_target(
@@ -83,7 +85,24 @@ def test_bad_watch_and_notify_on_are_refused_naming_the_target(
 
 def test_notify_on_significant(tmp_path: Path) -> None:
     config = load_config(config_file(tmp_path, 'notify_on = "significant"'))
-    assert config.target("korea").notify_on is NotifyOn.SIGNIFICANT
+    assert config.target("korea").notify_on == {NotifyOn.SIGNIFICANT}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('notify_on = "changes"', {NotifyOn.CHANGES}),
+        ('notify_on = "any"', {NotifyOn.CHANGES}),  # the old name of "changes"
+        ('notify_on = "failures"', {NotifyOn.FAILURES}),
+        ('notify_on = ["significant", "failures"]', {NotifyOn.SIGNIFICANT, NotifyOn.FAILURES}),
+        ('notify_on = ["any", "failures"]', {NotifyOn.CHANGES, NotifyOn.FAILURES}),
+        ("notify_on = []", set()),
+    ],
+)
+def test_notify_on_takes_one_value_or_a_list(
+    tmp_path: Path, line: str, expected: set[NotifyOn]
+) -> None:
+    assert load_config(config_file(tmp_path, line)).target("korea").notify_on == expected
 
 
 def test_words_extend_the_built_in_lists(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 is stored.
 
 For every failure: exit code 1, one line on stderr naming the target and saying what
-happened, one line in `snapshots/<target>/checks.jsonl` with the HTTP status, tries and the
+happened (after one line per wait before a retry), one line in `snapshots/<target>/checks.jsonl` with the HTTP status, tries and the
 size and sha256 of any body received, nothing else written (no raw snapshot, no version) —
 and `nato-watch verify` still passes. The successful cases (200, a redirect chain, a 304, a
 retried 429 or 500, a windows-1252 page) store what they should.
@@ -108,7 +108,11 @@ def assert_failed_check(
     assert result.exit_code == 1
     if isinstance(message, str):
         message = re.compile(re.escape(message))
-    (stderr_line,) = result.stderr.splitlines()
+    # Each wait before a retry is told on stderr too, once; then the one error line.
+    waits = [line for line in result.stderr.splitlines() if " next try in " in line]
+    if attempts is not None:
+        assert len(waits) == attempts - 1, result.stderr
+    (stderr_line,) = [line for line in result.stderr.splitlines() if line not in waits]
     assert stderr_line.startswith(f"nato-watch: error: {TARGET}: ")
     assert stderr_line.endswith(advice)
     shown = stderr_line.removeprefix(f"nato-watch: error: {TARGET}: ")
@@ -164,6 +168,7 @@ def test_200_stores_snapshot_version_and_log_line(
     sha = hashlib.sha256(PAGE_BYTES).hexdigest()
     assert sorted(tree(data_dir)) == [
         "reports/feed.atom",
+        "reports/health.html",
         "reports/index.html",
         f"reports/{TARGET}/pages/{out['version']}.html",
         LOG,
@@ -224,7 +229,7 @@ def test_redirect_chain_is_recorded_in_the_version(
     assert line["final_url"] == httpserver.url_for(final)
 
 
-def test_304_is_unchanged_and_writes_only_the_log_line(
+def test_304_is_unchanged_and_writes_only_the_log_line_and_the_health_page(
     httpserver: HTTPServer, check: Callable[..., tuple[Result, dict[str, Any]]], data_dir: Path,
     run_cli: Callable[..., Result],
 ) -> None:  # fmt: skip
@@ -244,8 +249,10 @@ def test_304_is_unchanged_and_writes_only_the_log_line(
     assert out["status"] == "unchanged"
     assert out["version"] == first["version"]
     after = tree(data_dir)
-    assert {k: v for k, v in after.items() if k != LOG} == {
-        k: v for k, v in before.items() if k != LOG
+    # The health page says when the page was last checked: the one site file a check rewrites.
+    written = {LOG, "reports/health.html"}
+    assert {k: v for k, v in after.items() if k not in written} == {
+        k: v for k, v in before.items() if k not in written
     }
     line = log_lines(data_dir)[-1]
     assert line["not_modified"] is True

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,18 +22,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import Result
 from conftest import Site
+from diff_cases import document_from_content
 from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from scraper.archive.store import Archive
 from scraper.config import RunSettings
+from scraper.core.diff import diff
+from scraper.core.health import Health, HealthChange, check_history
 from scraper.core.records import CheckRecord, CheckStatus
 from scraper.core.target import Target
 from scraper.errors import ConfigError
 from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
-from scraper.run.health import Health, HealthChange, health_from_checks
 from scraper.run.notify import Delivery, Notifier, NotifySettings
 from scraper.run.pipeline import CheckResult
 from scraper.run.runlog import IsoFormatter, format_check_line, run_log_level
@@ -327,14 +330,15 @@ def test_health_is_seeded_from_the_failed_checks_at_the_end_of_the_log() -> None
         record(2, CheckStatus.ERROR),
         record(3, CheckStatus.ERROR),
     ]
-    health = health_from_checks(records)
+    # The run reads the log from its end, newest line first.
+    health = check_history(reversed(records)).health
     assert (health.failures, health.since, health.last_error, health.reported) == (
         2,
         T0 + timedelta(minutes=2),
         "boom",
         False,
     )
-    assert health_from_checks([]) == Health()
+    assert check_history([]).health == Health()
 
 
 # -- log lines -------------------------------------------------------------------------------
@@ -386,6 +390,32 @@ def test_a_check_line_names_target_outcome_version_duration_and_next_run() -> No
     )
 
 
+def test_a_change_s_line_names_its_kind_and_its_strongest_flag() -> None:
+    content = load_content()
+    negated = {"has been steadfast in supporting": "has not been steadfast in supporting"}
+    change = diff(
+        document_from_content(content),
+        document_from_content(edited(content, replace_text=negated)),
+    )
+    record = CheckRecord(
+        target="rok", started_at=T0, url="https://x.org/", status=CheckStatus.CHANGED, duration_ms=1
+    )
+    result = CheckResult(
+        target="rok",
+        status=CheckStatus.CHANGED,
+        version="2024-07-16T083000Z",
+        report=None,
+        last_updated=None,
+        error=None,
+        record=replace(record, version="2024-07-16T083000Z"),
+        change=change,
+    )
+    assert format_check_line(result, duration=0.5, next_run=None, tz=UTC) == (
+        "check target=rok status=changed version=2024-07-16T083000Z "
+        'change="silent edit" flag="negation: “not” added" duration=0.50s'
+    )
+
+
 def test_log_timestamps_are_iso_with_the_offset_of_the_run_time_zone() -> None:
     record = logging.LogRecord("nato-watch.run", logging.INFO, __file__, 1, "check x", None, None)
     record.created = datetime(2024, 7, 16, 8, 28, 5, 900_000, tzinfo=UTC).timestamp()
@@ -434,7 +464,7 @@ def make_run(
 ) -> ScheduledRun:
     plan = RunPlan(
         schedule=plan_schedule(RunSettings(), every=every),
-        failure_threshold=threshold,
+        unhealthy_after=threshold,
         stop_timeout=10,
         lock_timeout=5,
     )

@@ -43,7 +43,8 @@ def append_line(path: Path, record: CheckRecord) -> CheckRecord:
     """Append `record` to the log at `path`, linked to the last line; return it as written
     (with its `prev`)."""
     make_dirs(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    # Mode 0666 less the umask, as for any new file (0644 under the usual 022).
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         last, ends_line = _tail(fd, record.target)
         linked = replace(record, prev=line_hash(last) if last is not None else GENESIS)

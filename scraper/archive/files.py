@@ -5,6 +5,11 @@ A file is written to a temp file `.<name>.<random>.tmp` in the same directory, f
 renamed into place, and the directory fsynced; new directories are fsynced into their
 parents. `StagedWrites` can also hold many writes back and make them durable with one sync.
 Leftover temp files of a killed writer match `TMP_FILE`, and every reader ignores them.
+
+Files honour the umask, like any file a program creates (0644 under the usual 022), so a web
+server running as another user can serve the report site: a temp file is private (0600) while
+it is written and takes the umask's mode once complete, just before its rename.
+`atomic_stream` does the same for a file written piece by piece (a WARC export).
 """
 
 from __future__ import annotations
@@ -18,6 +23,23 @@ from pathlib import Path
 from typing import IO
 
 TMP_FILE = re.compile(r"^\..+\.tmp$")
+
+
+def _read_umask() -> int:
+    """The process's umask, read once: from /proc where it can be read without changing it
+    (setting it, even back, races with threads creating files), else by setting it back."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()
+# The mode of a file created the ordinary way (open with O_CREAT, mode 0666, less the umask).
+FILE_MODE = 0o666 & ~UMASK
 
 
 class StagedWrites:
@@ -81,25 +103,6 @@ def atomic_write(path: Path, data: bytes, *, skip_if_same: bool = False) -> bool
     return True
 
 
-@contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[IO[bytes]]:
-    """A file to stream into (read back too), put in place at `path` only when the block
-    ends without an error: a temp file beside it, fsynced, renamed, the folder fsynced. For
-    what commands write outside the archive (a WARC export, an evidence bundle)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w+b") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
-
-
 def fsync_dir(folder: Path) -> None:
     """Make the entries of `folder` (a rename, a new or removed file) durable."""
     fd = os.open(folder, os.O_RDONLY)
@@ -128,7 +131,8 @@ def _holds(path: Path, data: bytes) -> bool:
 
 
 def _write_temp(path: Path, data: bytes, *, sync: bool) -> Path:
-    """A new temp file `.<name>.<random>.tmp` beside `path` holding `data` (fsynced if asked)."""
+    """A new temp file `.<name>.<random>.tmp` beside `path` holding `data` (fsynced if asked),
+    private while written, with the umask's mode once complete."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -136,11 +140,34 @@ def _write_temp(path: Path, data: bytes, *, sync: bool) -> Path:
             if sync:
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), FILE_MODE)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     return Path(tmp)
+
+
+@contextlib.contextmanager
+def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
+    """A temp file beside `path` to write piece by piece (and read back); when the block ends
+    without an error it is fsynced, given the umask's mode and renamed onto `path` (else
+    removed). For what commands write outside the archive (a WARC export, an evidence
+    bundle)."""
+    folder = path.parent
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(folder)
 
 
 def _commit(pending: list[tuple[Path, Path]]) -> None:

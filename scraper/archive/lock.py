@@ -46,7 +46,7 @@ def hold_lock(root: Path, *, timeout: float) -> Iterator[None]:
                 _HELD_LOCKS[key] -= 1
         return
     path = root / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # less the umask
     try:
         _acquire(fd, path, root, timeout)
         os.ftruncate(fd, 0)

@@ -37,6 +37,7 @@ from pathlib import Path
 from scraper.archive.checklog import LogLine, append_line, read_lines
 from scraper.archive.files import StagedWrites, atomic_write, fsync_dir
 from scraper.archive.lock import hold_lock
+from scraper.archive.logtail import lines_newest_first
 from scraper.core.document import Document, canonical_json
 from scraper.core.records import (
     CheckRecord,
@@ -525,17 +526,23 @@ class Archive:
         """Every non-blank line of the check log with its bytes as stored (for the chain)."""
         return read_lines(self.checks_path(target), target)
 
+    def iter_checks_newest_first(self, target: str) -> Iterator[CheckRecord]:
+        """The target's check log, newest line first, read from the end of the file (so a
+        reader of its last checks never reads the whole log); unreadable lines are skipped."""
+        for raw in lines_newest_first(self.checks_path(target)):
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+                yield CheckRecord.from_dict(json.loads(raw.decode("utf-8")), target=target)
+
     def last_check(self, target: str) -> CheckRecord | None:
         """The target's most recent live check, or None.
 
         Lines of imported captures (`source` wayback or warc) are not checks this tool made:
         they are appended late, with their archive's capture times, so they never count here.
         """
-        last = None
-        for record in self.iter_checks(target):
+        for record in self.iter_checks_newest_first(target):
             if record.source is Source.LIVE:
-                last = record
-        return last
+                return record
+        return None
 
 
 def _sidecar_bytes(sidecar: SnapshotHeaders) -> bytes:

@@ -36,6 +36,8 @@ class Env:
     archive: Archive
     config: Config
     now: Callable[[], datetime] = utc_now
+    # `-q`: only errors (and, for `check`, only changes and failures) are printed.
+    quiet: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,10 @@ def open_fetcher(
     *,
     stop: Any = None,
     force_browser: bool = False,
+    on_wait: Callable[[Any], None] | None = None,
 ) -> Any:
+    """The fetcher of a command: each target by HTTP or in the browser; `on_wait` hears of
+    each wait before a retry (a `fetching.retry.RetryWait`)."""
     # lazy: requests and the fetchers load only for the commands that fetch
     from scraper.fetching.router import TargetFetcher
 
@@ -207,7 +212,14 @@ def open_fetcher(
         log=lambda line: log.info("%s", line),
         stop=stop,
         force_browser=force_browser,
+        on_wait=on_wait,
     )
+
+
+def say_retry(wait: Any) -> None:
+    """Tell the user on stderr why a fetch is waiting (a `fetching.retry.RetryWait`): what
+    failed, the next try in N s, try k of n."""
+    click.echo(f"nato-watch: {wait.describe()}", err=True)
 
 
 REPLAY_PROGRESS_EVERY = 50

@@ -1,4 +1,4 @@
-"""The archive's own commands: `replay`, `verify`."""
+"""The archive's own commands: `replay`, `verify`, `forget`."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from scraper.cli.app import (
     target_option,
 )
 from scraper.cli.translation import refresh_counterparts
+from scraper.errors import ConfigError
 
-# -- archive: replay, verify -----------------------------------------------------------------
+# -- archive: replay, verify, forget ---------------------------------------------------------
 
 
 @click.command()
@@ -41,6 +42,7 @@ def replay(env: Env, target_name: str | None) -> None:
             lock_timeout=timeout,
             watch=env.config.watchlist(target),
             pairs=env.config.pairs(),
+            unhealthy_after=env.config.run.unhealthy_after,
         )
         refresh_counterparts(env, target)
     for line in result.lines():
@@ -75,3 +77,43 @@ def verify_command(env: Env, as_json: bool) -> None:
     click.echo(result.summary_line())
     if not result.ok:
         sys.exit(1)
+
+
+@click.command(name="forget")
+@click.argument("target", metavar="TARGET")
+@click.option("--yes", is_flag=True, help="Remove without asking for confirmation.")
+@click.pass_obj
+def forget_command(env: Env, target: str, yes: bool) -> None:
+    """Remove a target's snapshots and reports, then rebuild the site without it.
+
+    Asks first (or --yes); without a terminal to ask on, refuses unless --yes is given.
+
+    Example: nato-watch forget 127-0-0-1-topics-50098 --yes
+    """
+    # lazy: removing a target rebuilds the site (Jinja2)
+    from scraper.archive.removal import holdings
+    from scraper.run.forget import forget_target
+
+    with errors_to_exit():
+        target = pick_target(env, target)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise ConfigError(
+                    f"forget {target} removes its whole history; confirm in a terminal, or "
+                    "pass --yes"
+                )
+            held = holdings(env.archive, target).describe()
+            if not click.confirm(f"Remove {target}: {held}? This cannot be undone", err=True):
+                raise ConfigError("nothing removed")
+        removed = forget_target(
+            env.archive,
+            target,
+            lock_timeout=env.config.check.lock_timeout,
+            unhealthy_after=env.config.run.unhealthy_after,
+        )
+    click.echo(f"{target}: removed {removed.describe()}")
+    if any(t.name == target for t in env.config.targets):
+        click.echo(
+            f"nato-watch: {target} is still in the config: the next check starts it again",
+            err=True,
+        )

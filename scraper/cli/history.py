@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import click
@@ -28,16 +29,24 @@ from scraper.timespec import parse_moment, utc_iso
 # -- history: log, show, diff ----------------------------------------------------------------
 
 
-def _summary_of(archive: Archive, version: Version, previous: Version | None) -> str:
+def _summary_of(archive: Archive, version: Version, previous: Version | None) -> dict[str, Any]:
+    """What `log` says of a version's change: its summary line, whether it was a silent edit,
+    and its strongest flag (from the stored JSON report)."""
     if previous is None:
-        return "first version"
-    try:
-        # lazy: the report model brings the diff and flag modules; log reads only summaries
-        from scraper.reports.model import ReportSummary
+        return {"summary": "first version", "silent_edit": None, "top_flag": None}
+    # lazy: the report model brings the diff and flag modules; log reads only summaries
+    from scraper.reports.model import ReportSummary
 
-        return ReportSummary.from_json(archive.read_report(version.target, version.id, "json")).line
+    try:
+        summary = ReportSummary.from_json(archive.read_report(version.target, version.id, "json"))
     except NotFound:
-        return "(report missing; `nato-watch replay` rebuilds it)"
+        missing = "(report missing; `nato-watch replay` rebuilds it)"
+        return {"summary": missing, "silent_edit": None, "top_flag": None}
+    return {
+        "summary": summary.line,
+        "silent_edit": summary.silent_edit,
+        "top_flag": summary.flags[0].headline if summary.flags else None,
+    }
 
 
 @click.command(name="log")
@@ -83,7 +92,7 @@ def log_command(
                     "last_updated_text": stamp.text if stamp else None,
                     "hash": version.content_hash,
                     "source": version.provenance.source.value,
-                    "summary": _summary_of(env.archive, version, previous),
+                    **_summary_of(env.archive, version, previous),
                 }
             )
             previous = version
@@ -92,11 +101,35 @@ def log_command(
         return
     if not rows:
         when = f" captured since {utc_iso(since)}" if since is not None else " yet"
-        click.echo(f"{target}: no versions{when}")
+        click.echo(f"{target}: no versions{when}{_failed_checks_note(env, target, since)}")
     for row in rows:
-        shown = row["last_updated_text"] or "no stamp"
-        source = "" if row["source"] == "live" else f" [{row['source']}]"
-        click.echo(f"{row['id']}  {shown:<20} {row['hash'][:12]}  {row['summary']}{source}")
+        click.echo(_log_line(row))
+
+
+def _log_line(row: dict[str, Any]) -> str:
+    """A version as `log` prints it: id, stamp, hash, summary; a silent edit marked `!`, and
+    the strongest flag."""
+    shown = row["last_updated_text"] or "no stamp"
+    source = "" if row["source"] == "live" else f" [{row['source']}]"
+    mark = "!" if row["silent_edit"] else " "
+    flag = f" — strongest flag {row['top_flag']}" if row["top_flag"] else ""
+    return f"{row['id']} {mark} {shown:<20} {row['hash'][:12]}  {row['summary']}{flag}{source}"
+
+
+def _failed_checks_note(env: Env, target: str, since: datetime | None) -> str:
+    """For a target with no version: that its checks failed, and where to look."""
+    if since is not None:
+        return ""
+    # lazy: only an empty history needs the health model
+    from scraper.core.health import check_history
+
+    history = check_history(env.archive.iter_checks_newest_first(target))
+    if not history.failures:
+        return ""
+    return (
+        f"; its last {history.failures} checks failed (the last: {history.last_error}); "
+        "see `nato-watch status`"
+    )
 
 
 def _log_term(env: Env, target_name: str | None, entry: str, *, as_json: bool) -> None:

@@ -2,11 +2,11 @@
 calls one function per command, and is the only layer that prints or sets exit codes.
 
 One module per group of verbs (`check`, `history`, `archive`, `schedule`, `imports`, `site`,
-`inspecting`, `demo`, `translation`, `evidence`); `app` holds what they share, `manpage`
-renders the man page. Click's own usage errors are told in the tool's one-line form (`Group`,
-`UsageError`). Each command body is a few lines: validate, call one function, print. Heavy
-modules (the parser, requests, Jinja2, APScheduler) are imported inside the commands that
-need them, so `--help`, `log` and `show` start fast.
+`inspecting`, `demo`, `translation`, `evidence`, `status`); `app` holds what they share,
+`manpage` renders the man page. Click's own usage errors are told in the tool's one-line form
+(`Group`, `UsageError`). Each command body is a few lines: validate, call one function,
+print. Heavy modules (the parser, requests, Jinja2, APScheduler) are imported inside the
+commands that need them, so `--help`, `log`, `show` and `status` start fast.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import click
 from scraper import __version__
 from scraper.archive.store import Archive
 from scraper.cli.app import Env, Overrides, errors_to_exit
-from scraper.cli.archive import replay, verify_command
+from scraper.cli.archive import forget_command, replay, verify_command
 from scraper.cli.check import check
 from scraper.cli.demo import demo
 from scraper.cli.evidence import bundle_command, cite_command, verify_bundle_command
@@ -30,6 +30,7 @@ from scraper.cli.imports import export_warc_command, import_warc_command, import
 from scraper.cli.inspecting import inspect_command
 from scraper.cli.schedule import run
 from scraper.cli.site import serve
+from scraper.cli.status import status_command
 from scraper.cli.translation import lag_command
 from scraper.config import find_config, load_config, resolve_data_dir
 
@@ -131,7 +132,7 @@ def cli(
         root = resolve_data_dir(data_dir)
         config = load_config(find_config(config_path, root))
     overrides = ctx.obj if isinstance(ctx.obj, Overrides) else Overrides()
-    ctx.obj = Env(archive=Archive(root), config=config, now=overrides.now)
+    ctx.obj = Env(archive=Archive(root), config=config, now=overrides.now, quiet=quiet)
 
 
 for _command in (
@@ -153,6 +154,8 @@ for _command in (
     cite_command,
     bundle_command,
     verify_bundle_command,
+    status_command,
+    forget_command,
 ):
     cli.add_command(_command)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ def run(
         outcome = run_schedule(
             env.config,
             archive=env.archive,
-            make_fetcher=lambda stop: _open_fetcher(env, stop),
+            make_fetcher=lambda stop, on_wait: _open_fetcher(env, stop, on_wait),
             target_name=target_name,
             every=every,
             cron=cron,
@@ -79,8 +80,8 @@ def run(
         os._exit(128 + outcome.signal_number if outcome.forced and outcome.signal_number else 1)
 
 
-def _open_fetcher(env: Env, stop: Any) -> Any:
+def _open_fetcher(env: Env, stop: Any, on_wait: Callable[[Any], None] | None) -> Any:
     """The run's fetcher, opened once the options are known to be good; the first run of a
-    data dir without a contact says so first."""
+    data dir without a contact says so first. `on_wait` hears of each wait before a retry."""
     say_once_without_contact(env, env.config.fetch, [t.url for t in env.config.targets])
-    return open_fetcher(env.config.targets, env.config.fetch, stop=stop)
+    return open_fetcher(env.config.targets, env.config.fetch, stop=stop, on_wait=on_wait)

@@ -11,10 +11,17 @@ if TYPE_CHECKING:
 
 
 class NotifyOn(StrEnum):
-    """Which new versions `run` notifies of."""
+    """What a target's notifications tell of (`notify_on`, one value or a list)."""
 
-    ANY = "any"
-    SIGNIFICANT = "significant"
+    CHANGES = "changes"  # every new version: the first, and each change
+    SIGNIFICANT = "significant"  # the first version, and changes with a significant flag
+    FAILURES = "failures"  # `failing` when checks start failing, `recovered` when they work again
+
+
+# Old values of `notify_on` that still work: "any" was every new version.
+NOTIFY_ON_ALIASES = {"any": NotifyOn.CHANGES}
+# What a target tells of when its `notify_on` is not set.
+DEFAULT_NOTIFY_ON = frozenset({NotifyOn.CHANGES, NotifyOn.FAILURES})
 
 
 @dataclass(frozen=True)
@@ -23,8 +30,8 @@ class Target:
 
     name: str
     url: str
-    # Notifications on a new or changed version (`run` only): a URL that gets a JSON POST,
-    # and a shell command run with NATO_WATCH_* variables in its environment.
+    # Notifications (from `run` and `check`): a URL that gets a JSON POST, and a shell
+    # command run with NATO_WATCH_* variables in its environment.
     webhook: str | None = None
     command: str | None = None
     # How to fetch: "http" (default) or "browser" (headless Chromium, for pages whose HTML
@@ -32,10 +39,10 @@ class Target:
     fetch: str = "http"
     wait_for: str | None = None
     # The watched terms counted and flagged in this target's reports (None: the built-in
-    # default list), and whether `run` notifies of every new version or only of those whose
-    # report carries a significant flag.
+    # default list), and what its notifications tell of: every new version or only those
+    # whose report carries a significant flag, and the failing / recovered events.
     watch: Watchlist | None = None
-    notify_on: NotifyOn = NotifyOn.ANY
+    notify_on: frozenset[NotifyOn] = DEFAULT_NOTIFY_ON
     # The target this page translates (its original, another configured target), and the
     # page's language (ISO 639-1) when the config gives it; else it is read from the URL.
     translation_of: str | None = None

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
-from scraper.fetching.retry import RetryPolicy
+from scraper.fetching.retry import RetryPolicy, RetryWait
 from scraper.fetching.robots import RobotsPolicy
 from scraper.fetching.settings import FetchSettings
 
@@ -24,7 +24,8 @@ class FetcherBase(ABC):
     """Settings, log, retries and robots.txt of one fetcher; closed at the end of a `with`.
 
     `stop`, when given, cuts a backoff wait short (the scheduler sets it on shutdown);
-    `name_agent` puts the User-Agent into the message of a URL robots.txt disallows.
+    `on_wait` hears of each wait before a retry; `name_agent` puts the User-Agent into the
+    message of a URL robots.txt disallows.
     """
 
     def __init__(
@@ -34,10 +35,11 @@ class FetcherBase(ABC):
         log: Callable[[str], None] | None,
         stop: threading.Event | None,
         name_agent: bool = False,
+        on_wait: Callable[[RetryWait], None] | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
         self._log = log or (lambda _line: None)
-        self._retry = RetryPolicy(self.settings, log=self._log, stop=stop)
+        self._retry = RetryPolicy(self.settings, log=self._log, stop=stop, on_wait=on_wait)
         self._robots = RobotsPolicy(self.settings, log=self._log, name_agent=name_agent)
 
     def __enter__(self) -> Self:

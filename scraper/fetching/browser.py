@@ -54,6 +54,7 @@ from scraper.fetching.failures import (
 )
 from scraper.fetching.http import FetchResult, Validators
 from scraper.fetching.readiness import DEFAULT_MIN_TEXT, ArticleMissing, Readiness
+from scraper.fetching.retry import RetryWait
 from scraper.fetching.robots import (
     ROBOTS_MAX_BYTES,
     ROBOTS_MAX_REDIRECTS,
@@ -135,8 +136,9 @@ class BrowserFetcher(FetcherBase):
         wait_for: str | None = None,
         min_text: int = DEFAULT_MIN_TEXT,
         stop: threading.Event | None = None,
+        on_wait: Callable[[RetryWait], None] | None = None,
     ) -> None:
-        super().__init__(settings, log=log, stop=stop, name_agent=True)
+        super().__init__(settings, log=log, stop=stop, name_agent=True, on_wait=on_wait)
         self.playwright_version = playwright_version()
         self.chromium_path = find_chromium(chromium_path)
         self._ready = Readiness(wait_for, min_text)

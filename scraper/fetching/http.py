@@ -55,6 +55,7 @@ from scraper.fetching.failures import (
     too_many_redirects,
 )
 from scraper.fetching.network import network_failure
+from scraper.fetching.retry import RetryWait
 from scraper.fetching.robots import (
     ROBOTS_MAX_BYTES,
     ROBOTS_MAX_REDIRECTS,
@@ -161,8 +162,9 @@ class Fetcher(FetcherBase):
         *,
         log: Callable[[str], None] | None = None,
         stop: threading.Event | None = None,
+        on_wait: Callable[[RetryWait], None] | None = None,
     ) -> None:
-        super().__init__(settings, log=log, stop=stop)
+        super().__init__(settings, log=log, stop=stop, on_wait=on_wait)
         self._session = requests.Session()
         self._session.headers.update(
             {

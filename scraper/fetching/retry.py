@@ -3,7 +3,9 @@
 A try that fails with a retryable `TryFailed` is tried again, up to `retries` tries, after
 waiting what the site's Retry-After asks or exponential backoff with equal jitter, never over
 `max_backoff`; a stop event (set by the scheduler on shutdown) cuts the wait short. Each try
-is logged in one line; the last failure becomes the caller's `FetchError`.
+is logged in one line; the last failure becomes the caller's `FetchError`. Before each wait,
+`on_wait` (when given) hears of it as a `RetryWait`, so a command can tell its user why
+nothing seems to happen.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, Self, TypeVar
 
 from scraper.fetching.failures import TryFailed, error_for
@@ -30,13 +33,33 @@ class Counted(Protocol):
 CountedT = TypeVar("CountedT", bound=Counted)
 
 
+@dataclass(frozen=True)
+class RetryWait:
+    """A wait before trying again: what failed, how long until the next try, which try."""
+
+    url: str
+    label: str  # "GET", "POST"
+    outcome: str  # what the failed try met, in a few words ("HTTP 503", "connection refused")
+    seconds: float
+    next_try: int  # the number of the try that follows the wait, from 2
+    tries: int  # how many tries there are in all
+
+    def describe(self) -> str:
+        """The wait in words: "GET https://… failed (connection refused); next try in 4 s (try
+        2 of 4)"."""
+        return (
+            f"{self.label} {self.url} failed ({self.outcome}); next try in {self.seconds:.0f} s "
+            f"(try {self.next_try} of {self.tries})"
+        )
+
+
 class RetryPolicy:
     """How a request is tried again: up to `settings.retries` tries of a URL, waiting between
     them what Retry-After asks or exponential backoff with equal jitter, never over
     `max_backoff`.
 
-    `stop`, when given, cuts a wait short (the scheduler sets it on shutdown); `rng` makes the
-    jitter repeatable in tests.
+    `stop`, when given, cuts a wait short (the scheduler sets it on shutdown); `on_wait` hears
+    of each wait before it begins; `rng` makes the jitter repeatable in tests.
     """
 
     def __init__(
@@ -46,11 +69,13 @@ class RetryPolicy:
         log: Callable[[str], None] | None = None,
         stop: threading.Event | None = None,
         rng: random.Random | None = None,
+        on_wait: Callable[[RetryWait], None] | None = None,
     ) -> None:
         self.settings = settings
         self._log = log or (lambda _line: None)
         self._stop = stop
         self._random = rng or random.Random()
+        self._on_wait = on_wait
 
     def run(
         self,
@@ -83,6 +108,8 @@ class RetryPolicy:
                     raise error_for(url, failure, attempt, via=via) from failed.__cause__
                 wait = self.wait_seconds(attempt, failure.retry_after)
                 self._log(f"{prefix} -> {failure.outcome}; retrying in {wait:.1f} s")
+                if self._on_wait is not None:
+                    self._on_wait(RetryWait(url, label, failure.outcome, wait, attempt + 1, tries))
                 if self.pause(wait):
                     self._log(f"{prefix}: stopped while waiting to retry")
                     raise error_for(url, failure, attempt, via=via) from failed.__cause__

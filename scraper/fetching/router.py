@@ -12,6 +12,7 @@ from typing import Any
 
 from scraper.core.target import Target
 from scraper.fetching.http import Fetcher, FetchResult, Validators
+from scraper.fetching.retry import RetryWait
 
 
 class TargetFetcher:
@@ -31,12 +32,14 @@ class TargetFetcher:
         log: Callable[[str], None] | None = None,
         stop: Any = None,
         force_browser: bool = False,
+        on_wait: Callable[[RetryWait], None] | None = None,
     ) -> None:
         self._settings = settings
         self._log = log
         self._stop = stop
+        self._on_wait = on_wait
         self._browser_targets = {t.url: t for t in targets if force_browser or t.fetch == "browser"}
-        self._http = Fetcher(settings, log=log, stop=stop)
+        self._http = Fetcher(settings, log=log, stop=stop, on_wait=on_wait)
         self._browsers: dict[str, Any] = {}
         if self._browser_targets:
             # Fail at once, with the install command, when the browser extra is missing.
@@ -48,7 +51,11 @@ class TargetFetcher:
 
         if target.url not in self._browsers:
             self._browsers[target.url] = BrowserFetcher(
-                self._settings, log=self._log, wait_for=target.wait_for, stop=self._stop
+                self._settings,
+                log=self._log,
+                wait_for=target.wait_for,
+                stop=self._stop,
+                on_wait=self._on_wait,
             )
         return self._browsers[target.url]
 

@@ -11,9 +11,6 @@ depends only on the input data (no clock, no locale), so rebuilding gives identi
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +21,7 @@ from markupsafe import Markup
 
 from scraper.core.change import BlockChange, SectionChange, SectionStatus
 from scraper.core.records import Version
+from scraper.reports.assets import asset, drop_xml_illegal, page_csp
 from scraper.reports.cite import Citation, citation_parts
 from scraper.reports.model import Report, ReportSummary, SinceLink, SiteLinks
 from scraper.reports.side_by_side import side_by_side
@@ -55,13 +53,11 @@ SITE_FLAGS = 3
 ENTRY_ID_PREFIX = "tag:nato-watch,2024:"
 # An empty feed still needs an `updated`; the epoch says "nothing yet" and never changes.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
-# Code points XML 1.0 does not allow (C0 controls but tab/newline/return, surrogates, FFFE/F).
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml_safe(value: Any) -> Any:
     if isinstance(value, str) and not isinstance(value, Markup):
-        return _XML_ILLEGAL.sub("", value)
+        return drop_xml_illegal(value)
     return value
 
 
@@ -109,22 +105,13 @@ _ENV.globals["term_phrase"] = term_phrase
 _ENV.globals["citation_parts"] = citation_parts
 
 
-def _source(name: str) -> str:
-    assert _ENV.loader is not None
-    return _ENV.loader.get_source(_ENV, name)[0]
-
-
-def _sha256(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
-
-
 # The stylesheet goes into every page verbatim, so its hash names it in the page's
 # Content-Security-Policy. No page has a script: everything works without JavaScript.
-_CSS = Markup(_source("style.css"))
+_CSS = Markup(asset("style.css"))
 # The index alone draws the timeline (its hatches are `url(#…)` fills, its only url()s).
 # (Joined as plain text: adding a str to a Markup would escape it, and a <style> element
 # takes no entities.)
-_INDEX_CSS = Markup(str(_CSS) + _source("timeline.css") + _source("index.css"))
+_INDEX_CSS = Markup(str(_CSS) + asset("timeline.css") + asset("index.css"))
 # The index lists at most this many changes; older ones stay on the timeline, in the feed and
 # in `nato-watch log` (the index of a 500-version history stays well under 1 MB).
 INDEX_ROWS = 500
@@ -134,10 +121,7 @@ HATCHES = (("change", "#0b4f9c"), ("silent-edit", "#9b1c1c"), ("first", "#444"))
 
 def _csp(style: str = _CSS) -> str:
     """The pages' policy: nothing loads from anywhere, no script runs, only this style."""
-    return (
-        f"default-src 'none'; style-src '{_sha256(style)}'; script-src 'none'; "
-        "img-src 'none'; base-uri 'none'; form-action 'none'"
-    )
+    return page_csp(style)
 
 
 def _filter_css(targets: Sequence[str]) -> str:

@@ -1,6 +1,7 @@
 """The English wording of a change: the one-line summary (`summary_line`, as `log`, the index
-and the feed show it), what changed counted (`describe_changes`), what the stamp did, and how a
-block is introduced.
+and the feed show it), what changed counted (`describe_changes`), what the stamp did, the kind
+of a change and its strongest flag in a few words (`change_tag`, as `check` and `run` print
+it), and how a block is introduced.
 
 Markdown, HTML and the feed say the same thing in the same words, so the wording lives here
 once. Everything returns plain text; each renderer escapes it for its own format.
@@ -118,6 +119,15 @@ def since_label(reasons: Sequence[str]) -> str:
     force a week before the latest" reads "Since a week before the latest"). Each reason names
     one version only, so two links never read the same."""
     return "Since " + reasons[0].removeprefix("in force ")
+
+
+def change_tag(
+    stamp: StampStatus, *, silent_edit: bool, restamp: bool, flags: Sequence[Flag]
+) -> str:
+    """What kind of change it was and its strongest flag, in a few words, as `check`, `run`'s
+    log and `log` print it: "silent edit; strongest flag modality: “will” → “may”"."""
+    label = stamp_label(stamp, silent_edit=silent_edit, restamp=restamp)
+    return f"{label}; strongest flag {flags[0].headline}" if flags else label
 
 
 def flag_sentence(flag: Flag) -> str:

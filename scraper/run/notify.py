@@ -1,7 +1,9 @@
-"""Notifications after a check that recorded a version: a webhook POST and/or a shell command.
+"""Notifications after a check: a webhook POST and/or a shell command.
 
-Only `new` and `changed` checks are told about, and with `notify_on = "significant"` only
-first versions and changes whose report carries a significant flag (`scraper.core.flags`).
+A check that recorded a version is told about (`event` "change": `new` and `changed` checks),
+with `notify_on = "significant"` only first versions and changes whose report carries a
+significant flag (`scraper.core.flags`); a target turning failing or recovering is told about
+by `run.alerts` (`event` "failing", "recovered"), through the same channels (`Notice`).
 Deliveries run on the notifier's own thread, one after another, each bounded by a timeout
 (the webhook also retries), so a slow or broken receiver never delays the next check; the
 outcome of each delivery goes to `on_delivery` (the scheduler logs it) and a failure is never
@@ -21,10 +23,10 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus
@@ -58,6 +60,32 @@ class Channel(StrEnum):
     COMMAND = "command"
 
 
+class Notice(Protocol):
+    """What a channel delivers: a new version (`Notification`), or a health event."""
+
+    @property
+    def target(self) -> str:
+        """The target told about."""
+        ...
+
+    @property
+    def event(self) -> str:
+        """What it tells of: `change`, `failing`, `recovered`."""
+        ...
+
+    def wanted_by(self, target: Target) -> bool:
+        """Whether `target`'s `notify_on` asks for it."""
+        ...
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body of the webhook POST (and the command's stdin), with its `event`."""
+        ...
+
+    def environment(self) -> dict[str, str]:
+        """The `NATO_WATCH_*` variables a notification command runs with."""
+        ...
+
+
 @dataclass(frozen=True)
 class Notification:
     """What is told about one check that recorded a new version of a target."""
@@ -65,6 +93,16 @@ class Notification:
     result: CheckResult
     report_path: Path | None = None
     summary: ReportSummary | None = None
+
+    @property
+    def target(self) -> str:
+        """The target told about."""
+        return self.result.target
+
+    @property
+    def event(self) -> str:
+        """What it tells of: a new version."""
+        return "change"
 
     def text(self) -> str:
         """One or two human lines (the `text` a Slack-compatible webhook shows)."""
@@ -89,10 +127,15 @@ class Notification:
         return "\n".join(lines)
 
     def wanted_by(self, target: Target) -> bool:
-        """Whether `target`'s `notify_on` asks for this: every new version, or only a first
-        version and a change whose report carries a significant flag (an unreadable report
-        is told about: better a notification too many than a change missed)."""
-        if target.notify_on is NotifyOn.ANY or self.result.status is not CheckStatus.CHANGED:
+        """Whether `target`'s `notify_on` asks for this: every new version (`changes`), or only
+        a first version and a change whose report carries a significant flag (`significant`;
+        an unreadable report is told about: better a notification too many than a change
+        missed)."""
+        if NotifyOn.CHANGES in target.notify_on:
+            return True
+        if NotifyOn.SIGNIFICANT not in target.notify_on:
+            return False
+        if self.result.status is not CheckStatus.CHANGED:
             return True
         if self.result.significant is not None:
             return self.result.significant
@@ -101,7 +144,7 @@ class Notification:
     def payload(self) -> dict[str, Any]:
         """The JSON body of the webhook POST (and the command's stdin): the check's JSON object,
         the report summary, and a Slack-compatible `text`."""
-        out: dict[str, Any] = {"text": self.text(), **self.result.to_dict()}
+        out: dict[str, Any] = {"event": self.event, "text": self.text(), **self.result.to_dict()}
         out["report"] = str(self.report_path) if self.report_path else None
         summary = self.summary
         out["summary"] = summary.summary.to_dict() if summary else None
@@ -119,6 +162,7 @@ class Notification:
         """The `NATO_WATCH_*` variables a notification command runs with."""
         result = self.result
         return {
+            "NATO_WATCH_EVENT": self.event,
             "NATO_WATCH_TARGET": result.target,
             "NATO_WATCH_STATUS": result.status.value,
             "NATO_WATCH_VERSION": result.version or "",
@@ -157,11 +201,12 @@ class Delivery:
     ok: bool
     detail: str
     duration: float
+    event: str = "change"  # what was told: change, failing, recovered
 
 
 def send_webhook(
     url: str,
-    notification: Notification,
+    notification: Notice,
     *,
     settings: NotifySettings,
     stop: threading.Event | None = None,
@@ -182,7 +227,7 @@ def send_webhook(
         detail = str(err).replace(url, shown)
         tries = f" after {err.attempts} tries" if err.attempts > 1 else ""
         return Delivery(
-            notification.result.target,
+            notification.target,
             Channel.WEBHOOK,
             shown,
             ok=False,
@@ -190,7 +235,7 @@ def send_webhook(
             duration=time.monotonic() - started,
         )
     return Delivery(
-        notification.result.target,
+        notification.target,
         Channel.WEBHOOK,
         shown,
         ok=True,
@@ -199,12 +244,12 @@ def send_webhook(
     )
 
 
-def run_command(command: str, notification: Notification, *, settings: NotifySettings) -> Delivery:
+def run_command(command: str, notification: Notice, *, settings: NotifySettings) -> Delivery:
     """Run `command` with `/bin/sh`, the `NATO_WATCH_*` variables in its environment and the
     JSON payload on stdin; kill it (and its children) after the timeout."""
     started = time.monotonic()
     shown = command.split()[0] if command.split() else command
-    target = notification.result.target
+    target = notification.target
 
     def done(ok: bool, detail: str) -> Delivery:
         return Delivery(target, Channel.COMMAND, shown, ok, detail, time.monotonic() - started)
@@ -250,7 +295,7 @@ def _tail(data: bytes | None) -> str:
 
 def deliver(
     target: Target,
-    notification: Notification,
+    notification: Notice,
     *,
     settings: NotifySettings,
     stop: threading.Event | None = None,
@@ -261,7 +306,7 @@ def deliver(
         deliveries.append(send_webhook(target.webhook, notification, settings=settings, stop=stop))
     if target.command:
         deliveries.append(run_command(target.command, notification, settings=settings))
-    return deliveries
+    return [replace(d, event=notification.event) for d in deliveries]
 
 
 class Notifier:
@@ -272,7 +317,7 @@ class Notifier:
     ) -> None:
         self.settings = settings
         self.on_delivery = on_delivery
-        self._queue: queue.Queue[tuple[Target, Notification] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[Target, Notice] | None] = queue.Queue()
         self._pending = 0
         self._idle = threading.Condition()
         self._stop = threading.Event()
@@ -285,14 +330,17 @@ class Notifier:
         """Queue the notification of `result` if it recorded a version that `target`'s
         `notify_on` asks for and `target` has a webhook or command; return whether one was
         queued. Never blocks on delivery."""
-        if not (target.webhook or target.command):
-            return False
         notification = notification_for(result, archive=archive)
-        if notification is None or not notification.wanted_by(target):
+        return notification is not None and self.submit_notice(target, notification)
+
+    def submit_notice(self, target: Target, notice: Notice) -> bool:
+        """Queue `notice` if `target` has a webhook or command and its `notify_on` asks for
+        it; return whether it was queued. Never blocks on delivery."""
+        if not (target.webhook or target.command) or not notice.wanted_by(target):
             return False
         with self._idle:
             self._pending += 1
-        self._queue.put((target, notification))
+        self._queue.put((target, notice))
         return True
 
     def drain(self, timeout: float) -> bool:

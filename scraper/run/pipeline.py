@@ -6,12 +6,14 @@ list of steps; every way a check ends is one call of `_Check` (`failed`, `unchan
 `stored`), which writes the check-log line last. The clock, the fetcher and the archive come in
 as parameters. Writes happen in the order DESIGN.md fixes — raw snapshot, version, report,
 index and feed, then the check-log line — so whatever a kill interrupts, what exists is
-complete and what is missing can be rebuilt. Whether a page is suspect, and what then, is
+complete and what is missing can be rebuilt. After the line, the site's health page is
+rewritten from the check logs (`reports.health_page`). Whether a page is suspect, and what then, is
 `core.suspect`'s policy; the sentences about it are written here.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,11 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from scraper.archive.store import Archive, sha256_hex
 from scraper.core.document import Document, LastUpdated
+from scraper.core.health import DEFAULT_UNHEALTHY_AFTER
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version
 from scraper.core.suspect import SuspectDecision, Verdict, judge
 from scraper.core.target import Target, TranslationPair
-from scraper.errors import FetchError, ParseError
+from scraper.errors import FetchError, ParseError, ScraperError
 from scraper.fetching.http import FetchFunction, FetchResult, Validators
+from scraper.reports.health_page import write_health_page
 from scraper.timespec import utc_iso
 
 if TYPE_CHECKING:
@@ -44,6 +48,8 @@ class CheckOptions:
     # The config's translated pairs: a report of a target in one names its counterpart,
     # and the index shows each pair's lag.
     pairs: tuple[TranslationPair, ...] = ()
+    # Failed checks in a row that the site's health page shows as failing.
+    unhealthy_after: int = DEFAULT_UNHEALTHY_AFTER
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ class CheckResult:
     # The report's strongest flags, and whether one is significant (None: no report).
     flags: tuple[Flag, ...] = ()
     significant: bool | None = None
+    # The change the check recorded (None: no report), for its one-line description.
+    change: Change | None = None
 
     @property
     def ok(self) -> bool:
@@ -95,8 +103,18 @@ def check_target(
     now: Clock,
     options: CheckOptions | None = None,
 ) -> CheckResult:
-    """Check `target` once: fetch, parse, store a new version if the document changed."""
+    """Check `target` once: fetch, parse, store a new version if the document changed; then
+    rewrite the site's health page from the check log it ends."""
     options = options or CheckOptions()
+    result = _check_once(target, archive=archive, fetch=fetch, now=now, options=options)
+    _publish_health(archive, options)
+    return result
+
+
+def _check_once(
+    target: Target, *, archive: Archive, fetch: FetchFunction, now: Clock, options: CheckOptions
+) -> CheckResult:
+    """The check itself, in DESIGN.md's order; its check-log line is its last write."""
     check = _Check.start(target, archive, started_at=now())
     latest = archive.latest_version(target.name)
     try:
@@ -245,6 +263,7 @@ class _Check:
             note=note,
             flags=change.flags if change is not None else (),
             significant=change.significant if change is not None else None,
+            change=change,
         )
 
 
@@ -335,6 +354,15 @@ def _put_raw(archive: Archive, target: str, result: FetchResult, started_at: dat
         url=result.final_url,
         captured_at=started_at,
     )
+
+
+def _publish_health(archive: Archive, options: CheckOptions) -> None:
+    """Rewrite the health page after the check-log line; a failure to write it is logged, not
+    the check's: the line is written, and the next check rewrites the page."""
+    try:
+        write_health_page(archive, unhealthy_after=options.unhealthy_after)
+    except (OSError, ScraperError) as err:
+        logging.getLogger("nato-watch").warning("cannot rewrite the health page: %s", err)
 
 
 def _validators_for(latest: Version | None, target: Target) -> Validators | None:

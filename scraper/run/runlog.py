@@ -7,13 +7,17 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scraper.errors import ConfigError
+from scraper.reports.words import stamp_label
 
 if TYPE_CHECKING:
+    from scraper.core.target import Target
+    from scraper.fetching.retry import RetryWait
     from scraper.run.pipeline import CheckResult
 
 LOG = logging.getLogger("nato-watch.run")
@@ -43,16 +47,42 @@ def local_iso(moment: datetime, tz: tzinfo) -> str:
 def format_check_line(
     result: CheckResult, *, duration: float, next_run: datetime | None, tz: tzinfo
 ) -> str:
-    """The one log line of a check: target, outcome, version, duration, next run, error."""
+    """The one log line of a check: target, outcome, version, the kind of change and its
+    strongest flag, duration, next run, error."""
+    change = result.change
     return "check " + format_fields(
         target=result.target,
         status=result.status.value,
         version=result.version or "-",
+        change=stamp_label(change.stamp, silent_edit=change.silent_edit, restamp=change.restamp)
+        if change is not None
+        else None,
+        flag=change.flags[0].headline if change is not None and change.flags else None,
         duration=f"{duration:.2f}s",
         report=str(result.report) if result.report else None,
         next=local_iso(next_run, tz) if next_run else None,
         error=result.error,
     )
+
+
+def retry_logger(targets: Sequence[Target]) -> Callable[[RetryWait], None]:
+    """What the run logs of each wait before a retry: one `retry` line (at the default level)
+    naming the target, what failed and the next try."""
+    names = {target.url: target.name for target in targets}
+
+    def log_wait(wait: RetryWait) -> None:
+        LOG.info(
+            "retry %s",
+            format_fields(
+                target=names.get(wait.url),
+                url=wait.url,
+                failed=wait.outcome,
+                next_try_in=f"{wait.seconds:.0f}s",
+                attempt=f"{wait.next_try}/{wait.tries}",
+            ),
+        )
+
+    return log_wait
 
 
 class IsoFormatter(logging.Formatter):

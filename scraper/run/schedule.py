@@ -2,9 +2,9 @@
 `pipeline.check_target` under the archive lock taken for that check only; health warnings,
 notifications, and a clean stop on SIGINT/SIGTERM.
 
-When checks happen is `run.timing`, a target's health `run.health`, the log lines
-`run.runlog`. Only this module and `run.timing` (the triggers) import APScheduler, and only
-inside functions, so the CLI starts fast.
+When checks happen is `run.timing`, a target's health `core.health`, the log lines
+`run.runlog`, the heartbeat `run.heartbeat`. Only this module and `run.timing` (the triggers)
+import APScheduler, and only inside functions, so the CLI starts fast.
 """
 
 from __future__ import annotations
@@ -23,11 +23,20 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from scraper.core.health import Health, HealthChange, check_history
 from scraper.errors import ConfigError, LockedError
-from scraper.run.health import Health, HealthChange, health_from_checks
+from scraper.run.alerts import notices_for
+from scraper.run.heartbeat import beating
 from scraper.run.notify import Delivery, Notifier, NotifySettings
 from scraper.run.pipeline import CheckOptions, check_target
-from scraper.run.runlog import LOG, configure_logging, format_check_line, format_fields, local_iso
+from scraper.run.runlog import (
+    LOG,
+    configure_logging,
+    format_check_line,
+    format_fields,
+    local_iso,
+    retry_logger,
+)
 from scraper.run.timing import (
     Schedule,
     first_run,
@@ -43,6 +52,7 @@ if TYPE_CHECKING:
     from scraper.config import Config
     from scraper.core.target import Target
     from scraper.fetching.http import FetchFunction
+    from scraper.fetching.retry import RetryWait
 
 Clock = Callable[[], datetime]
 
@@ -55,7 +65,7 @@ class RunPlan:
     """Everything a run needs besides its targets and side effects."""
 
     schedule: Schedule = field(default_factory=Schedule)
-    failure_threshold: int = 3
+    unhealthy_after: int = 3
     stop_timeout: float = 60.0
     lock_timeout: float = 60.0
 
@@ -222,14 +232,15 @@ class ScheduledRun:
             "SIGTERM (waits up to %s for a check in progress)",
             len(self.targets),
             schedule.describe(),
-            self.plan.failure_threshold,
+            self.plan.unhealthy_after,
             format_duration(timedelta(seconds=self.plan.stop_timeout)),
         )
         for target in self.targets:
             last = self.archive.last_check(target.name)
             last_at = last.started_at if last else None
             first = first_run(last_check=last_at, now=now, next_after=nominal)
-            self._health[target.name] = health_from_checks(self.archive.iter_checks(target.name))
+            history = check_history(self.archive.iter_checks_newest_first(target.name))
+            self._health[target.name] = history.health
             scheduler.add_job(
                 self._check,
                 trigger=trigger_for(schedule, anchor=first),
@@ -252,7 +263,7 @@ class ScheduledRun:
 
     def _report_seeded_health(self, name: str) -> None:
         health = self._health[name]
-        if health.failures >= self.plan.failure_threshold:
+        if health.failures >= self.plan.unhealthy_after:
             self._health[name] = replace(health, reported=True)
             self._warn_health(HealthChange.UNHEALTHY, name, self._health[name])
 
@@ -293,6 +304,10 @@ class ScheduledRun:
                     now=self.now,
                     options=self.options,
                 )
+                # Decided while the check's line is the log's newest: `run.alerts`.
+                notices = notices_for(
+                    target, result, archive=self.archive, unhealthy_after=self.plan.unhealthy_after
+                )
         except _Skipped as skip:
             if self._stopping.is_set():
                 self.log.info("skip %s", format_fields(target=target.name, reason="stopping"))
@@ -312,9 +327,10 @@ class ScheduledRun:
             self.log.info("note %s", format_fields(target=target.name, note=note))
         if result.note:  # a suspect page accepted: worth a look
             self.log.warning("note %s", format_fields(target=target.name, note=result.note))
-        self._count(target.name, ok=result.ok, error=result.error)
+        self._count(target.name, ok=result.ok, error=result.error, at=result.record.started_at)
         if self.notifier is not None:
-            self.notifier.submit(target, result, archive=self.archive)
+            for notice in notices:
+                self.notifier.submit_notice(target, notice)
 
     @contextlib.contextmanager
     def _archive_lock(self) -> Iterator[None]:
@@ -340,13 +356,14 @@ class ScheduledRun:
             return None
         return job.next_run_time if job is not None else None
 
-    def _count(self, name: str, *, ok: bool, error: str | None) -> None:
+    def _count(self, name: str, *, ok: bool, error: str | None, at: datetime | None = None) -> None:
+        """Count a check (made at `at`, as its log line says; else now) into the health."""
         with self._idle:
             self._counts["checks"] += 1
             self._counts["failed"] += 0 if ok else 1
             before = self._health.get(name, Health())
             health, change = before.after(
-                ok=ok, at=self.now(), error=error, threshold=self.plan.failure_threshold
+                ok=ok, at=at or self.now(), error=error, threshold=self.plan.unhealthy_after
             )
             self._health[name] = health
         if change is not None:
@@ -471,7 +488,9 @@ def run_schedule(
     config: Config,
     *,
     archive: Archive,
-    make_fetcher: Callable[[threading.Event], AbstractContextManager[FetchFunction]],
+    make_fetcher: Callable[
+        [threading.Event, Callable[[RetryWait], None]], AbstractContextManager[FetchFunction]
+    ],
     target_name: str | None = None,
     every: str | None = None,
     cron: str | None = None,
@@ -481,14 +500,15 @@ def run_schedule(
     log_level: int = logging.INFO,
 ) -> RunOutcome:
     """`nato-watch run`: plan the schedule, set up logging and notifications, and run in the
-    foreground until SIGINT/SIGTERM. `make_fetcher(stop)` opens the run's one fetcher; `stop`
-    is set when the run stops."""
+    foreground until SIGINT/SIGTERM, beating (`run.heartbeat`) all along. `make_fetcher(stop,
+    on_wait)` opens the run's one fetcher; `stop` is set when the run stops, `on_wait` logs each
+    wait before a retry."""
     schedule = plan_schedule(config.run, every=every, cron=cron, timezone=timezone, jitter=jitter)
     targets = [config.target(target_name)] if target_name else list(config.targets)
     configure_logging(level=log_level, log_file=log_file, tz=schedule.tz)
     plan = RunPlan(
         schedule=schedule,
-        failure_threshold=config.run.failure_threshold,
+        unhealthy_after=config.run.unhealthy_after,
         stop_timeout=config.run.stop_timeout,
         lock_timeout=config.check.lock_timeout,
     )
@@ -499,17 +519,26 @@ def run_schedule(
             on_delivery=_log_delivery,
         )
     stop = threading.Event()
+    options = CheckOptions(
+        suspect_confirmations=config.check.suspect_confirmations,
+        unhealthy_after=config.run.unhealthy_after,
+        pairs=config.pairs(),
+    )
+    heartbeat = beating(
+        archive.root,
+        schedule=schedule.describe(),
+        interval=period_of(schedule, utc_now()),
+        targets=tuple(t.name for t in targets),
+        now=utc_now,
+    )
     try:
-        with make_fetcher(stop) as fetch:
+        with make_fetcher(stop, retry_logger(targets)) as fetch, heartbeat:
             runner = ScheduledRun(
                 targets,
                 archive=archive,
                 fetch=fetch,
                 plan=plan,
-                options=CheckOptions(
-                    suspect_confirmations=config.check.suspect_confirmations,
-                    pairs=config.pairs(),
-                ),
+                options=options,
                 notifier=notifier,
                 stop=stop,
             )
@@ -522,6 +551,7 @@ def run_schedule(
 def _log_delivery(delivery: Delivery) -> None:
     fields = format_fields(
         target=delivery.target,
+        event=delivery.event,
         channel=delivery.channel.value,
         to=delivery.destination,
         ok="yes" if delivery.ok else "no",

@@ -29,7 +29,7 @@ from typing import IO
 from scraper import __version__
 from scraper.archive.captures import Capture, captures_of
 from scraper.archive.checklog import LogLine
-from scraper.archive.files import atomic_output
+from scraper.archive.files import atomic_stream
 from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus, Version
 from scraper.core.watchlist import Watchlist
@@ -203,7 +203,7 @@ def write_bundle(
         members = _members(seen, written, watch)
         warc.seek(0)
         try:
-            with atomic_output(out) as handle:
+            with atomic_stream(out) as handle:
                 names = _write_zip(handle, seen.version, members, warc)
         except OSError as err:
             raise BundleError(f"cannot write {out}: {err.strerror or err}") from None

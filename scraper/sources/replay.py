@@ -24,10 +24,12 @@ from typing import TYPE_CHECKING
 from scraper.archive.captures import Capture, captures_of
 from scraper.archive.store import Archive, version_bytes
 from scraper.core.document import Document
+from scraper.core.health import DEFAULT_UNHEALTHY_AFTER
 from scraper.core.parse import PARSER_VERSION, parse
 from scraper.core.records import Provenance, Version
 from scraper.errors import NotFound, ParseError, ScraperError, StoreError
 from scraper.fetching.decoding import decode_body
+from scraper.reports.health_page import write_health_page
 from scraper.reports.publish import rebuild_site, write_report, write_version_pages
 from scraper.timespec import parse_stamp, stamp_of
 
@@ -127,14 +129,17 @@ def replay_target(
     lock_timeout: float = 60.0,
     watch: Watchlist | None = None,
     pairs: Sequence[TranslationPair] = (),
+    unhealthy_after: int = DEFAULT_UNHEALTHY_AFTER,
 ) -> ReplayResult:
     """Re-parse every stored raw snapshot of `target` in capture order and rebuild its
-    versions, its reports, the index and the feed; return what changed.
+    versions, its reports, the index and the feed (and the health page, when missing); return
+    what changed.
 
     Takes the archive lock. A raw snapshot that no longer parses is skipped and reported; one
     that is missing or damaged stops the replay before anything is written (run `verify`).
     `watch` gives the reports' watched terms and word lists (default: the built-in ones);
-    `pairs` the translated pairs of the config (the counterpart blocks and the index's lag).
+    `pairs` the translated pairs of the config (the counterpart blocks and the index's lag);
+    `unhealthy_after` the failures in a row the health page calls failing.
     """
 
     with archive.lock(timeout=lock_timeout):
@@ -169,6 +174,7 @@ def replay_target(
             archive.delete_version_page(target, version_id)
             archive.delete_version(target, version_id)
         rebuild_site(archive, target=target, watch=watch, pairs=pairs)
+        write_health_page(archive, unhealthy_after=unhealthy_after, if_missing=True)
 
     old_by_capture = {(c.at, c.raw): c for c in captures if c.version_id is not None}
     reread: list[str] = []

@@ -33,7 +33,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from scraper.archive.captures import Capture, captures_of
-from scraper.archive.files import atomic_output
+from scraper.archive.files import atomic_stream
 from scraper.archive.store import Archive
 from scraper.core.records import (
     CheckRecord,
@@ -120,7 +120,7 @@ def export_warc(
         raise WarcError(f"cannot write {out}: the folder {folder} does not exist")
     span = f"captures from {utc_iso(start) if start else 'the first'} to "
     span += utc_iso(end) if end else "the last"
-    with archive.lock(timeout=lock_timeout), atomic_output(out) as handle:
+    with archive.lock(timeout=lock_timeout), atomic_stream(out) as handle:
         plans = [(t, _select(captures_of(archive, t), start, end)) for t in targets]
         written = write_captures(
             handle,
