@@ -14,6 +14,7 @@ from click.testing import Result
 from conftest import Clock, Site
 from diff_cases import PAGE_URL, document_from_content
 from flag_cases import build_cases, check_flags_golden, report_flags, reworded
+from french_pages import french_page, load_french
 from pages import load_content, nato_page
 
 from scraper.archive.store import Archive
@@ -31,16 +32,18 @@ from scraper.core.flags import (
     rank_flags,
 )
 from scraper.core.parse import parse
+from scraper.core.records import Provenance, Version
 from scraper.core.target import NotifyOn, Target
 from scraper.core.watchlist import default_watchlist, resolve_watch
 from scraper.core.words import builtin_words, parse_words
 from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
 from scraper.reports.json_report import render_json
-from scraper.reports.model import Report, ReportSummary, VersionRef
+from scraper.reports.model import Report, ReportSummary, VersionRef, build_report
 from scraper.reports.site import render_feed, render_index
 from scraper.run.notify import Delivery, Notifier, NotifySettings
 from scraper.run.pipeline import check_target
+from scraper.timespec import stamp_of
 
 CASES = build_cases()
 NAMES = sorted(CASES)
@@ -427,3 +430,38 @@ def test_index_and_feed_lead_with_the_strongest_flags() -> None:
     assert "Flags:</span> negation: “not” added<br/>" in index
     feed = render_feed([summary])
     assert '<summary type="text">Flags: negation: “not” added. NATO changed' in feed
+
+
+# -- a page in another language ------------------------------------------------------------------
+
+FR_URL = "https://www.nato.int/cps/fr/natohq/topics_50098.htm"
+
+
+def test_a_french_page_is_flagged_on_its_dates_and_numbers_read_in_french() -> None:
+    # The real French openings of c. 2013-14 and August 2023. Read with the English word lists
+    # the rewrite flags a bare "2010" and an "actor" and misses every French date; read as
+    # French, it flags the dates it dropped and added, and nothing the word lists cannot read.
+    old = parse(french_page(load_french("c2013-2014_fr_opening")), url=FR_URL)
+    new = parse(french_page(load_french("2023-08-16_fr_opening")), url=FR_URL)
+    as_english = {(f.kind.value, f.old, f.new) for f in diff(old, new).flags}
+    as_french = {(f.kind.value, f.old, f.new) for f in diff(old, new, lang="fr").flags}
+    assert ("date", None, "juillet 2023") in as_french
+    assert ("date", None, "novembre 2022") in as_french
+    assert ("date", "mai 2010", None) in as_french
+    assert {kind for kind, _, _ in as_french} == {"date"}
+    assert ("date", None, "juillet 2023") not in as_english
+
+
+def test_a_french_target_s_report_reads_its_url_s_language() -> None:
+    def version(name: str, at: datetime) -> Version:
+        document = parse(french_page(load_french(name)), url=FR_URL)
+        provenance = Provenance(
+            url=FR_URL, final_url=FR_URL, status=200, fetched_at=at, raw_sha256="0" * 64,
+            parser_version="4",
+        )  # fmt: skip
+        return Version("fr", stamp_of(at), at, document, provenance)
+
+    old = version("c2013-2014_fr_opening", datetime(2014, 1, 15, tzinfo=UTC))
+    new = version("2023-08-16_fr_opening", datetime(2023, 8, 18, tzinfo=UTC))
+    kinds = {f.kind.value for f in build_report(old, new).change.flags}
+    assert kinds == {"date"}

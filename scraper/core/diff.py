@@ -38,14 +38,18 @@ from scraper.core.watchlist import Watchlist, default_watchlist
 from scraper.core.worddiff import word_diff
 
 
-def diff(old: Document, new: Document, *, watch: Watchlist | None = None) -> Change:
+def diff(
+    old: Document, new: Document, *, watch: Watchlist | None = None, lang: str | None = None
+) -> Change:
     """The change from `old` to `new`: pure, deterministic, computed once for every format.
 
-    `watch` gives the watched terms and word lists of the flags (default: the built-in ones).
+    `watch` gives the watched terms and word lists of the flags (default: the built-in ones);
+    `lang` the pages' language (ISO 639-1; None: English): the word lists read English only, so
+    in another language only dates and numbers are flagged.
     """
     watch = watch if watch is not None else default_watchlist()
     sections = match_sections(old.sections, new.sections)
-    sections, flags, flags_total = _flag_sections(sections, old, new, watch)
+    sections, flags, flags_total = _flag_sections(sections, old, new, watch, lang or "en")
     content_changed = old.title != new.title or old.sections != new.sections
     stamp = classify_stamp(old.last_updated, new.last_updated)
     stamp_differs = old.last_updated != new.last_updated
@@ -69,12 +73,12 @@ def diff(old: Document, new: Document, *, watch: Watchlist | None = None) -> Cha
 
 
 def _flag_sections(
-    sections: tuple[SectionChange, ...], old: Document, new: Document, watch: Watchlist
+    sections: tuple[SectionChange, ...], old: Document, new: Document, watch: Watchlist, lang: str
 ) -> tuple[tuple[SectionChange, ...], tuple[Flag, ...], int]:
     """Each changed block with its flags; the report's strongest flags and their number."""
     if not sections:
         return sections, (), 0
-    page = page_context(old, new, watch)
+    page = page_context(old, new, watch, lang=lang)
     every: list[Flag] = []
     out = []
     for sec in sections:

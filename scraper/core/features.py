@@ -191,11 +191,39 @@ def _short_cvc(word: str) -> bool:
     )
 
 
-def features(text: str, watch: Watchlist) -> Features:
-    """What `text` says, as flag features (cached per text on the watchlist)."""
+def features(text: str, watch: Watchlist, *, lang: str = "en") -> Features:
+    """What `text` says, as flag features (cached per text on the watchlist).
+
+    The word lists (modal verbs, negations, actors, programmes, intensity, watched terms) are
+    English: a page in another language (`lang`, ISO 639-1) is read for what survives
+    translation only, its dates and numbers, in its own language. Reading French with English
+    word lists gave flags such as a "programme" made of the words of a French sentence.
+    """
+    if lang != "en":
+        return watch.cached(
+            f"flags.features.{lang}", text, lambda t: _quantities(t, lang), size=FEATURE_CACHE_SIZE
+        )
     return watch.cached(
         "flags.features", text, lambda t: _extract(t, watch), size=FEATURE_CACHE_SIZE
     )
+
+
+def _quantities(text: str, lang: str) -> Features:
+    """The dates and numbers of `text` alone, read in `lang`."""
+    return Features(text, tuple(_quantity_features(text, lang)), tuple(sentence_spans(text)))
+
+
+def _quantity_features(text: str, lang: str) -> list[Feature]:
+    return [
+        Feature(
+            FeatureKind.DATE if q.is_date else FeatureKind.NUMBER,
+            q.key,
+            q.text,
+            q.start,
+            group=q.sort,
+        )
+        for q in dates_and_numbers(text, lang=lang)
+    ]
 
 
 def _extract(text: str, watch: Watchlist) -> Features:
@@ -226,16 +254,7 @@ def _extract(text: str, watch: Watchlist) -> Features:
         elif mention.kind is not GroupKind.TERM:
             items.append(Feature(FeatureKind.ACTOR, mention.name, mention.text, mention.start))
     items.extend(_programmes(index, lex))
-    items.extend(
-        Feature(
-            FeatureKind.DATE if q.is_date else FeatureKind.NUMBER,
-            q.key,
-            q.text,
-            q.start,
-            group=q.sort,
-        )
-        for q in dates_and_numbers(text)
-    )
+    items.extend(_quantity_features(text, "en"))
     items.sort(key=lambda item: item.start)
     return Features(text, tuple(items), tuple(sentence_spans(text)))
 
@@ -355,11 +374,11 @@ _CENSUS_CATS = frozenset(
 )
 
 
-def census(document: Document, watch: Watchlist) -> Census:
+def census(document: Document, watch: Watchlist, *, lang: str = "en") -> Census:
     """Count what the whole page names, for "new to the page" and "gone from the page"."""
     counts: Counter[tuple[FeatureKind, str]] = Counter()
     for _, block in document.iter_blocks():
-        for item in features(readable_text(block), watch).items:
+        for item in features(readable_text(block), watch, lang=lang).items:
             if item.cat in _CENSUS_CATS:
                 counts[(item.cat, item.key)] += 1
     return Census(counts)
@@ -373,11 +392,17 @@ class PageContext:
     watch: Watchlist
     old: Census
     new: Census
+    # The pages' language (ISO 639-1): what the word lists can read in them (`features`).
+    lang: str = "en"
 
 
-def page_context(old: Document, new: Document, watch: Watchlist) -> PageContext:
-    """The census of both pages."""
-    return PageContext(watch, census(old, watch), census(new, watch))
+def page_context(
+    old: Document, new: Document, watch: Watchlist, *, lang: str = "en"
+) -> PageContext:
+    """The census of both pages, read as `lang`."""
+    return PageContext(
+        watch, census(old, watch, lang=lang), census(new, watch, lang=lang), lang=lang
+    )
 
 
 __all__ = [

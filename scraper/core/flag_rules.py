@@ -73,8 +73,8 @@ def block_flags(
     edited, strongest first, at most `limit`."""
     if old_text == new_text:  # unchanged, or flagged with a neighbour (both None)
         return ()
-    old = features(old_text, page.watch) if old_text else NO_FEATURES
-    new = features(new_text, page.watch) if new_text else NO_FEATURES
+    old = features(old_text, page.watch, lang=page.lang) if old_text else NO_FEATURES
+    new = features(new_text, page.watch, lang=page.lang) if new_text else NO_FEATURES
     if old_text is None or new_text is None:
         flags = _whole_block(old, new, page, added=old_text is None)
     else:

@@ -31,6 +31,7 @@ from scraper.reports.cite import Citation
 from scraper.reports.translation import counterpart_to_dict
 from scraper.reports.words import summary_line
 from scraper.timespec import parse_utc, utc_iso
+from scraper.urls import page_language
 
 # The JSON report's format number; bumped only on an incompatible change of its schema.
 REPORT_FORMAT = 1
@@ -288,11 +289,14 @@ def _stamp_from(data: dict[str, Any]) -> LastUpdated | None:
 
 def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) -> Report:
     """The report of the change from version `old` to version `new` (pure: nothing is
-    written). `watch`: the watched terms of its flags (default: the built-in ones)."""
+    written). `watch`: the watched terms of its flags (default: the built-in ones). The flags
+    read the page in the language its URL shows (`/cps/fr/…` is French)."""
     return Report(
         target=new.target,
         old=VersionRef.from_version(old),
         new=VersionRef.from_version(new),
-        change=diff(old.document, new.document, watch=watch),
+        change=diff(
+            old.document, new.document, watch=watch, lang=page_language(new.provenance.url)
+        ),
         citation=Citation.of(new),
     )
