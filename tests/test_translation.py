@@ -398,3 +398,21 @@ def test_a_version_s_language_config_first_then_the_page_then_its_url() -> None:
         "https://example.org/",
     )
     assert version_lang(plain) is None
+
+
+def test_forgetting_another_target_keeps_the_pairs_lag_on_the_index(
+    history: Callable[..., None],
+    site: Site,
+    run_cli: Callable[..., Result],
+    data_dir: Path,
+    clock: Clock,
+) -> None:
+    history("en-2024", "fr-2023")
+    lag = "The English page is newer"
+    assert lag in (data_dir / "reports" / "index.html").read_text(encoding="utf-8")
+    extra = site.put("/cps/en/natohq/topics_50336.htm", nato_page(FULL))
+    clock.advance(hours=1)
+    assert run_cli("check", "--url", extra, "--target", "japan", now=clock).exit_code == 0
+    result = run_cli("forget", "japan", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert lag in (data_dir / "reports" / "index.html").read_text(encoding="utf-8")

@@ -110,6 +110,7 @@ def forget_command(env: Env, target: str, yes: bool) -> None:
             target,
             lock_timeout=env.config.check.lock_timeout,
             unhealthy_after=env.config.run.unhealthy_after,
+            pairs=env.config.pairs(),
         )
     click.echo(f"{target}: removed {removed.describe()}")
     if any(t.name == target for t in env.config.targets):

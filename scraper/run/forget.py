@@ -4,17 +4,26 @@ version (nothing is kept of it, so a mistyped URL leaves no target behind)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from scraper.archive.removal import Holdings, holdings, holds_only_failed_checks, remove_target
 from scraper.archive.store import Archive
+from scraper.core.target import TranslationPair
 from scraper.errors import NotFound
 from scraper.reports.health_page import write_health_page
 
 
 def forget_target(
-    archive: Archive, target: str, *, lock_timeout: float, unhealthy_after: int
+    archive: Archive,
+    target: str,
+    *,
+    lock_timeout: float,
+    unhealthy_after: int,
+    pairs: Sequence[TranslationPair] = (),
 ) -> Holdings:
     """Remove `target`'s snapshots and reports under the archive lock, then rebuild the
-    site's index, feed and health page without it; return what was removed."""
+    site's index, feed and health page without it (`pairs`: the config's translated pairs,
+    whose lag the index shows); return what was removed."""
     # lazy: the renderers (Jinja2) load only when the site is rebuilt
     from scraper.reports.publish import rebuild_site
 
@@ -25,7 +34,7 @@ def forget_target(
         removed = holdings(archive, target)
         remove_target(archive, target)
         if (archive.reports / "index.html").is_file():
-            rebuild_site(archive)
+            rebuild_site(archive, pairs=pairs)
             write_health_page(archive, unhealthy_after=unhealthy_after)
     return removed
 
