@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scraper.core.target import FETCH_MODES, NotifyOn, Target
-from scraper.errors import ConfigError
-from scraper.fetching.settings import FetchSettings
+from scraper.errors import ConfigError, one_line
+from scraper.fetching.settings import FetchSettings, check_at_most
 from scraper.timespec import parse_cron, parse_duration, resolve_timezone
 
 if TYPE_CHECKING:  # the word lists load only when a config uses them (start-up time)
@@ -36,6 +36,10 @@ CONFIG_NAME = "nato-watch.toml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORDY = re.compile(r"[^\W_]")
+# A config is a few hundred bytes; past this it is not one (and would be read whole).
+MAX_CONFIG_BYTES = 1024 * 1024
+# Whitespace and control characters never belong in a URL; requests would refuse it later.
+_URL_JUNK = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,16 @@ class CheckSettings:
     # seen this many times in a row (or with `check --accept`).
     suspect_confirmations: int = 2
     lock_timeout: float = 60.0
+
+
+# The highest value each numeric [check] and [run] setting may take (the README lists them).
+CHECK_MAXIMUMS: dict[str, float] = {"suspect_confirmations": 100, "lock_timeout": 3600.0}
+RUN_MAXIMUMS: dict[str, float] = {
+    "failure_threshold": 10_000,
+    "stop_timeout": 3600.0,
+    "notify_timeout": 600.0,
+    "notify_tries": 20,
+}
 
 
 @dataclass(frozen=True)
@@ -122,9 +136,19 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config(targets=(DEFAULT_TARGET,))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path}: the config file is too large (over {MAX_CONFIG_BYTES // 1024} KB); "
+                "is --config the right file?"
+            )
+        data = tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from err
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read the config file: {err}") from err
     return parse_config(data, source=str(path), path=path)
@@ -141,6 +165,8 @@ def parse_config(data: dict[str, Any], *, source: str, path: Path | None = None)
     check = _parse_dataclass(CheckSettings, data.get("check", {}), f"{source}: [check]")
     if check.suspect_confirmations < 1:
         raise ConfigError(f"{source}: [check] suspect_confirmations must be at least 1")
+    for name, maximum in CHECK_MAXIMUMS.items():
+        check_at_most(f"{source}: [check]", name, getattr(check, name), maximum)
     run = _parse_run(data.get("run", {}), f"{source}: [run]")
     return Config(targets=targets, fetch=fetch, check=check, path=path, run=run, words=words)
 
@@ -321,6 +347,7 @@ def _parse_run(raw: Any, where: str) -> RunSettings:
             raise ConfigError(f"{where}: {key} must be at least 1 ({value!r})")
         if expected is float and value <= 0:
             raise ConfigError(f"{where}: {key} must be more than 0 seconds ({value!r})")
+        check_at_most(f"{where}:", key, value, RUN_MAXIMUMS[key])
         values[key] = value
     return RunSettings(**values)
 
@@ -361,10 +388,23 @@ def _reject_unknown(table: dict[str, Any], allowed: set[str], *, where: str, wha
 
 
 def check_url(url: str, *, where: str = "URL") -> str:
-    """Return `url` if it is an absolute http(s) URL, else raise `ConfigError`."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{where} {url!r} is not an http(s) URL; write it as https://host/path")
+    """Return `url` if it is an absolute http(s) URL with a readable host and port, else
+    raise `ConfigError`."""
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port  # both raise ValueError when unreadable
+    except ValueError as err:
+        problem: str | None = one_line(err)
+    else:
+        if parts.scheme not in ("http", "https") or not host:
+            raise ConfigError(
+                f"{where} {url!r} is not an http(s) URL; write it as https://host/path"
+            )
+        problem = "it holds spaces or control characters" if _URL_JUNK.search(url) else None
+    if problem is not None:
+        raise ConfigError(
+            f"{where} {url!r} is not a valid URL ({problem}); write it as https://host/path"
+        )
     return url
 
 

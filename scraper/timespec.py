@@ -24,6 +24,11 @@ from scraper.errors import ConfigError
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MIN_EVERY = timedelta(seconds=1)
+# The longest duration any option takes: an interval, a jitter or "a while ago" past this is
+# a typo (and past ~10^9 days, more than a `timedelta` holds).
+MAX_DURATION = timedelta(days=366)
+# How far back "1w"-style moments may reach: the web is younger than this.
+MAX_AGO = timedelta(days=100 * 366)
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
 """A version id: its capture second, `YYYY-MM-DDTHHMMSSZ` in UTC."""
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
@@ -108,7 +113,9 @@ def parse_moment(
         if DURATION.fullmatch(cleaned.lower()):
             if now is None:
                 raise ValueError("no clock to count back from")
-            return now - parse_duration(cleaned, option=option, minimum=timedelta(0))
+            return now - parse_duration(
+                cleaned, option=option, minimum=timedelta(0), maximum=MAX_AGO
+            )
         if STAMP.fullmatch(cleaned):
             return parse_stamp(cleaned)
         partial = _PARTIAL_DATE.fullmatch(cleaned)
@@ -170,11 +177,15 @@ def _second(moment: datetime) -> datetime:
 
 
 def parse_duration(
-    text: str, *, option: str = "--every", minimum: timedelta = MIN_EVERY
+    text: str,
+    *,
+    option: str = "--every",
+    minimum: timedelta = MIN_EVERY,
+    maximum: timedelta = MAX_DURATION,
 ) -> timedelta:
     """A duration written as a number and a unit `s`, `m`, `h`, `d` or `w` (`30s`, `6h`,
-    `1.5d`, `2w`); `ConfigError` naming `option` when it is malformed or shorter than
-    `minimum`."""
+    `1.5d`, `2w`); `ConfigError` naming `option` when it is malformed, shorter than
+    `minimum` or longer than `maximum`."""
     cleaned = text.strip().lower()
     match = DURATION.fullmatch(cleaned)
     if match is None and cleaned == "0" and minimum <= timedelta(0):
@@ -184,7 +195,12 @@ def parse_duration(
             f"{option} {text!r} is not a duration; write a number and a unit s, m, h, d or w, "
             "e.g. 30m, 6h, 1d or 2w"
         )
-    value = timedelta(seconds=float(match.group(1)) * UNIT_SECONDS[match.group(2)])
+    seconds = float(match.group(1)) * UNIT_SECONDS[match.group(2)]
+    if seconds > maximum.total_seconds():
+        raise ConfigError(
+            f"{option} {text!r} is too long; the maximum is {format_duration(maximum)}"
+        )
+    value = timedelta(seconds=seconds)
     if value < minimum:
         raise ConfigError(
             f"{option} {text!r} is too short; the minimum is {format_duration(minimum)}"

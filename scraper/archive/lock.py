@@ -32,7 +32,6 @@ _HELD_LOCKS_GUARD = threading.Lock()
 @contextlib.contextmanager
 def hold_lock(root: Path, *, timeout: float) -> Iterator[None]:
     """Hold the writer lock of the data dir `root`; wait up to `timeout` seconds for it."""
-    root.mkdir(parents=True, exist_ok=True)
     key = (os.path.realpath(root), threading.get_ident())
     with _HELD_LOCKS_GUARD:
         depth = _HELD_LOCKS.get(key, 0)
@@ -46,7 +45,15 @@ def hold_lock(root: Path, *, timeout: float) -> Iterator[None]:
                 _HELD_LOCKS[key] -= 1
         return
     path = root / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        # A read-only or foreign data dir: say which, in one line, instead of a traceback.
+        raise StoreError(
+            f"cannot write to the data dir {root}: {err.strerror or err} (lock file {path}); "
+            "check its permissions and free space, or pass another --data-dir"
+        ) from err
     try:
         _acquire(fd, path, root, timeout)
         os.ftruncate(fd, 0)

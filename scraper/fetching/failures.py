@@ -31,8 +31,13 @@ NOT_RETRIED_5XX = frozenset({501, 505})
 
 def require_http_url(url: str) -> None:
     """Raise `FetchError` (no try made) unless `url` is an http:// or https:// URL with a host."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _port = parts.port  # raises ValueError when it is not a number in range
+    except ValueError:
+        valid = False
+    if not valid:
         raise FetchError(
             f"cannot fetch {url!r}: only http:// and https:// URLs with a host are supported",
             url=url,

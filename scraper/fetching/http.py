@@ -148,6 +148,23 @@ class _Try:
     notes: list[str] = field(default_factory=list)
 
 
+class _Session(requests.Session):
+    """requests' session, minus a crash: even with `allow_redirects=False` it parses a
+    redirect's Location, and one it cannot split ("http://[::1/x") raised ValueError out of
+    `get`. Such a redirect is left unfollowed here; `_redirect_target` refuses it by name."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        """The Location to follow, or None when there is none or it is not a URL."""
+        target = super().get_redirect_target(resp)
+        if target is None:
+            return None
+        try:
+            urlsplit(urljoin(resp.url, target)).port  # noqa: B018 (parsing is the check)
+        except ValueError:
+            return None
+        return target
+
+
 class Fetcher(FetcherBase):
     """GETs pages with one session, retries, redirects, robots.txt and body guards.
 
@@ -163,7 +180,7 @@ class Fetcher(FetcherBase):
         stop: threading.Event | None = None,
     ) -> None:
         super().__init__(settings, log=log, stop=stop)
-        self._session = requests.Session()
+        self._session = _Session()
         self._session.headers.update(
             {
                 "User-Agent": self.settings.user_agent,
@@ -344,7 +361,8 @@ class Fetcher(FetcherBase):
                 data = b""
                 if 200 <= status < 300:
                     data = read_capped(response.iter_content(CHUNK_SIZE), ROBOTS_MAX_BYTES)
-        except requests.RequestException as err:
+        except (requests.RequestException, ValueError) as err:
+            # ValueError: requests follows a robots.txt redirect to a URL it cannot split.
             raise RobotsUnreadable(one_line(err)) from err
         return RobotsReply(status, data)
 
@@ -423,8 +441,23 @@ def _redirect_target(current: str, response: requests.Response) -> str:
                 final_url=current,
             )
         )
-    target = urljoin(current, location)
-    if urlsplit(target).scheme not in ("http", "https"):
+    try:
+        target = urljoin(current, location)
+        # A hostile Location ("http://[::1/x") must fail the try, not crash the check.
+        parts = urlsplit(target)
+        _port = parts.port  # raises ValueError when it is not a number in range
+    except ValueError as err:
+        raise TryFailed(
+            TryFailure(
+                outcome=f"HTTP {status} to an invalid URL",
+                summary=f"was redirected to {location!r}, which is not a valid URL "
+                f"({one_line(err)})",
+                advice="the site is misconfigured; check the URL in a browser",
+                status=status,
+                final_url=current,
+            )
+        ) from err
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TryFailed(
             TryFailure(
                 outcome=f"HTTP {status} to {target}",
