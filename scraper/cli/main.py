@@ -60,6 +60,9 @@ def cli(
         stream=sys.stderr,
         force=True,
     )
+    # A server's malformed headers make urllib3 log a warning with a traceback; the check's
+    # own one-line failure says what matters (-vv shows urllib3's view too).
+    logging.getLogger("urllib3").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
     with errors_to_exit():
         root = resolve_data_dir(data_dir)
         config = load_config(find_config(config_path, root))

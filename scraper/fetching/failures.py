@@ -103,6 +103,20 @@ def error_for(url: str, failure: TryFailure, attempts: int, *, via: str = "") ->
     )
 
 
+def too_slow(base: TryFailure, *, seconds: float, limit: str, what: str) -> TryFailure:
+    """The failure of a try that ran out of time: it took longer than `seconds`, the value of
+    the setting `limit` (`total_timeout` or `check_timeout`); `what` says what was under way
+    ("to send the page; 300 bytes arrived")."""
+    return replace(
+        base,
+        outcome="too slow",
+        summary=f"took longer than {seconds:g} s ({limit}) {what}",
+        advice=f"the site may be slow or unreachable; raise {limit} in the [fetch] config if "
+        "it is just slow",
+        retryable=True,
+    )
+
+
 def failure_for_status(
     base: TryFailure, status: int, reason: str, retry_after: str | None
 ) -> TryFailure:

@@ -429,6 +429,7 @@ def open_client(
         settings,
         read_timeout=max(settings.read_timeout, CDX_READ_TIMEOUT),
         total_timeout=max(settings.total_timeout, CDX_TOTAL_TIMEOUT),
+        check_timeout=max(settings.check_timeout, 2 * CDX_TOTAL_TIMEOUT),
     )
     return WaybackClient(
         Fetcher(patient, log=log), base_url=resolve_wayback_url(base_url), interval=interval
