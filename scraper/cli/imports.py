@@ -169,6 +169,7 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
             progress=lambda target, done, total, settled: shows[target](done, total, settled),
             replay_progress=replay_progress,
             watches={t.name: env.config.watchlist(t.name) for t in targets},
+            max_bytes=env.config.fetch.max_bytes,
         )
     for result in results:
         click.echo(result.summary_line())

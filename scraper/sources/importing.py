@@ -58,6 +58,9 @@ class Outcome(StrEnum):
     LEFT = "left for the next run"  # over the run's fetch limit
     # A WARC revisit record whose original payload is neither in the files nor stored.
     NO_ORIGINAL = "revisit without its original"
+    # Refused before it could do harm (a body past max_bytes, a capture date out of range):
+    # counted, with the reason, and nothing written, so nothing of it can poison the archive.
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -540,6 +543,7 @@ _SUMMARY_WORDS = (
     (Outcome.FAILED, "failed to fetch", "failed to fetch"),
     (Outcome.LEFT, "left for the next run", "left for the next run"),
     (Outcome.NO_ORIGINAL, "revisit without its original", "revisits without their original"),
+    (Outcome.REFUSED, "refused", "refused"),
 )
 
 
