@@ -65,7 +65,26 @@ def parse_utc(text: str) -> datetime:
 
 def stamp_of(moment: datetime) -> str:
     """The `<stamp>` of a capture time: `YYYY-MM-DDTHHMMSSZ` in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    utc = moment.astimezone(UTC)
+    # strftime's %Y does not pad years before 1000 on every platform.
+    return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H%M%SZ")
+
+
+# No capture can be older than the web (its first page went public in 1991), nor later than
+# the clock by more than a day (leeway for a WARC writer's clock, or a time zone mistaken).
+EARLIEST_CAPTURE = datetime(1991, 1, 1, tzinfo=UTC)
+CAPTURE_LEEWAY = timedelta(days=1)
+
+
+def capture_time_problem(moment: datetime, *, now: datetime) -> str | None:
+    """Why `moment` cannot be a capture time — before 1991-01-01, or later than `now` plus a
+    day — or None when it can. Imports refuse such captures; `verify` calls them damage."""
+    if moment < EARLIEST_CAPTURE:
+        return f"is before {EARLIEST_CAPTURE.date().isoformat()}, older than the web"
+    latest = now + CAPTURE_LEEWAY
+    if moment > latest:
+        return f"is later than {utc_iso(latest)} (now + 1 day)"
+    return None
 
 
 def parse_stamp(stamp: str) -> datetime:

@@ -5,6 +5,7 @@ check of the walk adds to (`Findings`), and the result the CLI prints (`VerifyRe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -77,8 +78,9 @@ def _count(n: int, noun: str) -> str:
 class Findings:
     """The problems and counts of one `verify` walk, in the order they were found."""
 
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, *, now: datetime) -> None:
         self.archive = archive
+        self.now = now  # the clock capture times are judged by
         self.problems: list[Problem] = []
         self.raws = self.versions = self.reports = self.checks = 0
         self.any_report = False

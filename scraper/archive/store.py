@@ -314,8 +314,9 @@ class Archive:
         # Ids are `YYYY-MM-DDTHHMMSSZ`: their text order is their time order.
         return sorted(p.stem for p in folder.glob("*.json") if STAMP.fullmatch(p.stem))
 
-    def read_version(self, target: str, version_id: str) -> Version:
-        """Version `version_id` of `target`."""
+    def read_version(self, target: str, version_id: str, *, check: bool = False) -> Version:
+        """Version `version_id` of `target`; with `check`, its document must still hash to
+        the content_hash recorded with it (else `StoreError`: the file was edited)."""
         path = self.version_path(target, version_id)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -324,9 +325,17 @@ class Archive:
         except (OSError, ValueError) as err:
             raise StoreError(f"version file {path} is unreadable: {err}") from err
         try:
-            return Version.from_dict(data)
+            version = Version.from_dict(data)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise StoreError(f"version file {path} is malformed: {err}") from err
+        if check and data.get("content_hash") != version.content_hash:
+            raise StoreError(
+                f"version file {path} is damaged: its document no longer hashes to its "
+                "recorded content_hash (edited after it was stored?); run `nato-watch verify` "
+                "and restore it from a backup, or `nato-watch replay` to rebuild it from its "
+                "raw snapshot"
+            )
+        return version
 
     def read_captured_at(self, target: str, version_id: str) -> datetime:
         """The capture time of a version, read from the head of its file (not the document)."""
@@ -347,10 +356,11 @@ class Archive:
         for version_id in self.version_ids(target):
             yield self.read_version(target, version_id)
 
-    def latest_version(self, target: str) -> Version | None:
-        """The target's newest version, or None when it has none."""
+    def latest_version(self, target: str, *, check: bool = False) -> Version | None:
+        """The target's newest version, or None when it has none; with `check`, checked as
+        `read_version` checks it."""
         ids = self.version_ids(target)
-        return self.read_version(target, ids[-1]) if ids else None
+        return self.read_version(target, ids[-1], check=check) if ids else None
 
     # -- reports -----------------------------------------------------------------------------
 

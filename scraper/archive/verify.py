@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from datetime import datetime
 from pathlib import Path
 
 from scraper.archive.files import TMP_FILE
@@ -18,10 +19,10 @@ from scraper.archive.store import HEADERS_SUFFIX, SHA256, TARGET_NAME, Archive, 
 from scraper.archive.verify_reports import check_reports, check_site
 from scraper.core.records import CheckStatus, Version
 from scraper.errors import NotFound, StoreError
-from scraper.timespec import STAMP, parse_stamp, utc_iso
+from scraper.timespec import STAMP, capture_time_problem, parse_stamp, utc_iso, utc_now
 
 
-def verify(archive: Archive) -> VerifyResult:
+def verify(archive: Archive, *, now: datetime | None = None) -> VerifyResult:
     """Re-check every hash and reference in the archive; report, never repair.
 
     Raw blobs must re-hash to their names; versions must re-hash to their recorded content
@@ -31,10 +32,13 @@ def verify(archive: Archive) -> VerifyResult:
     are; a version page must be of an existing version, and a "since" report must parse.
     Leftover temp files, missing reports and pages, and out-of-date "since" reports are
     notes: an interrupted write leaves them and the next check or replay deals with them.
+    A capture time where none can be (before 1991, or later than the clock `now` plus a day)
+    in a version or a check-log line is damage: imported before dates were checked, it
+    would sort before or after the whole history.
     """
     if not archive.root.is_dir():
         raise NotFound(f"no archive at {archive.root}: the directory does not exist")
-    found = Findings(archive)
+    found = Findings(archive, now=now or utc_now())
     for target in archive.targets():
         _check_target(found, target)
     for name in _report_dirs(archive):
@@ -166,6 +170,13 @@ def _version_file(
         microsecond=0
     ):
         found.damage(path, f"id is earlier than its capture time {utc_iso(version.captured_at)}")
+    problem = capture_time_problem(version.captured_at, now=found.now)
+    if problem is not None:
+        found.damage(
+            path,
+            f"capture time {utc_iso(version.captured_at)} {problem}; `nato-watch replay` "
+            "rebuilds the versions without it",
+        )
     sha = version.provenance.raw_sha256
     if sha not in raws:
         found.damage(path, f"points at raw snapshot {sha[:16]}…, which is not stored")
@@ -191,6 +202,13 @@ def _check_log(found: Findings, target: str, raws: dict[str, bool]) -> None:
             else:
                 found.damage(path, f"line {item.line_number} is not a check record")
             continue
+        problem = capture_time_problem(item.started_at, now=found.now)
+        if problem is not None:
+            found.damage(
+                path,
+                f"capture time {utc_iso(item.started_at)} {problem} (an import before dates "
+                "were checked?); replay leaves it out",
+            )
         if (
             item.status is not CheckStatus.ERROR
             and item.raw_sha256

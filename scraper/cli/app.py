@@ -134,7 +134,8 @@ def import_progress(target: str) -> tuple[Callable[[str], None], Callable[[int, 
         click.echo(f"{target}: {line}", err=True)
 
     def show(done: int, total: int, settled: Any) -> None:
-        if settled.fetched or done % IMPORT_PROGRESS_EVERY == 0 or done == total:
+        shown = settled.fetched or settled.outcome == "refused"
+        if shown or done % IMPORT_PROGRESS_EVERY == 0 or done == total:
             stamp = utc_iso(settled.capture.captured_at)
             # Parse errors say "not the article: …"; the outcome says so already.
             reason = (settled.detail or "").removeprefix("not the article: ")

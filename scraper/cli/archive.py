@@ -38,6 +38,7 @@ def replay(env: Env, target_name: str | None) -> None:
             progress=replay_progress,
             lock_timeout=timeout,
             watch=env.config.watchlist(target),
+            now=env.now(),
         )
     for line in result.lines():
         click.echo(line)
@@ -51,7 +52,7 @@ def verify_command(env: Env) -> None:
     Example: nato-watch verify
     """
     with errors_to_exit():
-        result = verify(env.archive)
+        result = verify(env.archive, now=env.now())
     for problem in result.problems:
         click.echo(problem.line())
     click.echo(result.summary_line())

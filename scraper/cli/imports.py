@@ -78,8 +78,10 @@ def import_wayback_command(
                     progress=progress,
                     replay_progress=replay_progress,
                     watch=env.config.watchlist(target.name),
+                    now=env.now(),
                 )
-                click.echo(result.summary_line())
+                for line in result.lines():
+                    click.echo(line)
                 if result.stopped:
                     click.echo(f"nato-watch: warning: {target.name}: {result.stopped}", err=True)
 
@@ -170,6 +172,8 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
             replay_progress=replay_progress,
             watches={t.name: env.config.watchlist(t.name) for t in targets},
             max_bytes=env.config.fetch.max_bytes,
+            now=env.now(),
         )
     for result in results:
-        click.echo(result.summary_line())
+        for line in result.lines():
+            click.echo(line)

@@ -24,9 +24,9 @@ from scraper.core.document import Document, LastUpdated
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version
 from scraper.core.suspect import SuspectDecision, Verdict, judge
 from scraper.core.target import Target
-from scraper.errors import FetchError, ParseError
+from scraper.errors import FetchError, ParseError, StoreError
 from scraper.fetching.http import FetchFunction, FetchResult, Validators
-from scraper.timespec import utc_iso
+from scraper.timespec import capture_time_problem, utc_iso
 
 if TYPE_CHECKING:
     from scraper.core.change import Change
@@ -95,7 +95,9 @@ def check_target(
     """Check `target` once: fetch, parse, store a new version if the document changed."""
     options = options or CheckOptions()
     check = _Check.start(target, archive, started_at=now())
-    latest = archive.latest_version(target.name)
+    latest = _trusted_latest(archive, target.name, now=check.started_at)
+    if isinstance(latest, str):
+        return check.failed(latest)
     try:
         result = fetch(target.url, validators=_validators_for(latest, target))
     except FetchError as err:
@@ -241,6 +243,25 @@ class _Check:
             flags=change.flags if change is not None else (),
             significant=change.significant if change is not None else None,
         )
+
+
+def _trusted_latest(archive: Archive, target: str, *, now: datetime) -> Version | str | None:
+    """The latest version, to compare the page with; or why it cannot be trusted (the check's
+    error): a document edited after it was stored, or a capture time where none can be (an
+    import before dates were checked). Comparing with either would record a fake change."""
+    try:
+        latest = archive.latest_version(target, check=True)
+    except StoreError as err:
+        return f"cannot compare with the latest version: {err}"
+    if latest is not None:
+        problem = capture_time_problem(latest.captured_at, now=now)
+        if problem is not None:
+            return (
+                f"cannot compare with the latest version {latest.id}: its capture time "
+                f"{utc_iso(latest.captured_at)} {problem}; run `nato-watch replay` to rebuild "
+                "the versions without it, and `nato-watch verify`"
+            )
+    return latest
 
 
 def _read(result: FetchResult) -> Document | str:

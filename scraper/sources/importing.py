@@ -42,7 +42,7 @@ from scraper.core.watchlist import Watchlist
 from scraper.errors import ParseError, ScraperError
 from scraper.fetching.decoding import decode_body
 from scraper.sources.replay import Progress, ReplayResult, counted, replay_target
-from scraper.timespec import stamp_of
+from scraper.timespec import capture_time_problem, stamp_of, utc_iso
 
 SHA1_BASE32 = re.compile(r"^[A-Z2-7]{32}$")
 
@@ -122,6 +122,17 @@ class _Known:
     http_status: int | None
     reason: str | None  # set when the payload is not an article
     at: datetime  # the capture it was first recorded with
+
+
+def out_of_time(capture: ArchivedCapture, *, now: datetime) -> Settled | None:
+    """`REFUSED`, with the reason, for a capture dated where no capture can be (before 1991,
+    or later than `now` plus a day); None for any other. Such a date would sort before or
+    after the whole history for good, so nothing of the capture is written."""
+    problem = capture_time_problem(capture.captured_at, now=now)
+    if problem is None:
+        return None
+    reason = f"its capture time {utc_iso(capture.captured_at)} {problem}; nothing written"
+    return Settled(capture, Outcome.REFUSED, reason)
 
 
 def payload_digest(digest: str | None) -> str | None:
@@ -377,11 +388,16 @@ class Importer:
     # -- the end --------------------------------------------------------------------------------
 
     def rebuild(
-        self, *, progress: Progress | None = None, watch: Watchlist | None = None
+        self,
+        *,
+        progress: Progress | None = None,
+        watch: Watchlist | None = None,
+        now: datetime | None = None,
     ) -> Rebuilt:
         """Rebuild the target's versions, reports, index and feed from every capture, in
-        capture order (`replay_target`, reports counting the `watch` terms); say how many
-        versions there are and how many of them were imported."""
+        capture order (`replay_target`, reports counting the `watch` terms, captures dated
+        out of range by the clock `now` left out); say how many versions there are and how
+        many of them were imported."""
         if not self.archive.checks_path(self.target.name).is_file():
             return Rebuilt(versions=0, imported=0, replay=None)
         result = replay_target(
@@ -390,6 +406,7 @@ class Importer:
             progress=progress,
             lock_timeout=self.lock_timeout,
             watch=watch,
+            now=now,
         )
         imported = sum(
             1
@@ -491,6 +508,11 @@ class ImportResult:
     def count(self, outcome: Outcome) -> int:
         """How many captures ended with `outcome`."""
         return self.counts.get(outcome, 0)
+
+    def lines(self) -> list[str]:
+        """What a run prints: its summary line, then each snapshot the rebuild left out."""
+        skipped = self.rebuilt.replay.skipped if self.rebuilt.replay is not None else ()
+        return [self.summary_line(), *(f"{self.target}: {item.line()}" for item in skipped)]
 
     def summary_line(self) -> str:
         """The one line a run prints, e.g. `republic-of-korea: 214 captures listed, 37 new

@@ -45,12 +45,14 @@ from scraper.sources.importing import (
     Outcome,
     Settled,
     Tally,
+    out_of_time,
     payload_digest,
     sha1_digest,
 )
 from scraper.sources.replay import Progress as ReplayProgress
 from scraper.sources.replay import counted
 from scraper.sources.warc import WarcError, by_nato_watch, parse_warc_fields
+from scraper.timespec import utc_now
 from scraper.urls import same_page
 
 if TYPE_CHECKING:
@@ -112,6 +114,7 @@ def import_warc(
     replay_progress: ReplayProgress | None = None,
     watches: dict[str, Watchlist | None] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    now: datetime | None = None,
 ) -> list[ImportResult]:
     """Add the captures of `targets`' pages held in the WARC or ARC `files` to the archive,
     then rebuild each target's versions and reports in capture order; return what was done.
@@ -123,9 +126,11 @@ def import_warc(
     or a duplicate of a payload already stored — and each `revisit` record whose original
     payload is known; a revisit of a payload neither in the files nor stored is counted and
     skipped. A body larger than `max_bytes` (as stored, or once its Content-Encoding is
-    undone) is refused and counted, and nothing is written for it. Re-running adds nothing;
-    a killed run is completed by the next.
+    undone) is refused and counted, and nothing is written for it; so is a capture dated
+    before 1991 or later than the clock `now` plus a day. Re-running adds nothing; a killed
+    run is completed by the next.
     """
+    now = now or utc_now()
     if not targets:
         raise ConfigError("no target to import for; configure one or pass --target")
     scans = [_scan(Path(path), targets, notify) for path in files]
@@ -137,7 +142,10 @@ def import_warc(
         for t in targets
     }
     for scan, found in _in_order(scans):
-        settled = _import_record(importers[found.target], scan, found, max_bytes)
+        capture = _capture(scan, found)
+        settled = out_of_time(capture, now=now) or _import_record(
+            importers[found.target], scan, found, max_bytes
+        )
         tally = tallies[found.target]
         tally.add(settled)
         if progress is not None:
@@ -145,7 +153,9 @@ def import_warc(
     return [
         tallies[t.name].result(
             t.name,
-            importers[t.name].rebuild(progress=replay_progress, watch=(watches or {}).get(t.name)),
+            importers[t.name].rebuild(
+                progress=replay_progress, watch=(watches or {}).get(t.name), now=now
+            ),
         )
         for t in targets
     ]
@@ -265,7 +275,14 @@ def _scan_record(scan: _Scan, records: Any, record: Any, targets: list[Target]) 
             head = record.http_headers
             scan.requests[about] = (str(head.protocol), tuple(head.headers))
     elif kind in ("response", "revisit"):
-        found = _found(scan.path, offset, record, targets)
+        try:
+            found = _found(scan.path, offset, record, targets)
+        except ValueError:  # its WARC-Date is no date at all
+            date = headers.get_header("WARC-Date")
+            scan.refused.append(
+                f"the {kind} record at byte {offset}: its WARC-Date {date!r} is not a date"
+            )
+            return
         if found is not None:
             scan.found.append(found)
 

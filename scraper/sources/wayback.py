@@ -53,10 +53,11 @@ from scraper.sources.importing import (
     Outcome,
     Settled,
     Tally,
+    out_of_time,
     payload_digest,
 )
 from scraper.sources.replay import Progress, counted
-from scraper.timespec import TimeSpan
+from scraper.timespec import TimeSpan, utc_now
 from scraper.urls import cps_file, host_key, same_page
 
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
@@ -451,14 +452,17 @@ def import_wayback(
     progress: ImportProgress | None = None,
     replay_progress: Progress | None = None,
     watch: Watchlist | None = None,
+    now: datetime | None = None,
 ) -> ImportResult:
     """Add `target`'s past captures from the Wayback Machine to the archive, then rebuild its
     versions and reports in capture order; return what was done.
 
     At most `limit` captures are fetched (the rest are left for the next run). `notify`
     gets one-line news of the listing; `progress` each settled capture; the rebuilt reports
-    count the `watch` terms (None: the default list).
+    count the `watch` terms (None: the default list). A capture dated before 1991 or later
+    than the clock `now` plus a day is refused, counted, and neither fetched nor written.
     """
+    now = now or utc_now()
     span = span or TimeSpan()
     if limit is not None and limit < 0:
         raise ConfigError("--limit must be 0 or more")
@@ -472,11 +476,13 @@ def import_wayback(
     budget = _Budget(limit)
     tally = Tally(listed=len(listing.captures))
     for capture in listing.captures:
-        settled = _settle(importer, client, target, capture, budget)
+        settled = out_of_time(capture, now=now) or _settle(
+            importer, client, target, capture, budget
+        )
         tally.add(settled)
         if progress is not None:
             progress(tally.done, tally.listed, settled)
-    rebuilt = importer.rebuild(progress=replay_progress, watch=watch)
+    rebuilt = importer.rebuild(progress=replay_progress, watch=watch, now=now)
     return tally.result(target.name, rebuilt, stopped=budget.stopped)
 
 
