@@ -5,18 +5,55 @@ A file is written to a temp file `.<name>.<random>.tmp` in the same directory, f
 renamed into place, and the directory fsynced; new directories are fsynced into their
 parents. `StagedWrites` can also hold many writes back and make them durable with one sync.
 Leftover temp files of a killed writer match `TMP_FILE`, and every reader ignores them.
+A line is appended (`append_line`) with one write and an fsync; one that a full disk cuts
+short is taken back, so the file never keeps half a line of ours.
+
+A write that the OS refuses for want of room or rights (a full disk or quota, a read-only
+file system, permissions) raises `StoreError` naming the file and what to do: what was
+written before is complete, and the next check or replay finishes the rest. Other `OSError`s
+(an I/O error, a directory where a file should be) pass as they are: they are not a state
+of the disk a user fixes by freeing space, and `run` logs them with their traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from scraper.errors import StoreError
+
 TMP_FILE = re.compile(r"^\..+\.tmp$")
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+_DENIED = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+@contextlib.contextmanager
+def disk_errors(path: Path) -> Iterator[None]:
+    """Turn a full disk or a refusal (`OSError` ENOSPC, EDQUOT, EROFS, EACCES, EPERM) while
+    writing `path` into a `StoreError` that names it and the fix."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno not in (*_FULL, *_DENIED):
+            raise
+        raise StoreError(_write_failure(path, err)) from err
+
+
+def _write_failure(path: Path, err: OSError) -> str:
+    said = err.strerror or str(err)
+    if err.errno in _FULL:
+        fix = (
+            "free some space: what was written is complete, and the next check (or "
+            "`nato-watch replay`) finishes the rest"
+        )
+    else:
+        fix = "check the data dir's permissions, or pass another --data-dir"
+    return f"cannot write {path}: {said}; {fix}"
 
 
 class StagedWrites:
@@ -30,21 +67,22 @@ class StagedWrites:
     def batch(self) -> Iterator[None]:
         """Hold the writes of the block as temp files, then sync once and rename them in order.
 
-        A nested `batch()` joins the outer one. On an exception the temp files are removed
-        and nothing changes.
+        A nested `batch()` joins the outer one. On an exception the temp files not yet
+        renamed are removed (a commit cut short by a full disk included): none is left behind.
         """
         if self._pending is not None:
             yield
             return
-        self._pending = []
+        pending: list[tuple[Path, Path]] = []
+        self._pending = pending
         try:
             yield
-            pending, self._pending = self._pending, None
+            self._pending = None
             _commit(pending)
         except BaseException:
-            pending, self._pending = self._pending or [], None
+            self._pending = None
             for tmp, _ in pending:
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(FileNotFoundError):  # renamed into place already
                     tmp.unlink()
             raise
 
@@ -56,7 +94,8 @@ class StagedWrites:
         make_dirs(path.parent)
         if skip_if_same and _holds(path, data):
             return
-        tmp = _write_temp(path, data, sync=False)
+        with disk_errors(path):
+            tmp = _write_temp(path, data, sync=False)
         self._pending.append((tmp, path))
 
 
@@ -69,15 +108,38 @@ def atomic_write(path: Path, data: bytes, *, skip_if_same: bool = False) -> bool
     make_dirs(path.parent)
     if skip_if_same and _holds(path, data):
         return False
-    tmp = _write_temp(path, data, sync=True)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    fsync_dir(path.parent)
+    with disk_errors(path):
+        tmp = _write_temp(path, data, sync=True)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+        fsync_dir(path.parent)
     return True
+
+
+def append_line(path: Path, line: bytes) -> None:
+    """Append `line` (ending in a newline) to `path` with one write, and fsync it.
+
+    A torn last line already there (a kill mid-append) gets its newline first, so it cannot
+    swallow this one; a write cut short (a full disk) is taken back before `StoreError`.
+    """
+    make_dirs(path.parent)
+    with disk_errors(path):
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and _last_byte(path) != b"\n":
+                line = b"\n" + line
+            written = os.write(fd, line)
+            if written < len(line):
+                os.ftruncate(fd, size)
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -94,7 +156,7 @@ def make_dirs(folder: Path) -> None:
     if folder.is_dir():
         return
     make_dirs(folder.parent)
-    with contextlib.suppress(FileExistsError):
+    with contextlib.suppress(FileExistsError), disk_errors(folder):
         folder.mkdir()
         fsync_dir(folder.parent)
 
@@ -123,6 +185,13 @@ def _write_temp(path: Path, data: bytes, *, sync: bool) -> Path:
     return Path(tmp)
 
 
+def _last_byte(path: Path) -> bytes:
+    """The last byte of the (non-empty) file at `path`."""
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1)
+
+
 def _commit(pending: list[tuple[Path, Path]]) -> None:
     """Make a batch's temp files durable with one sync, then rename them into place in order."""
     if not pending:
@@ -130,7 +199,9 @@ def _commit(pending: list[tuple[Path, Path]]) -> None:
     os.sync()
     folders: dict[Path, None] = {}
     for tmp, path in pending:
-        os.replace(tmp, path)
+        with disk_errors(path):
+            os.replace(tmp, path)
         folders[path.parent] = None
     for folder in folders:
-        fsync_dir(folder)
+        with disk_errors(folder):
+            fsync_dir(folder)

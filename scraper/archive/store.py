@@ -27,7 +27,6 @@ import contextlib
 import gzip
 import hashlib
 import json
-import os
 import re
 import zlib
 from collections.abc import Iterator
@@ -35,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from scraper.archive.files import StagedWrites, atomic_write, fsync_dir, make_dirs
+from scraper.archive.files import StagedWrites, append_line, atomic_write, fsync_dir
 from scraper.archive.lock import hold_lock
 from scraper.core.document import Document, canonical_json
 from scraper.core.records import (
@@ -456,20 +455,9 @@ class Archive:
     # -- check log ---------------------------------------------------------------------------
 
     def append_check(self, record: CheckRecord) -> None:
-        """Append one line to the target's check log and fsync it."""
-        path = self.checks_path(record.target)
-        make_dirs(path.parent)
+        """Append one line to the target's check log and fsync it (`files.append_line`)."""
         line = (canonical_json(record.to_dict()) + "\n").encode("utf-8")
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            # A torn last line (a kill mid-append) must not swallow this one.
-            size = os.fstat(fd).st_size
-            if size and _last_byte(path) != b"\n":
-                line = b"\n" + line
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_line(self.checks_path(record.target), line)
 
     def iter_checks(self, target: str) -> Iterator[CheckRecord]:
         """The target's check log, oldest line first; unreadable lines are skipped."""
@@ -557,10 +545,3 @@ def _unlink_all(paths: list[Path], folder: Path) -> None:
             removed = True
     if removed:
         fsync_dir(folder)
-
-
-def _last_byte(path: Path) -> bytes:
-    """The last byte of the (non-empty) file at `path`."""
-    with path.open("rb") as handle:
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from scraper.archive.files import TMP_FILE
 from scraper.archive.findings import Findings, VerifyResult
+from scraper.archive.pending import unfinished_version
 from scraper.archive.store import HEADERS_SUFFIX, SHA256, TARGET_NAME, Archive, TornLine, sha256_hex
 from scraper.archive.verify_reports import check_reports, check_site
 from scraper.core.records import CheckStatus, Version
@@ -64,7 +65,24 @@ def _check_target(found: Findings, target: str) -> None:
     raws = _raw_blobs(found, target)
     versions = _version_files(found, target, raws)
     _check_log(found, target, raws)
+    _unfinished(found, target)
     check_reports(found, target, versions)
+
+
+def _unfinished(found: Findings, target: str) -> None:
+    """A note for a version whose check stopped before its check-log line (killed, or out of
+    disk space): the next check finishes it, and announces it."""
+    try:
+        version = unfinished_version(found.archive, target)
+    except (StoreError, NotFound):
+        return  # an unreadable version is damage, reported with the versions
+    if version is not None:
+        found.note(
+            found.archive.version_path(target, version.id),
+            "stored by a check that stopped before its end (no check-log line at its capture "
+            "time): its report and its announcement are pending; the next check finishes "
+            "them (`nato-watch replay` writes the report)",
+        )
 
 
 def _raw_blobs(found: Findings, target: str) -> dict[str, bool]:

@@ -16,7 +16,7 @@ import click
 from scraper.archive.store import Archive, check_target_name
 from scraper.config import Config
 from scraper.core.target import Target
-from scraper.errors import ConfigError, NotFound, ScraperError
+from scraper.errors import ConfigError, NotFound, ScraperError, one_line
 from scraper.timespec import utc_iso, utc_now
 
 log = logging.getLogger("nato-watch")
@@ -53,6 +53,11 @@ def errors_to_exit() -> Iterator[None]:
         yield
     except ScraperError as err:
         fail(str(err), err.exit_code)
+    except OSError as err:
+        # The archive turns a full disk or a refusal into a StoreError; anything else the
+        # system says (an I/O error) still gets one line, not a traceback.
+        where = f" ({err.filename})" if err.filename else ""
+        fail(f"{err.strerror or one_line(err)}{where}; `nato-watch verify` checks the archive")
     except KeyboardInterrupt:
         fail("interrupted", 130)
 

@@ -70,6 +70,8 @@ def check(
                 if as_json:
                     click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
                 else:
+                    if result.late is not None:  # a change a stopped check never announced
+                        click.echo(_describe_check(result.late) + " (recorded late)")
                     click.echo(_describe_check(result))
                 for note in (*result.record.notes, result.note):
                     if note:

@@ -8,6 +8,14 @@ as parameters. Writes happen in the order DESIGN.md fixes — raw snapshot, vers
 index and feed, then the check-log line — so whatever a kill interrupts, what exists is
 complete and what is missing can be rebuilt. Whether a page is suspect, and what then, is
 `core.suspect`'s policy; the sentences about it are written here.
+
+The check-log line of a check that stored a version is also the mark that the version was
+announced (`run` notifies of every check that ends `new` or `changed`). A check that stopped
+after storing its version — killed, or refused by a full disk — left a version without that
+line (`archive.pending`); the next check first finishes it: the report, the site, the line
+(at the capture time, noted as recorded late), and a `CheckResult` of its own (`late`) that
+`check` prints and `run` notifies. A write the disk refuses ends the check as failed, with
+one line that says so.
 """
 
 from __future__ import annotations
@@ -19,12 +27,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scraper.archive.pending import unfinished_version
 from scraper.archive.store import Archive, sha256_hex
 from scraper.core.document import Document, LastUpdated
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version
 from scraper.core.suspect import SuspectDecision, Verdict, judge
 from scraper.core.target import Target
-from scraper.errors import FetchError, ParseError, StoreError
+from scraper.errors import FetchError, NotFound, ParseError, StoreError
 from scraper.fetching.http import FetchFunction, FetchResult, Validators
 from scraper.timespec import capture_time_problem, utc_iso
 
@@ -58,6 +67,8 @@ class CheckResult:
     # The report's strongest flags, and whether one is significant (None: no report).
     flags: tuple[Flag, ...] = ()
     significant: bool | None = None
+    # A check that stopped after storing its version, finished (and so announced) by this one.
+    late: CheckResult | None = None
 
     @property
     def ok(self) -> bool:
@@ -81,6 +92,7 @@ class CheckResult:
             "note": self.note,
             "flags": [flag.to_dict(with_section=True) for flag in self.flags],
             "significant": self.significant,
+            **({"late": self.late.to_dict()} if self.late is not None else {}),
         }
 
 
@@ -92,9 +104,20 @@ def check_target(
     now: Clock,
     options: CheckOptions | None = None,
 ) -> CheckResult:
-    """Check `target` once: fetch, parse, store a new version if the document changed."""
+    """Check `target` once: finish what a check that stopped left, then fetch, parse, and
+    store a new version if the document changed."""
     options = options or CheckOptions()
     check = _Check.start(target, archive, started_at=now())
+    late = _finish_unfinished(check)
+    if isinstance(late, str):
+        return check.failed(late)
+    result = _check_page(check, fetch, options)
+    return replace(result, late=late) if late is not None else result
+
+
+def _check_page(check: _Check, fetch: FetchFunction, options: CheckOptions) -> CheckResult:
+    """Fetch, parse, compare with the latest version, and store a new one if it differs."""
+    target, archive = check.target, check.archive
     latest = _trusted_latest(archive, target.name, now=check.started_at)
     if isinstance(latest, str):
         return check.failed(latest)
@@ -119,7 +142,10 @@ def check_target(
     if latest is not None and document.content_hash == latest.content_hash:
         # Same document, maybe different bytes (a new session id): keep the bytes as evidence
         # so a better parser can re-read them, but no new version.
-        _put_raw(archive, target.name, result, check.started_at)
+        try:
+            _put_raw(archive, target.name, result, check.started_at)
+        except StoreError as err:
+            return check.failed(str(err))
         return check.unchanged(latest)
     decision = judge(
         latest.document if latest else None,
@@ -130,7 +156,10 @@ def check_target(
     )
     if decision.held:
         return check.failed(_held_error(decision), content_hash=document.content_hash, suspect=True)
-    return _store_version(check, result, document, latest, note=_accepted_note(decision))
+    try:
+        return _store_version(check, result, document, latest, note=_accepted_note(decision))
+    except StoreError as err:  # the raw snapshot or the version could not be written
+        return check.failed(str(err))
 
 
 @dataclass(frozen=True)
@@ -307,12 +336,10 @@ def _store_version(
     note: str | None,
 ) -> CheckResult:
     """Store the new document in DESIGN.md's order (raw snapshot, version, report, index and
-    feed), then end the check."""
+    feed), then end the check; a report or site the disk refuses fails it, the version kept
+    for the next check to finish."""
     # lazy: the parser is loaded by now (`_read`); its version is read here
     from scraper.core.parse import PARSER_VERSION
-
-    # lazy: the renderers and Jinja2 load only when a check has a new version to publish
-    from scraper.reports.publish import rebuild_site, write_report
 
     target, archive = check.target, check.archive
     raw = _put_raw(archive, target.name, result, check.started_at)
@@ -331,13 +358,67 @@ def _store_version(
         renderer=result.renderer,
     )
     version = archive.add_version(target.name, document, provenance, captured_at=check.started_at)
+    try:
+        return _publish(check, version, latest, note=note)
+    except StoreError as err:
+        return check.failed(
+            f"version {version.id} is stored, but {err}",
+            version=version.id,
+            content_hash=version.content_hash,
+        )
+
+
+def _publish(
+    check: _Check, version: Version, previous: Version | None, *, note: str | None
+) -> CheckResult:
+    """Write the report from `previous` to `version` and the site, then end the check as
+    having stored `version`."""
+    # lazy: the renderers and Jinja2 load only when a check has a new version to publish
+    from scraper.reports.publish import rebuild_site, write_report
+
+    target, archive = check.target, check.archive
     report, change = (
-        write_report(archive, latest, version, watch=target.watch)
-        if latest is not None
+        write_report(archive, previous, version, watch=target.watch)
+        if previous is not None
         else (None, None)
     )
     rebuild_site(archive, target=target.name, watch=target.watch)
-    return check.stored(version, first=latest is None, report=report, change=change, note=note)
+    return check.stored(version, first=previous is None, report=report, change=change, note=note)
+
+
+def _finish_unfinished(check: _Check) -> CheckResult | str | None:
+    """Finish the version a check that stopped left without its check-log line (killed, or
+    refused by a full disk): its report, the site, and its line, at its capture time; the
+    result of that check, now whole; None when there is nothing to finish; or why it cannot
+    be finished (the check's error)."""
+    target, archive = check.target, check.archive
+    try:
+        version = unfinished_version(archive, target.name)
+        if version is None:
+            return None
+        ids = archive.version_ids(target.name)
+        position = ids.index(version.id)
+        previous = archive.read_version(target.name, ids[position - 1]) if position else None
+    except (StoreError, NotFound) as err:
+        return f"cannot read the latest version to finish it: {err}"
+    origin = version.provenance
+    late = _Check.start(target, archive, started_at=version.captured_at).knowing(
+        url=origin.url,
+        final_url=origin.final_url,
+        http_status=origin.status,
+        raw_sha256=origin.raw_sha256,
+        etag=origin.etag,
+        last_modified=origin.last_modified,
+        content_type=origin.content_type,
+    )
+    note = (
+        f"recorded late, by the check of {utc_iso(check.started_at)}: the check that stored "
+        "this version stopped before its report and its check-log line"
+    )
+    try:
+        return _publish(late.knowing(notes=(note,)), version, previous, note=note)
+    except StoreError as err:
+        return f"cannot finish version {version.id}, stored by a check that stopped: {err}"
 
 
 def _put_raw(archive: Archive, target: str, result: FetchResult, started_at: datetime) -> str:

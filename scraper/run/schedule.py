@@ -23,10 +23,10 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from scraper.errors import ConfigError, LockedError
+from scraper.errors import ConfigError, LockedError, ScraperError
 from scraper.run.health import Health, HealthChange, health_from_checks
 from scraper.run.notify import Delivery, Notifier, NotifySettings
-from scraper.run.pipeline import CheckOptions, check_target
+from scraper.run.pipeline import CheckOptions, CheckResult, check_target
 from scraper.run.runlog import LOG, configure_logging, format_check_line, format_fields, local_iso
 from scraper.run.timing import (
     Schedule,
@@ -267,6 +267,17 @@ class ScheduledRun:
         started = time.monotonic()
         try:
             self._check_once(target, started)
+        except ScraperError as err:  # the archive cannot be written (a full disk): one line
+            self.log.error(
+                "check %s",
+                format_fields(
+                    target=target.name,
+                    status="error",
+                    duration=f"{time.monotonic() - started:.2f}s",
+                    error=str(err),
+                ),
+            )
+            self._count(target.name, ok=False, error=str(err))
         except Exception as err:  # a bug or a broken disk must not stop the other targets
             self.log.exception(
                 "check %s",
@@ -300,7 +311,15 @@ class ScheduledRun:
             self.log.warning("skip %s", format_fields(target=target.name, reason=str(skip)))
             self._count(target.name, ok=False, error=f"skipped: {skip}")
             return
-        duration = time.monotonic() - started
+        if result.late is not None:  # a change a stopped check never announced: now it is
+            self._report(target, result.late, duration=0.0, counted=False)
+        self._report(target, result, duration=time.monotonic() - started)
+
+    def _report(
+        self, target: Target, result: CheckResult, *, duration: float, counted: bool = True
+    ) -> None:
+        """Log one check's line and notes, count it (unless it is a late one, counted when it
+        ran), and notify of it."""
         line = format_check_line(
             result, duration=duration, next_run=self._next_run(target.name), tz=self.tz
         )
@@ -312,7 +331,8 @@ class ScheduledRun:
             self.log.info("note %s", format_fields(target=target.name, note=note))
         if result.note:  # a suspect page accepted: worth a look
             self.log.warning("note %s", format_fields(target=target.name, note=result.note))
-        self._count(target.name, ok=result.ok, error=result.error)
+        if counted:
+            self._count(target.name, ok=result.ok, error=result.error)
         if self.notifier is not None:
             self.notifier.submit(target, result, archive=self.archive)
 
