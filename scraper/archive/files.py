@@ -123,14 +123,16 @@ def atomic_write(path: Path, data: bytes, *, skip_if_same: bool = False) -> bool
 def append_line(path: Path, line: bytes) -> None:
     """Append `line` (ending in a newline) to `path` with one write, and fsync it.
 
-    A torn last line already there (a kill mid-append) gets its newline first, so it cannot
-    swallow this one; a write cut short (a full disk) is taken back before `StoreError`.
+    A torn last line already there (a kill mid-append: the start of a record, with no end) is
+    taken back first, so a torn line is only ever the last one; any other text without its
+    newline gets one, so it cannot swallow this line. A write cut short (a full disk) is taken
+    back before `StoreError`.
     """
     make_dirs(path.parent)
     with disk_errors(path):
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            size = os.fstat(fd).st_size
+            size = _untorn_size(fd, path)
             if size and _last_byte(path) != b"\n":
                 line = b"\n" + line
             written = os.write(fd, line)
@@ -161,6 +163,21 @@ def make_dirs(folder: Path) -> None:
         fsync_dir(folder.parent)
 
 
+def remove_temp_files(*folders: Path) -> int:
+    """Remove every temp file (`TMP_FILE`) under `folders`; return how many. Call it only
+    holding the writer lock: then no live writer has a temp file, and these are left by
+    writers that were killed (an interrupted replay can leave hundreds)."""
+    removed = 0
+    for folder in folders:
+        for parent, _dirs, names in os.walk(folder):
+            for name in names:
+                if TMP_FILE.fullmatch(name):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(os.path.join(parent, name))
+                        removed += 1
+    return removed
+
+
 def _holds(path: Path, data: bytes) -> bool:
     """Whether the file at `path` holds exactly `data`."""
     try:
@@ -183,6 +200,28 @@ def _write_temp(path: Path, data: bytes, *, sync: bool) -> Path:
             os.unlink(tmp)
         raise
     return Path(tmp)
+
+
+# How far back a torn last line is looked for: a check-log line is well under this.
+_TORN_TAIL_MAX = 64 * 1024
+
+
+def _untorn_size(fd: int, path: Path) -> int:
+    """The size of the file open as `fd` once a torn last record (`{…` without its end and
+    newline) is cut off; the file is truncated to it."""
+    size = os.fstat(fd).st_size
+    if not size or _last_byte(path) == b"\n":
+        return size
+    with path.open("rb") as handle:
+        start = max(0, size - _TORN_TAIL_MAX)
+        handle.seek(start)
+        tail = handle.read()
+    cut = tail.rfind(b"\n") + 1
+    fragment = tail[cut:]
+    if (cut or start == 0) and fragment.startswith(b"{") and not fragment.rstrip().endswith(b"}"):
+        os.ftruncate(fd, start + cut)
+        return start + cut
+    return size
 
 
 def _last_byte(path: Path) -> bytes:

@@ -28,13 +28,20 @@ import gzip
 import hashlib
 import json
 import re
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from scraper.archive.files import StagedWrites, append_line, atomic_write, fsync_dir
+from scraper.archive.files import (
+    StagedWrites,
+    append_line,
+    atomic_write,
+    fsync_dir,
+    remove_temp_files,
+)
 from scraper.archive.lock import hold_lock
 from scraper.core.document import Document, canonical_json
 from scraper.core.records import (
@@ -61,6 +68,8 @@ HEADERS_SUFFIX = ".http.json"
 # Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
 # reader that needs only the capture time reads the head of the file, not the document.
 CAPTURED_AT_HEAD = re.compile(rb'^\{\s*"captured_at":\s*"([^"]+)"')
+# Killed writers' temp files are swept when the lock is taken, at most this often (seconds).
+TEMP_SWEEP_EVERY = 600.0
 
 
 def check_target_name(name: str) -> str:
@@ -95,6 +104,7 @@ class Archive:
         self.snapshots = self.root / "snapshots"
         self.reports = self.root / "reports"
         self._writes = StagedWrites()
+        self._swept: float | None = None  # when temp files were last swept (monotonic)
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -132,14 +142,29 @@ class Archive:
 
     # -- lock --------------------------------------------------------------------------------
 
-    def lock(self, *, timeout: float = 60.0) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def lock(self, *, timeout: float = 60.0) -> Iterator[None]:
         """Hold the data dir's writer lock; wait up to `timeout` seconds for it.
 
         Re-entrant within a thread: a function that takes the lock (replay) may be called by
         one that already holds it. The lock file names the holder, so a waiter that gives up
-        can say which process to wait for.
+        can say which process to wait for. Taking it clears the temp files that killed
+        writers left (none of a live writer can exist while it is held).
         """
-        return hold_lock(self.root, timeout=timeout)
+        with hold_lock(self.root, timeout=timeout) as taken:
+            if taken and self._sweep_due():
+                remove_temp_files(self.snapshots, self.reports)
+            yield
+
+    def _sweep_due(self) -> bool:
+        """Whether this archive's temp files were last swept long enough ago: at a
+        command's first lock, and then at most every few minutes (a `run`'s checks, not each
+        capture of an import)."""
+        now = time.monotonic()
+        if self._swept is not None and now - self._swept < TEMP_SWEEP_EVERY:
+            return False
+        self._swept = now
+        return True
 
     # -- batched writes ----------------------------------------------------------------------
 

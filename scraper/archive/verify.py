@@ -202,8 +202,8 @@ def _version_file(
 
 
 def _check_log(found: Findings, target: str, raws: dict[str, bool]) -> None:
-    """Every check-log line parses (a torn one is a note), and every successful check's raw
-    snapshot is stored."""
+    """Every check-log line parses (a torn last one is a note, a torn one before it damage),
+    and every successful check's raw snapshot is stored."""
     path = found.archive.checks_path(target)
     if not path.is_file():
         return
@@ -211,11 +211,18 @@ def _check_log(found: Findings, target: str, raws: dict[str, bool]) -> None:
     for index, item in enumerate(lines):
         found.checks += 1
         if isinstance(item, TornLine):
-            if _looks_torn(item.text):
-                where = "last line" if index == len(lines) - 1 else "line"
+            if _looks_torn(item.text) and index == len(lines) - 1:
                 found.note(
                     path,
-                    f"{where} {item.line_number} is torn (a write cut short); readers skip it",
+                    f"last line {item.line_number} is torn (a write cut short); readers skip it",
+                )
+            elif _looks_torn(item.text):
+                # Appends take a torn last line back first: one in the middle was not left by
+                # a write of ours that was cut short, but by an edit or a lost block.
+                found.damage(
+                    path,
+                    f"line {item.line_number} is torn, in the middle of the log (lines were "
+                    "cut or edited after they were written)",
                 )
             else:
                 found.damage(path, f"line {item.line_number} is not a check record")

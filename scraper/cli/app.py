@@ -4,6 +4,7 @@ error form, the shared options, picking a target, the fetcher, progress lines.""
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,9 +41,38 @@ class Overrides:
     now: Callable[[], datetime] = utc_now
 
 
+# Every control character but tab and newline, DEL, and the C1 controls, each shown as its
+# visible picture (␛ for ESC) or U+FFFD: text stored from a page (before the parser dropped
+# them) must not drive the terminal — retitle it, clear it, move the cursor.
+_CONTROL_PICTURES = {
+    **{code: 0x2400 + code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)},
+    0x7F: 0x2421,
+    **dict.fromkeys(range(0x80, 0xA0), 0xFFFD),
+}
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every character that could drive a terminal made visible and inert."""
+    return _LONE_CR.sub("\u240d", text).translate(_CONTROL_PICTURES)
+
+
+class SafeFormatter(logging.Formatter):
+    """The command line's log lines, through the same filter as its output."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a line no control character in it can turn against the terminal."""
+        return terminal_safe(super().format(record))
+
+
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print `text` through the command line's one output filter (`terminal_safe`)."""
+    click.echo(terminal_safe(text), err=err, nl=nl)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line on stderr and exit with `code`."""
-    click.echo(f"nato-watch: error: {message}", err=True)
+    echo(f"nato-watch: error: {message}", err=True)
     sys.exit(code)
 
 
@@ -125,7 +155,7 @@ REPLAY_PROGRESS_EVERY = 50
 def replay_progress(done: int, total: int) -> None:
     """A line on stderr every `REPLAY_PROGRESS_EVERY` captures of a long replay."""
     if total > REPLAY_PROGRESS_EVERY and (done % REPLAY_PROGRESS_EVERY == 0 or done == total):
-        click.echo(f"replay: {done}/{total} captures read", err=True)
+        echo(f"replay: {done}/{total} captures read", err=True)
 
 
 IMPORT_PROGRESS_EVERY = 50
@@ -136,7 +166,7 @@ def import_progress(target: str) -> tuple[Callable[[str], None], Callable[[int, 
     `IMPORT_PROGRESS_EVERY` others)."""
 
     def notify(line: str) -> None:
-        click.echo(f"{target}: {line}", err=True)
+        echo(f"{target}: {line}", err=True)
 
     def show(done: int, total: int, settled: Any) -> None:
         shown = settled.fetched or settled.outcome == "refused"

@@ -9,6 +9,7 @@ import click
 from scraper.archive.verify import verify
 from scraper.cli.app import (
     Env,
+    echo,
     errors_to_exit,
     pick_target,
     replay_progress,
@@ -41,7 +42,7 @@ def replay(env: Env, target_name: str | None) -> None:
             now=env.now(),
         )
     for line in result.lines():
-        click.echo(line)
+        echo(line)
 
 
 @click.command(name="verify")
@@ -54,7 +55,7 @@ def verify_command(env: Env) -> None:
     with errors_to_exit():
         result = verify(env.archive, now=env.now())
     for problem in result.problems:
-        click.echo(problem.line())
-    click.echo(result.summary_line())
+        echo(problem.line())
+    echo(result.summary_line())
     if not result.ok:
         sys.exit(1)

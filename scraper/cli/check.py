@@ -12,6 +12,7 @@ import click
 
 from scraper.cli.app import (
     Env,
+    echo,
     errors_to_exit,
     log,
     open_fetcher,
@@ -68,17 +69,17 @@ def check(
                     target, archive=env.archive, fetch=fetcher, now=env.now, options=options
                 )
                 if as_json:
-                    click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+                    echo(json.dumps(result.to_dict(), ensure_ascii=False))
                 else:
                     if result.late is not None:  # a change a stopped check never announced
-                        click.echo(_describe_check(result.late) + " (recorded late)")
-                    click.echo(_describe_check(result))
+                        echo(_describe_check(result.late) + " (recorded late)")
+                    echo(_describe_check(result))
                 for note in (*result.record.notes, result.note):
                     if note:
                         log.warning("%s: %s", target.name, note)
                 if not result.ok:
                     failed += 1
-                    click.echo(f"nato-watch: error: {target.name}: {result.error}", err=True)
+                    echo(f"nato-watch: error: {target.name}: {result.error}", err=True)
     if failed:
         sys.exit(1)
 

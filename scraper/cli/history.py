@@ -11,6 +11,7 @@ from scraper.archive.refs import resolve_version, version_at
 from scraper.archive.store import Archive
 from scraper.cli.app import (
     Env,
+    echo,
     errors_to_exit,
     format_option,
     pick_target,
@@ -82,15 +83,15 @@ def log_command(
             )
             previous = version
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     if not rows:
         when = f" captured since {utc_iso(since)}" if since is not None else " yet"
-        click.echo(f"{target}: no versions{when}")
+        echo(f"{target}: no versions{when}")
     for row in rows:
         shown = row["last_updated_text"] or "no stamp"
         source = "" if row["source"] == "live" else f" [{row['source']}]"
-        click.echo(f"{row['id']}  {shown:<20} {row['hash'][:12]}  {row['summary']}{source}")
+        echo(f"{row['id']}  {shown:<20} {row['hash'][:12]}  {row['summary']}{source}")
 
 
 def _log_term(env: Env, target_name: str | None, entry: str, *, as_json: bool) -> None:
@@ -106,10 +107,10 @@ def _log_term(env: Env, target_name: str | None, entry: str, *, as_json: bool) -
         watch = (env.config.watchlist(target) or default_watchlist()).single(entry)
         steps = term_table(env.archive.iter_versions(target), watch).steps(watch.names[0])
     if as_json:
-        click.echo(json.dumps([s.to_dict() for s in steps], ensure_ascii=False, indent=1))
+        echo(json.dumps([s.to_dict() for s in steps], ensure_ascii=False, indent=1))
         return
     if not steps:
-        click.echo(f"{target}: no version names {watch.names[0]!r}")
+        echo(f"{target}: no version names {watch.names[0]!r}")
     for step in steps:
         shown = step.last_updated.text if step.last_updated else "no stamp"
         counts = (
@@ -117,7 +118,7 @@ def _log_term(env: Env, target_name: str | None, entry: str, *, as_json: bool) -
             if step.before is None
             else f"{step.before} → {step.after} ({step.status.value})"
         )
-        click.echo(f"{step.version}  {shown:<20} {step.term}: {counts}")
+        echo(f"{step.version}  {shown:<20} {step.term}: {counts}")
 
 
 @click.command(name="terms")
@@ -139,7 +140,7 @@ def terms_command(env: Env, target_name: str | None, fmt: str) -> None:
         target = pick_target(env, target_name)
         watch = env.config.watchlist(target) or default_watchlist()
         table = term_table(env.archive.iter_versions(target), watch)
-    click.echo(table.to_csv() if fmt == "csv" else table.to_text(), nl=False)
+    echo(table.to_csv() if fmt == "csv" else table.to_text(), nl=False)
 
 
 @click.command()
@@ -166,11 +167,11 @@ def show(
             version_id = resolve_version(env.archive, target, version_ref or "latest")
         document = env.archive.read_version(target, version_id).document
     if fmt == "json":
-        click.echo(document.to_json(indent=1))
+        echo(document.to_json(indent=1))
     elif fmt == "markdown":
-        click.echo(document.to_markdown(), nl=False)
+        echo(document.to_markdown(), nl=False)
     else:
-        click.echo(document.to_text(), nl=False)
+        echo(document.to_text(), nl=False)
 
 
 @click.command(name="diff")
@@ -214,4 +215,4 @@ def diff_command(
         new = env.archive.read_version(target, new_id)
         report = build_report(old, new, watch=env.config.watchlist(target))
     renderers = {"markdown": render_markdown, "html": render_html, "json": render_json}
-    click.echo(renderers[fmt](report), nl=False)
+    echo(renderers[fmt](report), nl=False)

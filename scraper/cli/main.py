@@ -17,7 +17,7 @@ import click
 
 from scraper import __version__
 from scraper.archive.store import Archive
-from scraper.cli.app import Env, Overrides, errors_to_exit
+from scraper.cli.app import Env, Overrides, SafeFormatter, errors_to_exit
 from scraper.cli.archive import replay, verify_command
 from scraper.cli.check import check
 from scraper.cli.history import diff_command, log_command, show, terms_command
@@ -53,13 +53,11 @@ def cli(
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     if not verbose and not quiet:
         level = logging.WARNING
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S%z",
-        stream=sys.stderr,
-        force=True,
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        SafeFormatter("%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z")
     )
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     # A server's malformed headers make urllib3 log a warning with a traceback; the check's
     # own one-line failure says what matters (-vv shows urllib3's view too).
     logging.getLogger("urllib3").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from scraper.core.pagekind import page_title
 from scraper.errors import BlockedError, FetchError
 from scraper.fetching.decoding import HTML_TYPES
+from scraper.urls import redact_text
 
 # 501 and 505 say the server will never do this; retrying cannot help.
 NOT_RETRIED_5XX = frozenset({501, 505})
@@ -93,7 +94,8 @@ def error_for(url: str, failure: TryFailure, attempts: int, *, via: str = "") ->
     if not failure.tried:
         attempts -= 1
     return cls(
-        " ".join(message.split()),
+        # The message is logged, stored and shown: no URL in it keeps its credentials.
+        redact_text(" ".join(message.split())),
         url=url,
         status=failure.status,
         attempts=attempts,

@@ -22,6 +22,7 @@ from typing import Protocol, Self, TypeVar
 
 from scraper.fetching.failures import TryFailed, TryFailure, error_for
 from scraper.fetching.settings import FetchSettings
+from scraper.urls import redact_url
 
 
 class Counted(Protocol):
@@ -94,7 +95,7 @@ class RetryPolicy:
         self._ends.at = started + self.settings.check_timeout
         try:
             for attempt in range(1, tries + 1):
-                prefix = f"attempt {attempt}/{tries}: {label} {url}"
+                prefix = f"attempt {attempt}/{tries}: {label} {redact_url(url)}"
                 try:
                     result = attempt_once(attempt)
                 except TryFailed as failed:

@@ -36,6 +36,7 @@ from scraper.core.target import Target
 from scraper.errors import FetchError, NotFound, ParseError, StoreError
 from scraper.fetching.http import FetchFunction, FetchResult, Validators
 from scraper.timespec import capture_time_problem, utc_iso
+from scraper.urls import redact_url
 
 if TYPE_CHECKING:
     from scraper.core.change import Change
@@ -85,8 +86,9 @@ class CheckResult:
             "last_updated": self.last_updated.at.isoformat() if self.last_updated else None,
             "last_updated_text": self.last_updated.text if self.last_updated else None,
             "checked_at": utc_iso(self.record.started_at),
-            "url": self.record.url,
-            "final_url": self.record.final_url,
+            # Printed and sent to webhooks: without the URLs' credentials.
+            "url": redact_url(self.record.url),
+            "final_url": redact_url(self.record.final_url) if self.record.final_url else None,
             "http_status": self.record.http_status,
             "error": self.error,
             "note": self.note,
@@ -301,7 +303,7 @@ def _read(result: FetchResult) -> Document | str:
     try:
         return parse(result.text, url=result.final_url)
     except ParseError as err:
-        return f"{result.final_url}: {err}"
+        return f"{redact_url(result.final_url)}: {err}"
     except Exception as err:  # a parser bug must not stop the watch, nor store anything
         return f"internal parser error (please report it): {type(err).__name__}: {err}"
 

@@ -58,7 +58,7 @@ from scraper.sources.importing import (
 )
 from scraper.sources.replay import Progress, counted
 from scraper.timespec import TimeSpan, utc_now
-from scraper.urls import cps_file, host_key, same_page
+from scraper.urls import cps_file, host_key, redact_url, same_page
 
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
 WAYBACK_URL_ENV = "NATO_WATCH_WAYBACK_URL"
@@ -378,7 +378,8 @@ class WaybackClient:
                 result = self.fetcher.get_data(url)
             except FetchError as err:
                 raise FetchError(
-                    f"cannot list the captures of {target_url}: the CDX API at {self.cdx_url} "
+                    f"cannot list the captures of {redact_url(target_url)}: the CDX API at "
+                    f"{self.cdx_url} "
                     f"could not be read; check --wayback-url and the network ({err})",
                     url=url,
                     status=err.status,
@@ -469,7 +470,7 @@ def import_wayback(
     listing = client.list_captures(target.url, span=span, notify=notify)
     if notify is not None:
         notify(
-            f"{len(listing.captures)} captures of {target.url} listed "
+            f"{len(listing.captures)} captures of {redact_url(target.url)} listed "
             f"({counted(listing.other_pages, 'row')} of other pages left out)"
         )
     importer = Importer(archive, target, source=Source.WAYBACK, lock_timeout=lock_timeout)

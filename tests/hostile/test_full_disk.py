@@ -138,6 +138,7 @@ class Refusal:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.at: int | None = None
         self.count = 0
+        self.refuse: Callable[[Path], bool] | None = None
         write_temp = files._write_temp
 
         def refusing_write_temp(path: Path, data: bytes, *, sync: bool) -> Path:
@@ -164,11 +165,18 @@ class Refusal:
 
     def _step(self, path: Path) -> None:
         self.count += 1
-        if self.count == self.at:
+        hit = self.count == self.at
+        if self.refuse is not None and self.refuse(Path(path)):
+            hit, self.refuse = True, None
+        if hit:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
     def arm(self, at: int | None) -> None:
-        self.at, self.count = at, 0
+        self.at, self.count, self.refuse = at, 0, None
+
+    def arm_first(self, refuse: Callable[[Path], bool]) -> None:
+        """Refuse the first write whose path `refuse` picks."""
+        self.at, self.count, self.refuse = None, 0, refuse
 
 
 @pytest.fixture
@@ -252,7 +260,8 @@ def test_run_notifies_a_change_whose_check_the_disk_refused(
             refusal.arm(None)
             thread.start()
             wait(lambda: len(archive.version_ids(TARGET)) == 1, "the first version")
-            refusal.arm(4)  # the changed check's first report file
+            # the changed check's first report file (a temp file beside reports/rok/<id>.*)
+            refusal.arm_first(lambda path: path.parent.name == TARGET and "reports" in path.parts)
             site.put("/p.htm", PAGE_B)
             wait(
                 lambda: any(r.status.value == "error" for r in archive.iter_checks(TARGET)),
