@@ -156,6 +156,8 @@ def load_config(path: Path | None) -> Config:
 
 def parse_config(data: dict[str, Any], *, source: str, path: Path | None = None) -> Config:
     """Validate a parsed TOML table into a `Config`; `source` names it in messages."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the config must be a TOML table of keys and tables")
     _reject_unknown(
         data, {"targets", "fetch", "check", "run", "words"}, where=source, what="top-level key"
     )

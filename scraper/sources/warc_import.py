@@ -68,6 +68,19 @@ METADATA_MAX_BYTES = 64 * 1024
 MAX_HEAD_BYTES = 1024 * 1024
 # Bodies are read in pieces of this size, so a cap is never passed by more than a piece.
 READ_PIECE = 1 << 16
+# What warcio raises on a damaged file besides its own ArchiveLoadFailed: a record without a
+# target URI or with a digest that names no algorithm makes it fail on None (found by the
+# fuzz test of tests/hostile).
+WARCIO_CHOKES = (
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+    AttributeError,
+    TypeError,
+    KeyError,
+    IndexError,
+)
 
 
 @dataclass(frozen=True)
@@ -200,10 +213,12 @@ def _scan(path: Path, targets: list[Target], notify: Callable[[str], None] | Non
                 _scan_record(scan, records, record, targets)
     except WarcError:
         raise
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as err:
+    except (ArchiveLoadFailed, *WARCIO_CHOKES) as err:
+        said = one_line(err)
+        if isinstance(err, AttributeError | TypeError | KeyError | IndexError):
+            said = f"the reader failed on it: {type(err).__name__}: {said}"
         raise WarcError(
-            f"{path} is not a readable WARC or ARC file ({one_line(err)}); nothing was "
-            "imported from it"
+            f"{path} is not a readable WARC or ARC file ({said}); nothing was imported from it"
         ) from err
     if scan.records == 0:
         raise WarcError(f"{path} holds no WARC or ARC record; nothing was imported from it")
