@@ -83,7 +83,7 @@ def capture_time_problem(moment: datetime, *, now: datetime) -> str | None:
         return f"is before {EARLIEST_CAPTURE.date().isoformat()}, older than the web"
     latest = now + CAPTURE_LEEWAY
     if moment > latest:
-        return f"is later than {utc_iso(latest)} (now + 1 day)"
+        return f"is later than {utc_iso(latest.replace(microsecond=0))} (now + 1 day)"
     return None
 
 

@@ -87,7 +87,7 @@ def errors_to_exit() -> Iterator[None]:
         # The archive turns a full disk or a refusal into a StoreError; anything else the
         # system says (an I/O error) still gets one line, not a traceback.
         where = f" ({err.filename})" if err.filename else ""
-        fail(f"{err.strerror or one_line(err)}{where}; `nato-watch verify` checks the archive")
+        fail(f"{err.strerror or one_line(err)}{where}")
     except KeyboardInterrupt:
         fail("interrupted", 130)
 

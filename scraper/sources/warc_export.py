@@ -157,17 +157,25 @@ def _select(captures: list[Capture], start: datetime | None, end: datetime | Non
 
 @contextlib.contextmanager
 def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A temp file beside `path`, renamed onto it when the block ends without an error."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    """A temp file beside `path`, renamed onto it when the block ends without an error; a
+    path the system refuses (no room, no rights, not a real folder) is a `WarcError`."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise WarcError(f"cannot write {path}: {err.strerror or err}") from err
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise WarcError(
+                f"cannot write {path}: {err.strerror or err}; nothing was written"
+            ) from err
         raise
 
 
