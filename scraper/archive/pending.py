@@ -22,31 +22,42 @@ from scraper.timespec import utc_iso
 
 def unfinished_version(archive: Archive, target: str) -> Version | None:
     """The target's newest live version when the check log holds no successful line at its
-    capture time (its check stopped before its end); else None."""
+    capture time (its check stopped before its end); else None.
+
+    A check runs this first, so it is kept cheap: a version's capture time is read from the
+    head of its file, and the whole file only when the log has no line for it.
+    """
     for version_id in reversed(archive.version_ids(target)):
+        source = _logged_source(archive, target, archive.read_captured_at(target, version_id))
+        if source == Source.LIVE.value:
+            return None  # the newest live version, finished
+        if source is not None:
+            continue  # an imported version: the newest live one is further back
         version = archive.read_version(target, version_id)
         if version.provenance.source is Source.LIVE:
-            return None if _logged(archive, target, version.captured_at) else version
+            return version
     return None
 
 
-def _logged(archive: Archive, target: str, at: datetime) -> bool:
-    """Whether a check-log line that did not fail has the capture time `at`.
+def _logged_source(archive: Archive, target: str, at: datetime) -> str | None:
+    """The `source` of the check-log line that did not fail and has the capture time `at`
+    (`live` for a check), or None when there is none.
 
     Lines are matched on their `"at"` field's text first (cheap on a log of years), then read.
     """
     path = archive.checks_path(target)
     if not path.is_file():
-        return False
+        return None
     needle = f'"at":"{utc_iso(at)}"'.encode()
     with path.open("rb") as handle:
         for raw in handle:
             if needle not in raw:
                 continue
             try:
-                status = json.loads(raw).get("status")
+                line = json.loads(raw)
+                status, source = line.get("status"), line.get("source", Source.LIVE.value)
             except (ValueError, AttributeError):
                 continue  # a torn line says nothing
             if status != CheckStatus.ERROR.value:
-                return True
-    return False
+                return str(source)
+    return None

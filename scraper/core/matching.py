@@ -36,7 +36,7 @@ from scraper.core.change import (
     section_name,
 )
 from scraper.core.document import Block, BlockKind, Link, Section
-from scraper.core.worddiff import oversized_stretch, word_diff
+from scraper.core.worddiff import common_ends, oversized_stretch, word_diff
 
 # Sections whose (heading + text) words are at least this similar are the same section.
 SECTION_MATCH_RATIO = 0.5
@@ -93,13 +93,7 @@ def _matches(a: Sequence[str], b: Sequence[str]) -> int:
     else counted as multisets (an upper bound)."""
     if len(a) * len(b) <= RATIO_MAX_PAIRS:
         return _difflib_matches(a, b)
-    most = min(len(a), len(b))
-    head = 0
-    while head < most and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < most - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(a, b)
     mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
     if len(mid_a) * len(mid_b) <= RATIO_MAX_PAIRS:
         return head + tail + _difflib_matches(mid_a, mid_b)

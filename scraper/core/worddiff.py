@@ -14,7 +14,7 @@ clock, so the output never depends on the machine's speed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from diff_match_patch import diff_match_patch
 
@@ -53,7 +53,7 @@ def word_diff(old: str, new: str) -> tuple[DiffPart, ...]:
     if old == new:
         return (DiffPart(Op.EQUAL, old),) if old else ()
     old_tokens, new_tokens = tokenize(old), tokenize(new)
-    head, tail = _common_ends(old_tokens, new_tokens)
+    head, tail = common_ends(old_tokens, new_tokens)
     if len(old_tokens) + len(new_tokens) - 2 * (head + tail) > WORD_DIFF_MAX_TOKENS:
         return _stretch_replaced(old_tokens, new_tokens, head, tail)
     dmp = diff_match_patch()
@@ -81,13 +81,14 @@ def oversized_stretch(old: str, new: str) -> int:
     if old == new:
         return 0
     old_tokens, new_tokens = tokenize(old), tokenize(new)
-    head, tail = _common_ends(old_tokens, new_tokens)
+    head, tail = common_ends(old_tokens, new_tokens)
     stretch = len(old_tokens) + len(new_tokens) - 2 * (head + tail)
     return stretch if stretch > WORD_DIFF_MAX_TOKENS else 0
 
 
-def _common_ends(old: list[str], new: list[str]) -> tuple[int, int]:
-    """How many tokens the two lists share at their start, and then at their end."""
+def common_ends(old: Sequence[str], new: Sequence[str]) -> tuple[int, int]:
+    """How many items the two sequences share at their start, and then (not overlapping
+    it) at their end: what any diff keeps unchanged, found in linear time."""
     most = min(len(old), len(new))
     head = 0
     while head < most and old[head] == new[head]:
@@ -153,6 +154,7 @@ __all__ = [
     "DIFF_TIMEOUT_SECONDS",
     "WORD",
     "WORD_DIFF_MAX_TOKENS",
+    "common_ends",
     "diff_new_text",
     "diff_old_text",
     "oversized_stretch",
