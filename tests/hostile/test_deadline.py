@@ -69,6 +69,7 @@ def test_a_dripping_server_is_cut_off_at_the_try_deadline(
     assert 0.9 <= took < 2.0, took
 
 
+@pytest.mark.slow
 def test_check_timeout_caps_every_try_and_wait_together() -> None:
     settings = quick(retries=20, check_timeout=2.5)
     with raw_server(drip_head) as server, Fetcher(settings) as fetcher:
