@@ -32,8 +32,8 @@ from scraper.core.target import (
     Target,
     TranslationPair,
 )
-from scraper.errors import ConfigError
-from scraper.fetching.settings import FetchSettings
+from scraper.errors import ConfigError, one_line
+from scraper.fetching.settings import FetchSettings, check_at_most
 from scraper.timespec import parse_cron, parse_duration, resolve_timezone
 from scraper.urls import page_language
 
@@ -47,6 +47,10 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORDY = re.compile(r"[^\W_]")
 _LANG = re.compile(r"^[a-z]{2}$")
+# A config is a few hundred bytes; past this it is not one (and would be read whole).
+MAX_CONFIG_BYTES = 1024 * 1024
+# Whitespace and control characters never belong in a URL; requests would refuse it later.
+_URL_JUNK = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,16 @@ class CheckSettings:
     # seen this many times in a row (or with `check --accept`).
     suspect_confirmations: int = 2
     lock_timeout: float = 60.0
+
+
+# The highest value each numeric [check] and [run] setting may take (the README lists them).
+CHECK_MAXIMUMS: dict[str, float] = {"suspect_confirmations": 100, "lock_timeout": 3600.0}
+RUN_MAXIMUMS: dict[str, float] = {
+    "unhealthy_after": 10_000,
+    "stop_timeout": 3600.0,
+    "notify_timeout": 600.0,
+    "notify_tries": 20,
+}
 
 
 @dataclass(frozen=True)
@@ -177,9 +191,19 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config(targets=(DEFAULT_TARGET,))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path}: the config file is too large (over {MAX_CONFIG_BYTES // 1024} KB); "
+                "is --config the right file?"
+            )
+        data = tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from err
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read the config file: {err}") from err
     return parse_config(data, source=str(path), path=path)
@@ -187,6 +211,8 @@ def load_config(path: Path | None) -> Config:
 
 def parse_config(data: dict[str, Any], *, source: str, path: Path | None = None) -> Config:
     """Validate a parsed TOML table into a `Config`; `source` names it in messages."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the config must be a TOML table of keys and tables")
     _reject_unknown(
         data, {"targets", "fetch", "check", "run", "words"}, where=source, what="top-level key"
     )
@@ -196,6 +222,8 @@ def parse_config(data: dict[str, Any], *, source: str, path: Path | None = None)
     check = _parse_dataclass(CheckSettings, data.get("check", {}), f"{source}: [check]")
     if check.suspect_confirmations < 1:
         raise ConfigError(f"{source}: [check] suspect_confirmations must be at least 1")
+    for name, maximum in CHECK_MAXIMUMS.items():
+        check_at_most(f"{source}: [check]", name, getattr(check, name), maximum)
     run = _parse_run(data.get("run", {}), f"{source}: [run]")
     return Config(targets=targets, fetch=fetch, check=check, path=path, run=run, words=words)
 
@@ -470,6 +498,7 @@ def _parse_run(raw: Any, where: str) -> RunSettings:
             raise ConfigError(f"{where}: {key} must be at least 1 ({value!r})")
         if expected is float and value <= 0:
             raise ConfigError(f"{where}: {key} must be more than 0 seconds ({value!r})")
+        check_at_most(f"{where}:", key, value, RUN_MAXIMUMS[name])
         values[name] = value
     return RunSettings(**values)
 
@@ -517,10 +546,23 @@ def _reject_unknown(table: dict[str, Any], allowed: set[str], *, where: str, wha
 
 
 def check_url(url: str, *, where: str = "URL") -> str:
-    """Return `url` if it is an absolute http(s) URL, else raise `ConfigError`."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{where} {url!r} is not an http(s) URL; write it as https://host/path")
+    """Return `url` if it is an absolute http(s) URL with a readable host and port, else
+    raise `ConfigError`."""
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port  # both raise ValueError when unreadable
+    except ValueError as err:
+        problem: str | None = one_line(err)
+    else:
+        if parts.scheme not in ("http", "https") or not host:
+            raise ConfigError(
+                f"{where} {url!r} is not an http(s) URL; write it as https://host/path"
+            )
+        problem = "it holds spaces or control characters" if _URL_JUNK.search(url) else None
+    if problem is not None:
+        raise ConfigError(
+            f"{where} {url!r} is not a valid URL ({problem}); write it as https://host/path"
+        )
     return url
 
 

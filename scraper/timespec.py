@@ -24,6 +24,11 @@ from scraper.errors import ConfigError
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MIN_EVERY = timedelta(seconds=1)
+# The longest duration any option takes: an interval, a jitter or "a while ago" past this is
+# a typo (and past ~10^9 days, more than a `timedelta` holds).
+MAX_DURATION = timedelta(days=366)
+# How far back "1w"-style moments may reach: the web is younger than this.
+MAX_AGO = timedelta(days=100 * 366)
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
 """A version id: its capture second, `YYYY-MM-DDTHHMMSSZ` in UTC."""
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
@@ -60,7 +65,26 @@ def parse_utc(text: str) -> datetime:
 
 def stamp_of(moment: datetime) -> str:
     """The `<stamp>` of a capture time: `YYYY-MM-DDTHHMMSSZ` in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    utc = moment.astimezone(UTC)
+    # strftime's %Y does not pad years before 1000 on every platform.
+    return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H%M%SZ")
+
+
+# No capture can be older than the web (its first page went public in 1991), nor later than
+# the clock by more than a day (leeway for a WARC writer's clock, or a time zone mistaken).
+EARLIEST_CAPTURE = datetime(1991, 1, 1, tzinfo=UTC)
+CAPTURE_LEEWAY = timedelta(days=1)
+
+
+def capture_time_problem(moment: datetime, *, now: datetime) -> str | None:
+    """Why `moment` cannot be a capture time — before 1991-01-01, or later than `now` plus a
+    day — or None when it can. Imports refuse such captures; `verify` calls them damage."""
+    if moment < EARLIEST_CAPTURE:
+        return f"is before {EARLIEST_CAPTURE.date().isoformat()}, older than the web"
+    latest = now + CAPTURE_LEEWAY
+    if moment > latest:
+        return f"is later than {utc_iso(latest.replace(microsecond=0))} (now + 1 day)"
+    return None
 
 
 def parse_stamp(stamp: str) -> datetime:
@@ -108,7 +132,9 @@ def parse_moment(
         if DURATION.fullmatch(cleaned.lower()):
             if now is None:
                 raise ValueError("no clock to count back from")
-            return now - parse_duration(cleaned, option=option, minimum=timedelta(0))
+            return now - parse_duration(
+                cleaned, option=option, minimum=timedelta(0), maximum=MAX_AGO
+            )
         if STAMP.fullmatch(cleaned):
             return parse_stamp(cleaned)
         partial = _PARTIAL_DATE.fullmatch(cleaned)
@@ -170,11 +196,15 @@ def _second(moment: datetime) -> datetime:
 
 
 def parse_duration(
-    text: str, *, option: str = "--every", minimum: timedelta = MIN_EVERY
+    text: str,
+    *,
+    option: str = "--every",
+    minimum: timedelta = MIN_EVERY,
+    maximum: timedelta = MAX_DURATION,
 ) -> timedelta:
     """A duration written as a number and a unit `s`, `m`, `h`, `d` or `w` (`30s`, `6h`,
-    `1.5d`, `2w`); `ConfigError` naming `option` when it is malformed or shorter than
-    `minimum`."""
+    `1.5d`, `2w`); `ConfigError` naming `option` when it is malformed, shorter than
+    `minimum` or longer than `maximum`."""
     cleaned = text.strip().lower()
     match = DURATION.fullmatch(cleaned)
     if match is None and cleaned == "0" and minimum <= timedelta(0):
@@ -184,7 +214,12 @@ def parse_duration(
             f"{option} {text!r} is not a duration; write a number and a unit s, m, h, d or w, "
             "e.g. 30m, 6h, 1d or 2w"
         )
-    value = timedelta(seconds=float(match.group(1)) * UNIT_SECONDS[match.group(2)])
+    seconds = float(match.group(1)) * UNIT_SECONDS[match.group(2)]
+    if seconds > maximum.total_seconds():
+        raise ConfigError(
+            f"{option} {text!r} is too long; the maximum is {format_duration(maximum)}"
+        )
+    value = timedelta(seconds=seconds)
     if value < minimum:
         raise ConfigError(
             f"{option} {text!r} is too short; the minimum is {format_duration(minimum)}"

@@ -7,7 +7,8 @@
 - `page_language` is the language a CPS URL asks for (`selectedLocale`, else the locale
   prefix): what tells the English page from its French translation.
 - `redact_url` is a URL as it may be logged or published: without credentials, and for a
-  webhook without the path and query that usually carry its token.
+  webhook without the path and query that usually carry its token; `redact_text` takes the
+  credentials out of every URL inside a message.
 
 nato.int publishes one page under many shapes (FACTS.md): `/cps/<lang>/natohq/…` and
 `/cps/<lang>/natolive/…`, `SID-…` session segments, another locale prefix with
@@ -32,6 +33,8 @@ _WAYBACK_URL = re.compile(
     r"^(?:https?:)?(?://[^/?#]*)?/web/\d{1,14}(?:[a-z]{2}_)?/+(https?:/.*)$", re.I
 )
 _SCHEME_SLASHES = re.compile(r"^(https?):/+", re.I)
+# The `user:password@` of a URL inside any text.
+_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^\s/?#@]+@", re.I)
 _NOT_WEB = ("mailto:", "tel:", "javascript:", "data:")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 NATO_HOST = "www.nato.int"
@@ -66,7 +69,10 @@ def canonical_url(href: str, *, base: str) -> str:
     if href[:11].lower().startswith(_NOT_WEB):
         return href
     try:
-        split = _Split.of(unwrap_wayback(urljoin(unwrap_wayback(base.strip()), href)))
+        # The page's own URL may carry credentials (a target's `user:password@`); its links
+        # must not inherit them, or they would be stored and published with every version.
+        page = _USERINFO.sub(r"\1", unwrap_wayback(base.strip()))
+        split = _Split.of(unwrap_wayback(urljoin(page, href)))
     except ValueError:  # not a URL at all (a broken IPv6 host, …): keep what the page says
         return href
     scheme, netloc, path = split.scheme, split.netloc, split.path
@@ -151,12 +157,20 @@ def redact_url(url: str, *, keep_path: bool = True) -> str:
         parts = urlsplit(url)
     except ValueError:
         return "(unreadable URL)"
+    if keep_path:
+        return redact_text(url)  # the URL as written, but for its credentials
     netloc = parts.netloc
     if "@" in netloc:
         netloc = "…@" + netloc.rpartition("@")[2]
-    if not keep_path and parts.path not in ("", "/"):
+    if parts.path not in ("", "/"):
         return f"{parts.scheme}://{netloc}/…"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def redact_text(text: str) -> str:
+    """`text` (a message, a log line) with the `user:password@` of every URL in it replaced
+    by `…@`."""
+    return _USERINFO.sub(r"\1…@", text)
 
 
 @dataclass(frozen=True)

@@ -210,10 +210,11 @@ def test_what_an_interrupted_write_leaves_is_a_note(
         f"note reports/{TARGET}/{ids[2]}.json: the report leading to this version is missing (an interrupted check?); `nato-watch replay` writes it",
         "note reports/feed.atom: missing (an interrupted write?); the next check writes it",
     ]
-    # replay writes what was missing; the temp file stays a note until someone deletes it
+    # replay writes what was missing, and (holding the lock, so no live writer has a temp
+    # file) removes the temp file the killed writer left
     assert run_cli("replay").exit_code == 0
     code, lines = run_verify(run_cli)
-    assert code == 0 and len(lines) == 2 and ".tmp" in lines[0]
+    assert code == 0 and len(lines) == 1 and lines[0].endswith("0 notes — OK"), lines
 
 
 def test_a_damaged_report_is_damage(archive: Archive, run_cli: Callable[..., Result]) -> None:
@@ -417,15 +418,18 @@ def test_after_a_torn_last_line_the_chain_continues_from_the_last_whole_line(
     path = archive.checks_path(TARGET)
     whole = log_lines(archive)
     path.write_bytes(path.read_bytes() + whole[-1][:50])  # a kill mid-append
-
-    assert run_cli("check", "--url", site.url(PATH), "--target", TARGET).exit_code == 0
-
-    lines = log_lines(archive)
-    assert lines[4] == whole[-1][:50] and len(lines) == 6
-    assert json.loads(lines[5])["prev"] == hashlib.sha256(whole[-1]).hexdigest()
     code, out = run_verify(run_cli)
     assert code == 0
     assert out[0] == (
-        f"note snapshots/{TARGET}/checks.jsonl: line 5 is torn (a write cut short); readers skip it"
+        f"note snapshots/{TARGET}/checks.jsonl: last line 5 is torn (a write cut short); "
+        "readers skip it"
     )
-    assert out[-1].endswith("0 damage, 1 note — OK")
+
+    assert run_cli("check", "--url", site.url(PATH), "--target", TARGET).exit_code == 0
+
+    # The next append takes the torn record back and links to the last whole line.
+    lines = log_lines(archive)
+    assert lines[:4] == whole and len(lines) == 5
+    assert json.loads(lines[4])["prev"] == hashlib.sha256(whole[-1]).hexdigest()
+    code, out = run_verify(run_cli)
+    assert code == 0 and out[-1].endswith("0 damage, 0 notes — OK"), out

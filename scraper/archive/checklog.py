@@ -2,10 +2,12 @@
 lines back with their bytes.
 
 A line is one canonical JSON object and a newline, written with one `write` and fsynced. Its
-`prev` is the sha256 of the last line before it that reads as a check record (`core.chain`):
-a torn last line (a kill mid-write) is passed over, ended with a newline so it cannot swallow
-the new line, and the chain continues from the last complete line. The caller holds the
-archive lock, so no two appends read the same last line. Only `archive.store` calls this.
+`prev` is the sha256 of the last line before it that reads as a check record (`core.chain`).
+A torn last record (a kill mid-write) is taken back before the next append, so a torn line is
+only ever the last one and the chain continues from the last complete line; a write that a
+full disk cuts short is taken back too, and raised as a `StoreError` naming the file. The
+caller holds the archive lock, so no two appends read the same last line. Only
+`archive.store` calls this.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from scraper.archive.files import make_dirs
+from scraper.archive.files import disk_errors, make_dirs, untorn_size, write_or_take_back
 from scraper.core.chain import GENESIS, Link, line_hash
 from scraper.core.document import canonical_json
 from scraper.core.records import CheckRecord
@@ -43,19 +45,20 @@ def append_line(path: Path, record: CheckRecord) -> CheckRecord:
     """Append `record` to the log at `path`, linked to the last line; return it as written
     (with its `prev`)."""
     make_dirs(path.parent)
-    # Mode 0666 less the umask, as for any new file (0644 under the usual 022).
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
-    try:
-        last, ends_line = _tail(fd, record.target)
-        linked = replace(record, prev=line_hash(last) if last is not None else GENESIS)
-        data = (canonical_json(linked.to_dict()) + "\n").encode("utf-8")
-        # A torn last line (a kill mid-append) must not swallow this one.
-        if not ends_line:
-            data = b"\n" + data
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with disk_errors(path):
+        # Mode 0666 less the umask, as for any new file (0644 under the usual 022).
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            size = untorn_size(fd, path)
+            last, ends_line = _tail(fd, record.target)
+            linked = replace(record, prev=line_hash(last) if last is not None else GENESIS)
+            data = (canonical_json(linked.to_dict()) + "\n").encode("utf-8")
+            # Text without its newline that is not a torn record must not swallow this line.
+            if not ends_line:
+                data = b"\n" + data
+            write_or_take_back(fd, data, size=size, path=path)
+        finally:
+            os.close(fd)
     return linked
 
 

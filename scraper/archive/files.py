@@ -10,11 +10,22 @@ Files honour the umask, like any file a program creates (0644 under the usual 02
 server running as another user can serve the report site: a temp file is private (0600) while
 it is written and takes the umask's mode once complete, just before its rename.
 `atomic_stream` does the same for a file written piece by piece (a WARC export).
+
+A line is appended (`archive.checklog`) with one write and an fsync; one that a full disk
+cuts short is taken back (`write_or_take_back`), and a torn last record left by a kill is
+taken back before the next (`untorn_size`), so the file never keeps half a line of ours.
+
+A write that the OS refuses for want of room or rights (a full disk or quota, a read-only
+file system, permissions) raises `StoreError` naming the file and what to do: what was
+written before is complete, and the next check or replay finishes the rest. Other `OSError`s
+(an I/O error, a directory where a file should be) pass as they are: they are not a state
+of the disk a user fixes by freeing space, and `run` logs them with their traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
@@ -22,7 +33,35 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from scraper.errors import StoreError
+
 TMP_FILE = re.compile(r"^\..+\.tmp$")
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+_DENIED = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+@contextlib.contextmanager
+def disk_errors(path: Path) -> Iterator[None]:
+    """Turn a full disk or a refusal (`OSError` ENOSPC, EDQUOT, EROFS, EACCES, EPERM) while
+    writing `path` into a `StoreError` that names it and the fix."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno not in (*_FULL, *_DENIED):
+            raise
+        raise StoreError(_write_failure(path, err)) from err
+
+
+def _write_failure(path: Path, err: OSError) -> str:
+    said = err.strerror or str(err)
+    if err.errno in _FULL:
+        fix = (
+            "free some space: what was written is complete, and the next check (or "
+            "`nato-watch replay`) finishes the rest"
+        )
+    else:
+        fix = "check the data dir's permissions, or pass another --data-dir"
+    return f"cannot write {path}: {said}; {fix}"
 
 
 def _read_umask() -> int:
@@ -53,21 +92,22 @@ class StagedWrites:
     def batch(self) -> Iterator[None]:
         """Hold the writes of the block as temp files, then sync once and rename them in order.
 
-        A nested `batch()` joins the outer one. On an exception the temp files are removed
-        and nothing changes.
+        A nested `batch()` joins the outer one. On an exception the temp files not yet
+        renamed are removed (a commit cut short by a full disk included): none is left behind.
         """
         if self._pending is not None:
             yield
             return
-        self._pending = []
+        pending: list[tuple[Path, Path]] = []
+        self._pending = pending
         try:
             yield
-            pending, self._pending = self._pending, None
+            self._pending = None
             _commit(pending)
         except BaseException:
-            pending, self._pending = self._pending or [], None
+            self._pending = None
             for tmp, _ in pending:
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(FileNotFoundError):  # renamed into place already
                     tmp.unlink()
             raise
 
@@ -79,7 +119,8 @@ class StagedWrites:
         make_dirs(path.parent)
         if skip_if_same and _holds(path, data):
             return
-        tmp = _write_temp(path, data, sync=False)
+        with disk_errors(path):
+            tmp = _write_temp(path, data, sync=False)
         self._pending.append((tmp, path))
 
 
@@ -92,15 +133,26 @@ def atomic_write(path: Path, data: bytes, *, skip_if_same: bool = False) -> bool
     make_dirs(path.parent)
     if skip_if_same and _holds(path, data):
         return False
-    tmp = _write_temp(path, data, sync=True)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    fsync_dir(path.parent)
+    with disk_errors(path):
+        tmp = _write_temp(path, data, sync=True)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+        fsync_dir(path.parent)
     return True
+
+
+def write_or_take_back(fd: int, data: bytes, *, size: int, path: Path) -> None:
+    """Append `data` to the file open as `fd` (of `size` bytes) with one write and fsync it;
+    a write cut short (a full disk) is taken back, then raised as ENOSPC for `disk_errors`."""
+    written = os.write(fd, data)
+    if written < len(data):
+        os.ftruncate(fd, size)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    os.fsync(fd)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -117,9 +169,24 @@ def make_dirs(folder: Path) -> None:
     if folder.is_dir():
         return
     make_dirs(folder.parent)
-    with contextlib.suppress(FileExistsError):
+    with contextlib.suppress(FileExistsError), disk_errors(folder):
         folder.mkdir()
         fsync_dir(folder.parent)
+
+
+def remove_temp_files(*folders: Path) -> int:
+    """Remove every temp file (`TMP_FILE`) under `folders`; return how many. Call it only
+    holding the writer lock: then no live writer has a temp file, and these are left by
+    writers that were killed (an interrupted replay can leave hundreds)."""
+    removed = 0
+    for folder in folders:
+        for parent, _dirs, names in os.walk(folder):
+            for name in names:
+                if TMP_FILE.fullmatch(name):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(os.path.join(parent, name))
+                        removed += 1
+    return removed
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -153,21 +220,51 @@ def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
     """A temp file beside `path` to write piece by piece (and read back); when the block ends
     without an error it is fsynced, given the umask's mode and renamed onto `path` (else
     removed). For what commands write outside the archive (a WARC export, an evidence
-    bundle)."""
+    bundle); a path the system refuses (no room, no rights) is a `StoreError` naming it."""
     folder = path.parent
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w+b") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-            os.fchmod(handle.fileno(), FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(folder)
+    with disk_errors(path):
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w+b") as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+                os.fchmod(handle.fileno(), FILE_MODE)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        fsync_dir(folder)
+
+
+# How far back a torn last line is looked for: a check-log line is well under this.
+_TORN_TAIL_MAX = 64 * 1024
+
+
+def untorn_size(fd: int, path: Path) -> int:
+    """The size of the file open as `fd` once a torn last record (`{…` without its end and
+    newline) is cut off; the file is truncated to it."""
+    size = os.fstat(fd).st_size
+    if not size or _last_byte(path) == b"\n":
+        return size
+    with path.open("rb") as handle:
+        start = max(0, size - _TORN_TAIL_MAX)
+        handle.seek(start)
+        tail = handle.read()
+    cut = tail.rfind(b"\n") + 1
+    fragment = tail[cut:]
+    if (cut or start == 0) and fragment.startswith(b"{") and not fragment.rstrip().endswith(b"}"):
+        os.ftruncate(fd, start + cut)
+        return start + cut
+    return size
+
+
+def _last_byte(path: Path) -> bytes:
+    """The last byte of the (non-empty) file at `path`."""
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1)
 
 
 def _commit(pending: list[tuple[Path, Path]]) -> None:
@@ -177,7 +274,9 @@ def _commit(pending: list[tuple[Path, Path]]) -> None:
     os.sync()
     folders: dict[Path, None] = {}
     for tmp, path in pending:
-        os.replace(tmp, path)
+        with disk_errors(path):
+            os.replace(tmp, path)
         folders[path.parent] = None
     for folder in folders:
-        fsync_dir(folder)
+        with disk_errors(folder):
+            fsync_dir(folder)

@@ -6,6 +6,7 @@ the head of each target's check-log hash chain (`ChainHead`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -138,8 +139,9 @@ def counted(n: int, noun: str) -> str:
 class Findings:
     """The problems and counts of one `verify` walk, in the order they were found."""
 
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, *, now: datetime) -> None:
         self.archive = archive
+        self.now = now  # the clock capture times are judged by
         self.problems: list[Problem] = []
         self.raws = self.versions = self.reports = self.checks = 0
         self.any_report = False

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from scraper.errors import LockedError, StoreError
 from scraper.timespec import utc_iso
+from scraper.urls import redact_text
 
 LOCK_NAME = ".nato-watch.lock"
 
@@ -30,9 +31,9 @@ _HELD_LOCKS_GUARD = threading.Lock()
 
 
 @contextlib.contextmanager
-def hold_lock(root: Path, *, timeout: float) -> Iterator[None]:
-    """Hold the writer lock of the data dir `root`; wait up to `timeout` seconds for it."""
-    root.mkdir(parents=True, exist_ok=True)
+def hold_lock(root: Path, *, timeout: float) -> Iterator[bool]:
+    """Hold the writer lock of the data dir `root`; wait up to `timeout` seconds for it.
+    Yields True when this call took the OS lock (not a re-entry of this thread's hold)."""
     key = (os.path.realpath(root), threading.get_ident())
     with _HELD_LOCKS_GUARD:
         depth = _HELD_LOCKS.get(key, 0)
@@ -40,25 +41,36 @@ def hold_lock(root: Path, *, timeout: float) -> Iterator[None]:
             _HELD_LOCKS[key] = depth + 1
     if depth:
         try:
-            yield
+            yield False
         finally:
             with _HELD_LOCKS_GUARD:
                 _HELD_LOCKS[key] -= 1
         return
     path = root / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # less the umask
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # less the umask
+    except OSError as err:
+        # A read-only or foreign data dir: say which, in one line, instead of a traceback.
+        raise StoreError(
+            f"cannot write to the data dir {root}: {err.strerror or err} (lock file {path}); "
+            "check its permissions and free space, or pass another --data-dir"
+        ) from err
     try:
         _acquire(fd, path, root, timeout)
-        os.ftruncate(fd, 0)
-        os.write(fd, _holder_line().encode("utf-8"))
+        # Naming the holder is a courtesy to waiters: a full disk must not stop the writer.
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.write(fd, _holder_line().encode("utf-8"))
         with _HELD_LOCKS_GUARD:
             _HELD_LOCKS[key] = 1
         try:
-            yield
+            yield True
         finally:
             with _HELD_LOCKS_GUARD:
                 del _HELD_LOCKS[key]
-            os.ftruncate(fd, 0)
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
@@ -87,7 +99,8 @@ def _holder_line() -> str:
     program = Path(sys.argv[0]).name if sys.argv else "python"
     if program in ("__main__.py", "-m", "-c"):
         program = "nato-watch"
-    command = " ".join([program, *sys.argv[1:]])[:160]
+    # Shown to any waiter: a `--url` with credentials must not be.
+    command = redact_text(" ".join([program, *sys.argv[1:]]))[:160]
     since = utc_iso(datetime.now(UTC).replace(microsecond=0))
     return f"pid={os.getpid()} since={since} cmd={command}\n"
 

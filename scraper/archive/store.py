@@ -28,6 +28,7 @@ import gzip
 import hashlib
 import json
 import re
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from scraper.archive.checklog import LogLine, append_line, read_lines
-from scraper.archive.files import StagedWrites, atomic_write, fsync_dir
+from scraper.archive.files import StagedWrites, atomic_write, fsync_dir, remove_temp_files
 from scraper.archive.lock import hold_lock
 from scraper.archive.logtail import lines_newest_first
 from scraper.core.document import Document, canonical_json
@@ -68,6 +69,8 @@ CONFIG_NAME = "nato-watch.toml"
 # Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
 # reader that needs only the capture time reads the head of the file, not the document.
 CAPTURED_AT_HEAD = re.compile(rb'^\{\s*"captured_at":\s*"([^"]+)"')
+# Killed writers' temp files are swept when the lock is taken, at most this often (seconds).
+TEMP_SWEEP_EVERY = 600.0
 
 
 def check_target_name(name: str) -> str:
@@ -102,6 +105,7 @@ class Archive:
         self.snapshots = self.root / "snapshots"
         self.reports = self.root / "reports"
         self._writes = StagedWrites()
+        self._swept: float | None = None  # when temp files were last swept (monotonic)
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -139,14 +143,29 @@ class Archive:
 
     # -- lock --------------------------------------------------------------------------------
 
-    def lock(self, *, timeout: float = 60.0) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def lock(self, *, timeout: float = 60.0) -> Iterator[None]:
         """Hold the data dir's writer lock; wait up to `timeout` seconds for it.
 
         Re-entrant within a thread: a function that takes the lock (replay) may be called by
         one that already holds it. The lock file names the holder, so a waiter that gives up
-        can say which process to wait for.
+        can say which process to wait for. Taking it clears the temp files that killed
+        writers left (none of a live writer can exist while it is held).
         """
-        return hold_lock(self.root, timeout=timeout)
+        with hold_lock(self.root, timeout=timeout) as taken:
+            if taken and self._sweep_due():
+                remove_temp_files(self.snapshots, self.reports)
+            yield
+
+    def _sweep_due(self) -> bool:
+        """Whether this archive's temp files were last swept long enough ago: at a
+        command's first lock, and then at most every few minutes (a `run`'s checks, not each
+        capture of an import)."""
+        now = time.monotonic()
+        if self._swept is not None and now - self._swept < TEMP_SWEEP_EVERY:
+            return False
+        self._swept = now
+        return True
 
     # -- batched writes ----------------------------------------------------------------------
 
@@ -355,8 +374,9 @@ class Archive:
         # Ids are `YYYY-MM-DDTHHMMSSZ`: their text order is their time order.
         return sorted(p.stem for p in folder.glob("*.json") if STAMP.fullmatch(p.stem))
 
-    def read_version(self, target: str, version_id: str) -> Version:
-        """Version `version_id` of `target`."""
+    def read_version(self, target: str, version_id: str, *, check: bool = False) -> Version:
+        """Version `version_id` of `target`; with `check`, its document must still hash to
+        the content_hash recorded with it (else `StoreError`: the file was edited)."""
         path = self.version_path(target, version_id)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -365,9 +385,17 @@ class Archive:
         except (OSError, ValueError) as err:
             raise StoreError(f"version file {path} is unreadable: {err}") from err
         try:
-            return Version.from_dict(data)
+            version = Version.from_dict(data)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise StoreError(f"version file {path} is malformed: {err}") from err
+        if check and data.get("content_hash") != version.content_hash:
+            raise StoreError(
+                f"version file {path} is damaged: its document no longer hashes to its "
+                "recorded content_hash (edited after it was stored?); run `nato-watch verify` "
+                "and restore it from a backup, or `nato-watch replay` to rebuild it from its "
+                "raw snapshot"
+            )
+        return version
 
     def read_version_bytes(self, target: str, version_id: str) -> bytes:
         """The version file of `version_id` exactly as stored (evidence handed on as is)."""
@@ -398,10 +426,11 @@ class Archive:
         for version_id in self.version_ids(target):
             yield self.read_version(target, version_id)
 
-    def latest_version(self, target: str) -> Version | None:
-        """The target's newest version, or None when it has none."""
+    def latest_version(self, target: str, *, check: bool = False) -> Version | None:
+        """The target's newest version, or None when it has none; with `check`, checked as
+        `read_version` checks it."""
         ids = self.version_ids(target)
-        return self.read_version(target, ids[-1]) if ids else None
+        return self.read_version(target, ids[-1], check=check) if ids else None
 
     # -- reports -----------------------------------------------------------------------------
 

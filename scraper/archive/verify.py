@@ -10,19 +10,21 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from datetime import datetime
 from pathlib import Path
 
 from scraper.archive.files import TMP_FILE
 from scraper.archive.findings import Findings, VerifyResult, counted
+from scraper.archive.pending import unfinished_version
 from scraper.archive.store import HEADERS_SUFFIX, SHA256, TARGET_NAME, Archive, sha256_hex
 from scraper.archive.verify_reports import check_reports, check_site
 from scraper.core.chain import Link, check_chain
 from scraper.core.records import CheckStatus, Version
 from scraper.errors import NotFound, StoreError
-from scraper.timespec import STAMP, parse_stamp, utc_iso
+from scraper.timespec import STAMP, capture_time_problem, parse_stamp, utc_iso, utc_now
 
 
-def verify(archive: Archive) -> VerifyResult:
+def verify(archive: Archive, *, now: datetime | None = None) -> VerifyResult:
     """Re-check every hash and reference in the archive; report, never repair.
 
     Raw blobs must re-hash to their names; versions must re-hash to their recorded content
@@ -34,10 +36,13 @@ def verify(archive: Archive) -> VerifyResult:
     "since" report must parse.
     Leftover temp files, missing reports and pages, and out-of-date "since" reports are
     notes: an interrupted write leaves them and the next check or replay deals with them.
+    A capture time where none can be (before 1991, or later than the clock `now` plus a day)
+    in a version or a check-log line is damage: imported before dates were checked, it
+    would sort before or after the whole history.
     """
     if not archive.root.is_dir():
         raise NotFound(f"no archive at {archive.root}: the directory does not exist")
-    found = Findings(archive)
+    found = Findings(archive, now=now or utc_now())
     for target in archive.targets():
         _check_target(found, target)
     for name in _report_dirs(archive):
@@ -63,7 +68,24 @@ def _check_target(found: Findings, target: str) -> None:
     raws = _raw_blobs(found, target)
     versions = _version_files(found, target, raws)
     _check_log(found, target, raws)
+    _unfinished(found, target)
     check_reports(found, target, versions)
+
+
+def _unfinished(found: Findings, target: str) -> None:
+    """A note for a version whose check stopped before its check-log line (killed, or out of
+    disk space): the next check finishes it, and announces it."""
+    try:
+        version = unfinished_version(found.archive, target)
+    except (StoreError, NotFound):
+        return  # an unreadable version is damage, reported with the versions
+    if version is not None:
+        found.note(
+            found.archive.version_path(target, version.id),
+            "stored by a check that stopped before its end (no check-log line at its capture "
+            "time): its report and its announcement are pending; the next check finishes "
+            "them (`nato-watch replay` writes the report)",
+        )
 
 
 def _raw_blobs(found: Findings, target: str) -> dict[str, bool]:
@@ -169,6 +191,13 @@ def _version_file(
         microsecond=0
     ):
         found.damage(path, f"id is earlier than its capture time {utc_iso(version.captured_at)}")
+    problem = capture_time_problem(version.captured_at, now=found.now)
+    if problem is not None:
+        found.damage(
+            path,
+            f"capture time {utc_iso(version.captured_at)} {problem}; `nato-watch replay` "
+            "rebuilds the versions without it",
+        )
     sha = version.provenance.raw_sha256
     if sha not in raws:
         found.damage(path, f"points at raw snapshot {sha[:16]}…, which is not stored")
@@ -176,8 +205,8 @@ def _version_file(
 
 
 def _check_log(found: Findings, target: str, raws: dict[str, bool]) -> None:
-    """Every check-log line parses (a torn one is a note), every successful check's raw
-    snapshot is stored, and the lines' hash chain holds."""
+    """Every check-log line parses (a torn last one is a note, a torn one before it damage),
+    every successful check's raw snapshot is stored, and the lines' hash chain holds."""
     path = found.archive.checks_path(target)
     if not path.is_file():
         return
@@ -186,14 +215,29 @@ def _check_log(found: Findings, target: str, raws: dict[str, bool]) -> None:
         found.checks += 1
         item = line.record
         if item is None:
-            if _looks_torn(line.data.decode("utf-8", errors="replace").strip()):
-                where = "last line" if index == len(lines) - 1 else "line"
+            text = line.data.decode("utf-8", errors="replace").strip()
+            if _looks_torn(text) and index == len(lines) - 1:
                 found.note(
-                    path, f"{where} {line.number} is torn (a write cut short); readers skip it"
+                    path, f"last line {line.number} is torn (a write cut short); readers skip it"
+                )
+            elif _looks_torn(text):
+                # Appends take a torn last line back first: one in the middle was not left by
+                # a write of ours that was cut short, but by an edit or a lost block.
+                found.damage(
+                    path,
+                    f"line {line.number} is torn, in the middle of the log (lines were "
+                    "cut or edited after they were written)",
                 )
             else:
                 found.damage(path, f"line {line.number} is not a check record")
             continue
+        problem = capture_time_problem(item.started_at, now=found.now)
+        if problem is not None:
+            found.damage(
+                path,
+                f"capture time {utc_iso(item.started_at)} {problem} (an import before dates "
+                "were checked?); replay leaves it out",
+            )
         if (
             item.status is not CheckStatus.ERROR
             and item.raw_sha256

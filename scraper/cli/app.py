@@ -4,6 +4,7 @@ error form, the shared options, picking a target, the fetcher, progress lines.""
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from scraper.archive.refs import resolve_version, version_at, version_stamped_at
 from scraper.archive.store import Archive, check_target_name
 from scraper.config import Config
 from scraper.core.target import Target
-from scraper.errors import ConfigError, NotFound, ScraperError
+from scraper.errors import ConfigError, NotFound, ScraperError, one_line
 from scraper.fetching.settings import FetchSettings
 from scraper.timespec import parse_moment, utc_iso, utc_now
 
@@ -48,9 +49,38 @@ class Overrides:
     now: Callable[[], datetime] = utc_now
 
 
+# Every control character but tab and newline, DEL, and the C1 controls, each shown as its
+# visible picture (␛ for ESC) or U+FFFD: text stored from a page (before the parser dropped
+# them) must not drive the terminal — retitle it, clear it, move the cursor.
+_CONTROL_PICTURES = {
+    **{code: 0x2400 + code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)},
+    0x7F: 0x2421,
+    **dict.fromkeys(range(0x80, 0xA0), 0xFFFD),
+}
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every character that could drive a terminal made visible and inert."""
+    return _LONE_CR.sub("\u240d", text).translate(_CONTROL_PICTURES)
+
+
+class SafeFormatter(logging.Formatter):
+    """The command line's log lines, through the same filter as its output."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a line no control character in it can turn against the terminal."""
+        return terminal_safe(super().format(record))
+
+
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print `text` through the command line's one output filter (`terminal_safe`)."""
+    click.echo(terminal_safe(text), err=err, nl=nl)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line on stderr and exit with `code`."""
-    click.echo(f"nato-watch: error: {message}", err=True)
+    echo(f"nato-watch: error: {message}", err=True)
     sys.exit(code)
 
 
@@ -61,6 +91,11 @@ def errors_to_exit() -> Iterator[None]:
         yield
     except ScraperError as err:
         fail(str(err), err.exit_code)
+    except OSError as err:
+        # The archive turns a full disk or a refusal into a StoreError; anything else the
+        # system says (an I/O error) still gets one line, not a traceback.
+        where = f" ({err.filename})" if err.filename else ""
+        fail(f"{err.strerror or one_line(err)}{where}")
     except KeyboardInterrupt:
         fail("interrupted", 130)
 
@@ -77,7 +112,7 @@ def refuse_demo(env: Env, command: str) -> None:
 def note_demo(env: Env) -> None:
     """Say on stderr, once per command, that the archive read is demo data."""
     if env.archive.is_demo():
-        click.echo(
+        echo(
             f"note: {env.archive.root.resolve()} holds demo data made by `nato-watch demo`, not a "
             "record of nato.int (see DEMO.md there)",
             err=True,
@@ -109,7 +144,7 @@ def say_once_without_contact(env: Env, settings: FetchSettings, urls: Sequence[s
     """Print `contact_notice` on stderr the first time this data dir is checked without one."""
     notice = contact_notice(settings, urls)
     if notice is not None and env.archive.note_once(CONTACT_NOTICE):
-        click.echo(notice, err=True)
+        echo(notice, err=True)
 
 
 def target_option(help_text: str = "Target name (default: the only target).") -> Callable[[F], F]:
@@ -219,7 +254,7 @@ def open_fetcher(
 def say_retry(wait: Any) -> None:
     """Tell the user on stderr why a fetch is waiting (a `fetching.retry.RetryWait`): what
     failed, the next try in N s, try k of n."""
-    click.echo(f"nato-watch: {wait.describe()}", err=True)
+    echo(f"nato-watch: {wait.describe()}", err=True)
 
 
 REPLAY_PROGRESS_EVERY = 50
@@ -228,7 +263,7 @@ REPLAY_PROGRESS_EVERY = 50
 def replay_progress(done: int, total: int) -> None:
     """A line on stderr every `REPLAY_PROGRESS_EVERY` captures of a long replay."""
     if total > REPLAY_PROGRESS_EVERY and (done % REPLAY_PROGRESS_EVERY == 0 or done == total):
-        click.echo(f"replay: {done}/{total} captures read", err=True)
+        echo(f"replay: {done}/{total} captures read", err=True)
 
 
 IMPORT_PROGRESS_EVERY = 50
@@ -239,10 +274,11 @@ def import_progress(target: str) -> tuple[Callable[[str], None], Callable[[int, 
     `IMPORT_PROGRESS_EVERY` others)."""
 
     def notify(line: str) -> None:
-        click.echo(f"{target}: {line}", err=True)
+        echo(f"{target}: {line}", err=True)
 
     def show(done: int, total: int, settled: Any) -> None:
-        if settled.fetched or done % IMPORT_PROGRESS_EVERY == 0 or done == total:
+        shown = settled.fetched or settled.outcome == "refused"
+        if shown or done % IMPORT_PROGRESS_EVERY == 0 or done == total:
             stamp = utc_iso(settled.capture.captured_at)
             # Parse errors say "not the article: …"; the outcome says so already.
             reason = (settled.detail or "").removeprefix("not the article: ")

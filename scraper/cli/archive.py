@@ -10,6 +10,7 @@ import click
 from scraper.archive.verify import verify
 from scraper.cli.app import (
     Env,
+    echo,
     errors_to_exit,
     pick_target,
     replay_progress,
@@ -43,10 +44,11 @@ def replay(env: Env, target_name: str | None) -> None:
             watch=env.config.watchlist(target),
             pairs=env.config.pairs(),
             unhealthy_after=env.config.run.unhealthy_after,
+            now=env.now(),
         )
         refresh_counterparts(env, target)
     for line in result.lines():
-        click.echo(line)
+        echo(line)
 
 
 @click.command(name="verify")
@@ -66,15 +68,15 @@ def verify_command(env: Env, as_json: bool) -> None:
     Example: nato-watch verify --json
     """
     with errors_to_exit():
-        result = verify(env.archive)
+        result = verify(env.archive, now=env.now())
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         if not result.ok:
             sys.exit(1)
         return
     for problem in result.problems:
-        click.echo(problem.line())
-    click.echo(result.summary_line())
+        echo(problem.line())
+    echo(result.summary_line())
     if not result.ok:
         sys.exit(1)
 
@@ -112,9 +114,9 @@ def forget_command(env: Env, target: str, yes: bool) -> None:
             unhealthy_after=env.config.run.unhealthy_after,
             pairs=env.config.pairs(),
         )
-    click.echo(f"{target}: removed {removed.describe()}")
+    echo(f"{target}: removed {removed.describe()}")
     if any(t.name == target for t in env.config.targets):
-        click.echo(
+        echo(
             f"nato-watch: {target} is still in the config: the next check starts it again",
             err=True,
         )

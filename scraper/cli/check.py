@@ -12,6 +12,7 @@ import click
 
 from scraper.cli.app import (
     Env,
+    echo,
     errors_to_exit,
     log,
     open_fetcher,
@@ -97,7 +98,7 @@ def check(
         )
         for delivery in deliveries:
             if not delivery.ok or not env.quiet:
-                click.echo(_describe_delivery(delivery), err=True)
+                echo(_describe_delivery(delivery), err=True)
     results = [c.result for c in checked]
     if any(not r.ok for r in results):
         sys.exit(1)
@@ -124,17 +125,20 @@ def _print_checked(env: Env, checked: Any, *, as_json: bool) -> None:
     result = checked.result
     quiet = env.quiet
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
-    elif not quiet or result.status in (CheckStatus.NEW, CheckStatus.CHANGED):
-        click.echo(describe_check(result))
+        echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        if result.late is not None:  # a change a stopped check never announced
+            echo(describe_check(result.late) + " (recorded late)")
+        if not quiet or result.status in (CheckStatus.NEW, CheckStatus.CHANGED):
+            echo(describe_check(result))
     for note in (*result.record.notes, result.note):
         if note:
             log.warning("%s: %s", result.target, note)
     if not result.ok:
         hint = _demo_hint(env, result)
-        click.echo(f"nato-watch: error: {result.target}: {result.error}{hint}", err=True)
+        echo(f"nato-watch: error: {result.target}: {result.error}{hint}", err=True)
         if checked.dropped and not quiet:
-            click.echo(
+            echo(
                 f"nato-watch: {result.target} never had a version and is not in the config: "
                 "nothing of it was kept",
                 err=True,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from scraper.cli.app import Env, errors_to_exit
+from scraper.cli.app import Env, echo, errors_to_exit
 from scraper.cli.check import describe_check
 
 if TYPE_CHECKING:
@@ -34,18 +34,18 @@ def demo(env: Env) -> None:
         result = build_demo(env.archive, progress=_progress)
     root = env.archive.root.resolve()
     data_dir = shlex.quote(str(root))
-    click.echo(
+    echo(
         f"demo: {result.versions} versions and {result.reports} change reports of 2 targets "
         f"in {result.seconds:.1f} s — demo data, not a record of nato.int "
         f"(see {root / 'DEMO.md'})"
     )
-    click.echo("Open the report site:")
-    click.echo(f"  {root / 'reports' / 'index.html'}")
-    click.echo(f"  nato-watch --data-dir {data_dir} serve")
-    click.echo("List the versions:")
-    click.echo(f"  nato-watch --data-dir {data_dir} log --target {ENGLISH}")
+    echo("Open the report site:")
+    echo(f"  {root / 'reports' / 'index.html'}")
+    echo(f"  nato-watch --data-dir {data_dir} serve")
+    echo("List the versions:")
+    echo(f"  nato-watch --data-dir {data_dir} log --target {ENGLISH}")
 
 
 def _progress(result: CheckResult) -> None:
     line = describe_check(result)
-    click.echo(f"{line} — {result.error}" if result.error else line)
+    echo(f"{line} — {result.error}" if result.error else line)

@@ -10,6 +10,7 @@ import click
 from scraper.cli.app import (
     Env,
     at_option,
+    echo,
     errors_to_exit,
     pick_target,
     pick_version,
@@ -57,13 +58,13 @@ def cite_command(
         # lazy: the Markdown renderer brings the report modules; the other styles need none
         from scraper.reports.markdown import citation_markdown
 
-        click.echo(citation_markdown(citation))
+        echo(citation_markdown(citation))
     elif style == "bibtex":
-        click.echo(citation_bibtex(citation), nl=False)
+        echo(citation_bibtex(citation), nl=False)
     elif style == "csl-json":
-        click.echo(citation_csl_json(citation), nl=False)
+        echo(citation_csl_json(citation), nl=False)
     else:
-        click.echo(citation_text(citation))
+        echo(citation_text(citation))
 
 
 @click.command(name="bundle")
@@ -108,7 +109,7 @@ def bundle_command(
             watch=env.config.watchlist(target),
             lock_timeout=env.config.check.lock_timeout,
         )
-    click.echo(result.summary_line())
+    echo(result.summary_line())
 
 
 @click.command(name="verify-bundle")
@@ -126,4 +127,4 @@ def verify_bundle_command(path: Path) -> None:
 
     with errors_to_exit():
         result = check_bundle(path)
-    click.echo(result.summary_line())
+    echo(result.summary_line())

@@ -12,6 +12,7 @@ from scraper.archive.refs import resolve_version
 from scraper.archive.store import Archive
 from scraper.cli.app import (
     Env,
+    echo,
     errors_to_exit,
     format_option,
     note_demo,
@@ -97,13 +98,13 @@ def log_command(
             )
             previous = version
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     if not rows:
         when = f" captured since {utc_iso(since)}" if since is not None else " yet"
-        click.echo(f"{target}: no versions{when}{_failed_checks_note(env, target, since)}")
+        echo(f"{target}: no versions{when}{_failed_checks_note(env, target, since)}")
     for row in rows:
-        click.echo(_log_line(row))
+        echo(_log_line(row))
 
 
 def _log_line(row: dict[str, Any]) -> str:
@@ -145,10 +146,10 @@ def _log_term(env: Env, target_name: str | None, entry: str, *, as_json: bool) -
         watch = (env.config.watchlist(target) or default_watchlist()).single(entry)
         steps = term_table(env.archive.iter_versions(target), watch).steps(watch.names[0])
     if as_json:
-        click.echo(json.dumps([s.to_dict() for s in steps], ensure_ascii=False, indent=1))
+        echo(json.dumps([s.to_dict() for s in steps], ensure_ascii=False, indent=1))
         return
     if not steps:
-        click.echo(f"{target}: no version names {watch.names[0]!r}")
+        echo(f"{target}: no version names {watch.names[0]!r}")
     for step in steps:
         shown = step.last_updated.text if step.last_updated else "no stamp"
         counts = (
@@ -156,7 +157,7 @@ def _log_term(env: Env, target_name: str | None, entry: str, *, as_json: bool) -
             if step.before is None
             else f"{step.before} → {step.after} ({step.status.value})"
         )
-        click.echo(f"{step.version}  {shown:<20} {step.term}: {counts}")
+        echo(f"{step.version}  {shown:<20} {step.term}: {counts}")
 
 
 @click.command(name="terms")
@@ -178,7 +179,7 @@ def terms_command(env: Env, target_name: str | None, fmt: str) -> None:
         target = pick_target(env, target_name)
         watch = env.config.watchlist(target) or default_watchlist()
         table = term_table(env.archive.iter_versions(target), watch)
-    click.echo(table.to_csv() if fmt == "csv" else table.to_text(), nl=False)
+    echo(table.to_csv() if fmt == "csv" else table.to_text(), nl=False)
 
 
 @click.command()
@@ -214,11 +215,11 @@ def show(
         )
         document = env.archive.read_version(target, version_id).document
     if fmt == "json":
-        click.echo(document.to_json(indent=1))
+        echo(document.to_json(indent=1))
     elif fmt == "markdown":
-        click.echo(document.to_markdown(), nl=False)
+        echo(document.to_markdown(), nl=False)
     else:
-        click.echo(document.to_text(), nl=False)
+        echo(document.to_text(), nl=False)
 
 
 @click.command(name="diff")
@@ -273,4 +274,4 @@ def diff_command(
         new = env.archive.read_version(target, new_id)
         report = build_report(old, new, watch=env.config.watchlist(target))
     renderers = {"markdown": render_markdown, "html": render_html, "json": render_json}
-    click.echo(renderers[fmt](report), nl=False)
+    echo(renderers[fmt](report), nl=False)

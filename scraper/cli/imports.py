@@ -8,6 +8,7 @@ import click
 
 from scraper.cli.app import (
     Env,
+    echo,
     errors_to_exit,
     import_progress,
     log,
@@ -82,11 +83,13 @@ def import_wayback_command(
                     replay_progress=replay_progress,
                     watch=env.config.watchlist(target.name),
                     pairs=env.config.pairs(),
+                    now=env.now(),
                 )
                 refresh_counterparts(env, target.name)
-                click.echo(result.summary_line())
+                for line in result.lines():
+                    echo(line)
                 if result.stopped:
-                    click.echo(f"nato-watch: warning: {target.name}: {result.stopped}", err=True)
+                    echo(f"nato-watch: warning: {target.name}: {result.stopped}", err=True)
 
 
 # -- WARC: export-warc, import-warc -----------------------------------------------------------
@@ -97,7 +100,7 @@ WARC_PROGRESS_EVERY = 50
 def _export_progress(done: int, total: int) -> None:
     """A line on stderr every `WARC_PROGRESS_EVERY` captures of a long export."""
     if total > WARC_PROGRESS_EVERY and (done % WARC_PROGRESS_EVERY == 0 or done == total):
-        click.echo(f"export-warc: {done}/{total} captures written", err=True)
+        echo(f"export-warc: {done}/{total} captures written", err=True)
 
 
 @click.command(name="export-warc")
@@ -136,7 +139,7 @@ def export_warc_command(
             progress=_export_progress,
             lock_timeout=env.config.check.lock_timeout,
         )
-    click.echo(result.summary_line())
+    echo(result.summary_line())
 
 
 @click.command(name="import-warc")
@@ -171,13 +174,16 @@ def import_warc_command(env: Env, files: tuple[Path, ...], target_name: str | No
             targets,
             archive=env.archive,
             lock_timeout=env.config.check.lock_timeout,
-            notify=lambda line: click.echo(f"import-warc: {line}", err=True),
+            notify=lambda line: echo(f"import-warc: {line}", err=True),
             progress=lambda target, done, total, settled: shows[target](done, total, settled),
             replay_progress=replay_progress,
             watches={t.name: env.config.watchlist(t.name) for t in targets},
             pairs=env.config.pairs(),
+            max_bytes=env.config.fetch.max_bytes,
+            now=env.now(),
         )
         for target in targets:
             refresh_counterparts(env, target.name)
     for result in results:
-        click.echo(result.summary_line())
+        for line in result.lines():
+            echo(line)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from scraper.archive.refs import resolve_version
-from scraper.cli.app import Env, errors_to_exit, pick_target, target_option
+from scraper.cli.app import Env, echo, errors_to_exit, pick_target, target_option
 from scraper.errors import ConfigError, StoreError
 
 _URL = re.compile(r"^https?://", re.I)
@@ -75,13 +75,11 @@ def inspect_command(
                 raise ConfigError(f"cannot write {html_out}: {err.strerror or err}") from err
     if as_json:
         out = render_json(doc, trace, source=page.source, parser_version=PARSER_VERSION)
-        click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+        echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
-        click.echo(
-            render_text(doc, trace, source=page.source, parser_version=PARSER_VERSION), nl=False
-        )
+        echo(render_text(doc, trace, source=page.source, parser_version=PARSER_VERSION), nl=False)
     if html_out is not None:
-        click.echo(f"annotated page written to {html_out}", err=True)
+        echo(f"annotated page written to {html_out}", err=True)
 
 
 def _load(env: Env, what: str, target_name: str | None, read_as: str | None) -> _Page:

@@ -20,7 +20,7 @@ import click
 
 from scraper import __version__
 from scraper.archive.store import Archive
-from scraper.cli.app import Env, Overrides, errors_to_exit
+from scraper.cli.app import Env, Overrides, SafeFormatter, errors_to_exit, terminal_safe
 from scraper.cli.archive import forget_command, replay, verify_command
 from scraper.cli.check import check
 from scraper.cli.demo import demo
@@ -53,7 +53,7 @@ class UsageError(click.UsageError):
         if self.ctx is not None:
             usage = " ".join(self.ctx.get_usage().split()).removeprefix("Usage: ")
             hint = f" (usage: {usage}; see `{self.ctx.command_path} --help`)"
-        click.echo(f"nato-watch: error: {message}{hint}", file=file or sys.stderr)
+        click.echo(terminal_safe(f"nato-watch: error: {message}{hint}"), file=file or sys.stderr)
 
 
 class Group(click.Group):
@@ -121,13 +121,14 @@ def cli(
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     if not verbose and not quiet:
         level = logging.WARNING
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S%z",
-        stream=sys.stderr,
-        force=True,
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        SafeFormatter("%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z")
     )
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # A server's malformed headers make urllib3 log a warning with a traceback; the check's
+    # own one-line failure says what matters (-vv shows urllib3's view too).
+    logging.getLogger("urllib3").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
     with errors_to_exit():
         root = resolve_data_dir(data_dir)
         config = load_config(find_config(config_path, root))

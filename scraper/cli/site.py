@@ -6,6 +6,7 @@ import click
 
 from scraper.cli.app import (
     Env,
+    echo,
     errors_to_exit,
     pick_target,
     target_option,
@@ -47,10 +48,10 @@ def serve(env: Env, port: int, target_name: str | None) -> None:
         address = server.url + (f"index.html#only-{target}" if target else "")
         try:
             # Inside the `try`: a Ctrl-C right after the address is printed stops it cleanly too.
-            click.echo(f"serving {server.reports} at {address} (Ctrl-C stops)")
+            echo(f"serving {server.reports} at {address} (Ctrl-C stops)")
             server.serve_forever()
         except KeyboardInterrupt:
-            click.echo("stopped")
+            echo("stopped")
 
 
 def _interrupt(signum: int, frame: object) -> None:

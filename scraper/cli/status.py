@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from scraper.cli.app import Env, errors_to_exit, target_option
+from scraper.cli.app import Env, echo, errors_to_exit, target_option
 from scraper.timespec import utc_iso
 
 if TYPE_CHECKING:
@@ -39,9 +39,9 @@ def status_command(env: Env, target_name: str | None, as_json: bool) -> None:
         now = env.now()
         statuses = target_statuses(env.archive, env.config, now=now, target=target_name)
     if as_json:
-        click.echo(json.dumps([s.to_dict() for s in statuses], ensure_ascii=False, indent=1))
+        echo(json.dumps([s.to_dict() for s in statuses], ensure_ascii=False, indent=1))
     else:
-        click.echo("\n\n".join(_describe(s, now) for s in statuses))
+        echo("\n\n".join(_describe(s, now) for s in statuses))
     if not all(s.ok for s in statuses):
         sys.exit(1)
 

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from scraper.cli.app import Env, errors_to_exit, target_option
+from scraper.cli.app import Env, echo, errors_to_exit, target_option
 
 
 @click.command(name="lag")
@@ -30,13 +30,13 @@ def lag_command(env: Env, target_name: str | None, as_json: bool) -> None:
     with errors_to_exit():
         statuses = [pair_status(env.archive, p) for p in env.config.pairs_for(target_name)]
     if as_json:
-        click.echo(json.dumps([lag_to_dict(s) for s in statuses], ensure_ascii=False, indent=1))
+        echo(json.dumps([lag_to_dict(s) for s in statuses], ensure_ascii=False, indent=1))
         return
     for k, status in enumerate(statuses):
         if k:
-            click.echo("")
+            echo("")
         for line in lag_lines(status):
-            click.echo(line)
+            echo(line)
 
 
 def refresh_counterparts(env: Env, target: str) -> None:

@@ -6,7 +6,14 @@ over is paired in three passes — identical text elsewhere is `moved`, the most
 of one unaligned run are one block `changed`, near-identical text elsewhere is `moved` too —
 and the rest is `added` or `removed`, shown where it stood. Each pair gets its word diff, and
 notes for what words cannot show (links, nesting, kind, a split or merged paragraph, a section
-that moved). Pure and deterministic: sections in, `SectionChange`s out.
+that moved, a stretch too long to diff word by word). Pure and deterministic: sections in,
+`SectionChange`s out.
+
+Similarity is difflib's ratio, whose cost grows with the product of the two lengths (on
+repeated words, its real worst case): past `RATIO_MAX_PAIRS` token pairs, the common start and
+end count as matches and only the stretch between is compared, exactly while it is small,
+else by its multiset bound (`quick_ratio`'s count). So no comparison costs more than a few
+tens of milliseconds, however long a block or a section is.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -28,7 +36,7 @@ from scraper.core.change import (
     section_name,
 )
 from scraper.core.document import Block, BlockKind, Link, Section
-from scraper.core.worddiff import word_diff
+from scraper.core.worddiff import common_ends, oversized_stretch, word_diff
 
 # Sections whose (heading + text) words are at least this similar are the same section.
 SECTION_MATCH_RATIO = 0.5
@@ -40,6 +48,8 @@ MOVE_MATCH_RATIO = 0.75
 SIMILARITY_TOKEN = re.compile(r"\w+(?:['’\-]\w+)*|[^\w\s]")
 # A leftover's region when its whole section was added or removed (no run to stay within).
 _WHOLE_SECTION = -1
+# The most token pairs (len(a) × len(b)) difflib compares as they are: ~0.05 s at worst.
+RATIO_MAX_PAIRS = 1_000_000
 
 
 def match_sections(old: Sequence[Section], new: Sequence[Section]) -> tuple[SectionChange, ...]:
@@ -58,22 +68,46 @@ def _similarity_tokens(text: str) -> tuple[str, ...]:
 
 
 def _ratio(a: Sequence[str], b: Sequence[str]) -> float:
-    """Word-sequence similarity in [0, 1] (difflib's ratio: twice the matches over the total)."""
+    """Word-sequence similarity in [0, 1] (difflib's ratio: twice the matches over the total),
+    bounded in cost (`_matches`)."""
     if not a and not b:
         return 1.0
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.ratio()
+    return 2.0 * _matches(a, b) / (len(a) + len(b))
 
 
 def _ratio_at_least(a: Sequence[str], b: Sequence[str], floor: float) -> float:
     """The ratio of `a` and `b` if it can reach `floor`, else 0 (skips the costly part)."""
     if not a and not b:
         return 1.0
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+    # Upper bounds first, each linear: the lengths alone, then the words as multisets.
+    total = len(a) + len(b)
+    if 2.0 * min(len(a), len(b)) / total < floor or 2.0 * _common_words(a, b) / total < floor:
         return 0.0
-    ratio = matcher.ratio()
+    ratio = 2.0 * _matches(a, b) / total
     return ratio if ratio >= floor else 0.0
+
+
+def _matches(a: Sequence[str], b: Sequence[str]) -> int:
+    """How many tokens of `a` and `b` match, as difflib counts them; for long sequences, the
+    common start and end plus the stretch between, compared exactly while it is small enough,
+    else counted as multisets (an upper bound)."""
+    if len(a) * len(b) <= RATIO_MAX_PAIRS:
+        return _difflib_matches(a, b)
+    head, tail = common_ends(a, b)
+    mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    if len(mid_a) * len(mid_b) <= RATIO_MAX_PAIRS:
+        return head + tail + _difflib_matches(mid_a, mid_b)
+    return head + tail + _common_words(mid_a, mid_b)
+
+
+def _difflib_matches(a: Sequence[str], b: Sequence[str]) -> int:
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
+
+
+def _common_words(a: Sequence[str], b: Sequence[str]) -> int:
+    """How many tokens `a` and `b` share as multisets (an upper bound of their matches)."""
+    return sum((Counter(a) & Counter(b)).values())
 
 
 def _section_text(section: Section) -> str:
@@ -512,8 +546,15 @@ def _note_splits(items: tuple[BlockChange, ...]) -> tuple[BlockChange, ...]:
 
 
 def _block_notes(old: Block, new: Block) -> tuple[str, ...]:
-    """What changed in a block beyond its words: kind, nesting, links."""
+    """What changed in a block beyond its words (kind, nesting, links), and what its word
+    diff cannot show (a changed stretch too long to diff word by word)."""
     notes = []
+    stretch = oversized_stretch(block_text(old), block_text(new))
+    if stretch:
+        notes.append(
+            f"too long to diff word by word: its changed stretch of {stretch} words and "
+            "marks is shown replaced whole"
+        )
     if old.kind is not new.kind:
         notes.append(f"was a {old.kind.value}, now a {new.kind.value}")
     if old.depth != new.depth:

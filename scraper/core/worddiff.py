@@ -3,12 +3,18 @@
 Words are mapped to single characters (the dmp "line mode" trick applied to words), diffed,
 cleaned up semantically and mapped back, so insertions and deletions fall on whole words; a
 text so rewritten that little is kept is shown replaced whole. Pure: strings in, parts out.
+
+The cost is bounded in the size of a block: dmp's cost grows with the square of the stretch
+between the texts' common start and end, so a stretch longer than `WORD_DIFF_MAX_TOKENS` is
+not diffed word by word but shown replaced whole between the unchanged start and end
+(`oversized_stretch` says so, for the block's note). The bound is on the input, not on a
+clock, so the output never depends on the machine's speed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from diff_match_patch import diff_match_patch
 
@@ -20,6 +26,10 @@ from scraper.core.change import DiffPart, Op
 DIFF_TIMEOUT_SECONDS = 2.0
 # Below this share of kept text a word diff reads as confetti: show it as a replacement.
 REWRITE_KEEP_SHARE = 0.3
+# The most tokens (words and marks, both texts together) of the changed stretch that are
+# diffed word by word: a few hundred milliseconds of dmp at worst. A page's paragraphs are a
+# few hundred tokens; a stretch past this is shown replaced whole, with a note.
+WORD_DIFF_MAX_TOKENS = 3000
 # Private Use code points in the Basic Multilingual Plane (U+E000–U+F8FF).
 _BMP_PRIVATE = 0xF900 - 0xE000
 
@@ -42,9 +52,13 @@ def word_diff(old: str, new: str) -> tuple[DiffPart, ...]:
     """
     if old == new:
         return (DiffPart(Op.EQUAL, old),) if old else ()
+    old_tokens, new_tokens = tokenize(old), tokenize(new)
+    head, tail = common_ends(old_tokens, new_tokens)
+    if len(old_tokens) + len(new_tokens) - 2 * (head + tail) > WORD_DIFF_MAX_TOKENS:
+        return _stretch_replaced(old_tokens, new_tokens, head, tail)
     dmp = diff_match_patch()
     dmp.Diff_Timeout = DIFF_TIMEOUT_SECONDS
-    chars_old, chars_new, table = _words_to_chars(old, new)
+    chars_old, chars_new, table = _words_to_chars(old_tokens, new_tokens)
     diffs = dmp.diff_main(chars_old, chars_new, False)
     # Cleaned up while still one character per word: on real characters dmp would factor
     # shared letters out of replaced words ("year|s." for "years." → "challenges.").
@@ -61,6 +75,41 @@ def word_diff(old: str, new: str) -> tuple[DiffPart, ...]:
     return parts
 
 
+def oversized_stretch(old: str, new: str) -> int:
+    """How many tokens the changed stretch of `old` → `new` holds when it is too long to diff
+    word by word (`word_diff` shows it replaced whole); 0 when it is diffed as usual."""
+    if old == new:
+        return 0
+    old_tokens, new_tokens = tokenize(old), tokenize(new)
+    head, tail = common_ends(old_tokens, new_tokens)
+    stretch = len(old_tokens) + len(new_tokens) - 2 * (head + tail)
+    return stretch if stretch > WORD_DIFF_MAX_TOKENS else 0
+
+
+def common_ends(old: Sequence[str], new: Sequence[str]) -> tuple[int, int]:
+    """How many items the two sequences share at their start, and then (not overlapping
+    it) at their end: what any diff keeps unchanged, found in linear time."""
+    most = min(len(old), len(new))
+    head = 0
+    while head < most and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < most - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return head, tail
+
+
+def _stretch_replaced(old: list[str], new: list[str], head: int, tail: int) -> tuple[DiffPart, ...]:
+    """The common start, the old stretch deleted, the new one inserted, the common end."""
+    parts = (
+        (Op.EQUAL, old[:head]),
+        (Op.DELETE, old[head : len(old) - tail]),
+        (Op.INSERT, new[head : len(new) - tail]),
+        (Op.EQUAL, old[len(old) - tail :]),
+    )
+    return tuple(DiffPart(op, "".join(tokens)) for op, tokens in parts if tokens)
+
+
 def diff_old_text(parts: Iterable[DiffPart]) -> str:
     """The old text a diff was made from (its equal and deleted parts)."""
     return "".join(p.text for p in parts if p.op is not Op.INSERT)
@@ -71,7 +120,7 @@ def diff_new_text(parts: Iterable[DiffPart]) -> str:
     return "".join(p.text for p in parts if p.op is not Op.DELETE)
 
 
-def _words_to_chars(old: str, new: str) -> tuple[str, str, dict[int, str]]:
+def _words_to_chars(old: list[str], new: list[str]) -> tuple[str, str, dict[int, str]]:
     """Map each distinct word (with trailing space) to one character, as dmp's line mode does.
 
     The characters come from the Private Use Areas, so none of them is whitespace or
@@ -80,9 +129,9 @@ def _words_to_chars(old: str, new: str) -> tuple[str, str, dict[int, str]]:
     table: dict[int, str] = {}
     index: dict[str, int] = {}
 
-    def encode(text: str) -> str:
+    def encode(tokens: list[str]) -> str:
         chars = []
-        for token in tokenize(text):
+        for token in tokens:
             code = index.get(token)
             if code is None:
                 code = _private_char(len(index))
@@ -104,8 +153,11 @@ def _private_char(n: int) -> int:
 __all__ = [
     "DIFF_TIMEOUT_SECONDS",
     "WORD",
+    "WORD_DIFF_MAX_TOKENS",
+    "common_ends",
     "diff_new_text",
     "diff_old_text",
+    "oversized_stretch",
     "tokenize",
     "word_diff",
 ]

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from scraper.fetching.retry import RetryPolicy, RetryWait
 from scraper.fetching.robots import RobotsPolicy
 from scraper.fetching.settings import FetchSettings
+from scraper.urls import redact_url
 
 
 class FetcherBase(ABC):
@@ -63,6 +64,8 @@ class FetcherBase(ABC):
 def note_hop(old_url: str, new_url: str, notes: list[str]) -> None:
     """Note in `notes` what a redirect from `old_url` to `new_url` changed: the host, or the
     scheme from https down to plain http."""
+    # Notes are logged and stored: the URLs in them without their credentials.
+    old_url, new_url = redact_url(old_url), redact_url(new_url)
     old, new = urlsplit(old_url), urlsplit(new_url)
     if old.netloc != new.netloc:
         notes.append(f"redirected from host {old.netloc} to host {new.netloc} ({new_url})")

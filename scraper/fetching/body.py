@@ -1,5 +1,5 @@
 """Reading a response body over HTTP: streamed, capped at `max_bytes`, within the try's
-time budget (`total_timeout`), and whole.
+deadline (`deadline.Deadline`: `total_timeout`, or what is left of `check_timeout`), and whole.
 
 A body that breaks off, cannot be decompressed, grows past the cap or arrives too slowly fails
 the try with a `TryFailure` that carries the size and sha256 of what did arrive, so the check
@@ -9,14 +9,14 @@ log can say what the site sent.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 
 import requests
 import urllib3.exceptions
 
-from scraper.fetching.failures import TryFailed, TryFailure
+from scraper.fetching.deadline import Deadline
+from scraper.fetching.failures import TryFailed, TryFailure, too_slow
 from scraper.fetching.network import network_failure
 from scraper.fetching.settings import FetchSettings
 
@@ -45,9 +45,9 @@ def _too_large(base: TryFailure, seen: str, settings: FetchSettings) -> TryFailu
 
 
 def read_body(
-    response: requests.Response, base: TryFailure, *, settings: FetchSettings, started: float
+    response: requests.Response, base: TryFailure, *, settings: FetchSettings, deadline: Deadline
 ) -> bytes:
-    """Stream the (decompressed) body, enforcing the size cap, the try's time budget and
+    """Stream the (decompressed) body, enforcing the size cap, the try's deadline and
     completeness; raises `TryFailed` with the size and sha256 of what did arrive."""
     chunks: list[bytes] = []
     declared = response.headers.get("Content-Length", "").strip()
@@ -55,28 +55,18 @@ def read_body(
     # Only an unencoded body can be compared with Content-Length (which counts wire bytes).
     expected = int(declared) if declared.isdigit() and encoded in ("", "identity") else None
     try:
-        _stream(response, base, settings, started, chunks)
-    except (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError) as err:
-        total = sum(map(len, chunks))
-        if expected is not None:
-            seen = f"{total} of {expected} bytes arrived"
-        else:
-            seen = f"the stream broke after {total} bytes"
-        raise TryFailed(_cut_short(base, seen, chunks)) from err
-    except (requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError) as err:
-        failure = replace(
-            base,
-            outcome="undecodable body",
-            summary=f"returned a {encoded or '?'}-compressed body that could not be "
-            f"decompressed ({sum(map(len, chunks))} bytes decoded)",
-            advice="the body was damaged on the way; the next check will try again",
-            retryable=True,
-        )
-        raise TryFailed(_partial(failure, chunks)) from err
+        _stream(response, base, settings, deadline, chunks)
+    except TryFailed:
+        raise
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as err:
-        failure = network_failure(err, response.url, settings, during_body=True)
-        failure = replace(failure, status=base.status, final_url=base.final_url)
-        raise TryFailed(_partial(failure, chunks)) from err
+        # The watchdog shuts the socket at the deadline: whatever broke, that is why.
+        failure = _body_failure(err, response, base, settings, expected, encoded, chunks)
+        if deadline.expired:
+            failure = _slow_body(base, deadline, chunks)
+        raise TryFailed(failure) from err
+    if deadline.expired:
+        # A socket shut by the watchdog reads as the end of a body without a length.
+        raise TryFailed(_slow_body(base, deadline, chunks))
     # urllib3 1.x does not enforce Content-Length by default: check it here as well.
     total = sum(map(len, chunks))
     if expected is not None and total < expected:
@@ -84,15 +74,55 @@ def read_body(
     return b"".join(chunks)
 
 
+def _body_failure(
+    err: BaseException,
+    response: requests.Response,
+    base: TryFailure,
+    settings: FetchSettings,
+    expected: int | None,
+    encoded: str,
+    chunks: list[bytes],
+) -> TryFailure:
+    """What a library error while reading the body means."""
+    total = sum(map(len, chunks))
+    if isinstance(err, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
+        if expected is not None:
+            seen = f"{total} of {expected} bytes arrived"
+        else:
+            seen = f"the stream broke after {total} bytes"
+        return _cut_short(base, seen, chunks)
+    if isinstance(err, requests.exceptions.ContentDecodingError | urllib3.exceptions.DecodeError):
+        failure = replace(
+            base,
+            outcome="undecodable body",
+            summary=f"returned a {encoded or '?'}-compressed body that could not be "
+            f"decompressed ({total} bytes decoded)",
+            advice="the body was damaged on the way; the next check will try again",
+            retryable=True,
+        )
+        return _partial(failure, chunks)
+    failure = network_failure(err, response.url, settings, during_body=True)
+    failure = replace(failure, status=base.status, final_url=base.final_url)
+    return _partial(failure, chunks)
+
+
+def _slow_body(base: TryFailure, deadline: Deadline, chunks: list[bytes]) -> TryFailure:
+    """The failure of a body still arriving when the try's deadline passed."""
+    arrived = sum(map(len, chunks))
+    what = f"to send the page; {arrived} bytes arrived"
+    failure = too_slow(base, seconds=deadline.seconds, limit=deadline.limit, what=what)
+    return _partial(failure, chunks)
+
+
 def _stream(
     response: requests.Response,
     base: TryFailure,
     settings: FetchSettings,
-    started: float,
+    deadline: Deadline,
     chunks: list[bytes],
 ) -> None:
     """Append the body's chunks to `chunks` as they arrive; raise `TryFailed` when they
-    pass the size cap or the try's time budget (the library's own errors pass out)."""
+    pass the size cap or the try's deadline (the library's own errors pass out)."""
     s = settings
     total = 0
     for chunk in _body_chunks(response):
@@ -100,17 +130,8 @@ def _stream(
         total += len(chunk)
         if total > s.max_bytes:
             raise TryFailed(_partial(_too_large(base, f"stopped after {total}", s), chunks))
-        if time.monotonic() - started > s.total_timeout:
-            failure = replace(
-                base,
-                outcome="too slow",
-                summary=f"took longer than {s.total_timeout:g} s (total_timeout) to send "
-                f"the page; {total} bytes arrived",
-                advice="the site may be slow or unreachable; raise total_timeout in the "
-                "[fetch] config if it is just slow",
-                retryable=True,
-            )
-            raise TryFailed(_partial(failure, chunks))
+        if deadline.expired:
+            raise TryFailed(_slow_body(base, deadline, chunks))
 
 
 def read_capped(chunks: Iterator[bytes], cap: int) -> bytes:

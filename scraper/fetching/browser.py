@@ -201,7 +201,8 @@ class BrowserFetcher(FetcherBase):
         fetched_at = datetime.now(UTC)
         notes: list[str] = []
         root = new_profile_root()
-        watchdog = Watchdog(root, self.settings.total_timeout)
+        budget = self._retry.budget()
+        watchdog = Watchdog(root, budget.seconds, limit=budget.limit)
         self._watchdog = watchdog
         driver = None
         try:
@@ -427,14 +428,13 @@ class BrowserFetcher(FetcherBase):
         """Describe a Playwright error of a page load as a failure the user can act on."""
         text = playwright_said(err)
         host = urlsplit(url).netloc
-        s = self.settings
         if watchdog.fired:
             return TryFailure(
                 outcome="too slow",
-                summary=f"took longer than {s.total_timeout:g} s (total_timeout); Chromium "
-                "was stopped",
-                advice="the site may be slow or the page never settles; raise total_timeout "
-                "in the [fetch] config if it is just slow",
+                summary=f"took longer than {watchdog.seconds:g} s ({watchdog.limit}); "
+                "Chromium was stopped",
+                advice=f"the site may be slow or the page never settles; raise "
+                f"{watchdog.limit} in the [fetch] config if it is just slow",
                 retryable=True,
             )
         if self._closed:

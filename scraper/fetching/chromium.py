@@ -225,9 +225,10 @@ def remove_stale_profiles(*, older_than: float = STALE_PROFILE_SECONDS) -> tuple
 class Watchdog:
     """Kills a try's browser when the try outlasts its budget (a hung page or browser)."""
 
-    def __init__(self, root: Path, seconds: float) -> None:
+    def __init__(self, root: Path, seconds: float, *, limit: str = "total_timeout") -> None:
         self.root = root
         self.seconds = seconds
+        self.limit = limit  # the setting that gave the budget, for the message
         self.fired = False
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from scraper.core.pagekind import page_title
 from scraper.errors import BlockedError, FetchError
 from scraper.fetching.decoding import HTML_TYPES
+from scraper.urls import redact_text
 
 # 501 and 505 say the server will never do this; retrying cannot help.
 NOT_RETRIED_5XX = frozenset({501, 505})
@@ -31,8 +32,13 @@ NOT_RETRIED_5XX = frozenset({501, 505})
 
 def require_http_url(url: str) -> None:
     """Raise `FetchError` (no try made) unless `url` is an http:// or https:// URL with a host."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _port = parts.port  # raises ValueError when it is not a number in range
+    except ValueError:
+        valid = False
+    if not valid:
         raise FetchError(
             f"cannot fetch {url!r}: only http:// and https:// URLs with a host are supported",
             url=url,
@@ -88,13 +94,28 @@ def error_for(url: str, failure: TryFailure, attempts: int, *, via: str = "") ->
     if not failure.tried:
         attempts -= 1
     return cls(
-        " ".join(message.split()),
+        # The message is logged, stored and shown: no URL in it keeps its credentials.
+        redact_text(" ".join(message.split())),
         url=url,
         status=failure.status,
         attempts=attempts,
         final_url=failure.final_url,
         body_size=failure.body_size,
         body_sha256=failure.body_sha256,
+    )
+
+
+def too_slow(base: TryFailure, *, seconds: float, limit: str, what: str) -> TryFailure:
+    """The failure of a try that ran out of time: it took longer than `seconds`, the value of
+    the setting `limit` (`total_timeout` or `check_timeout`); `what` says what was under way
+    ("to send the page; 300 bytes arrived")."""
+    return replace(
+        base,
+        outcome="too slow",
+        summary=f"took longer than {seconds:g} s ({limit}) {what}",
+        advice=f"the site may be slow or unreachable; raise {limit} in the [fetch] config if "
+        "it is just slow",
+        retryable=True,
     )
 
 

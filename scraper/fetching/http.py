@@ -6,7 +6,10 @@ gzip/deflate, connection reuse) and a robots.txt cache, and calling it GETs one 
 - redirects are followed by hand, so every hop is checked against robots.txt, counted against
   `max_redirects`, and recorded (`FetchResult.redirects`); a hop to another host is noted;
 - connection errors, timeouts, cut-off bodies, 429 and 5xx are retried (`retry.RetryPolicy`:
-  exponential backoff and jitter, honouring Retry-After, up to `retries` tries per check);
+  exponential backoff and jitter, honouring Retry-After, up to `retries` tries per check, all
+  within `check_timeout`);
+- each try, redirects and robots.txt included, ends at its deadline (`deadline.Deadline`:
+  `total_timeout`), whether the server is slow to connect, to send its headers or its body;
 - the body is streamed and capped at `max_bytes`, must be HTML, must arrive whole, and is
   decoded with the charset from the header, then the page's own `<meta>`, then detection
   (`decoding.decode_body`);
@@ -16,7 +19,8 @@ gzip/deflate, connection reuse) and a robots.txt cache, and calling it GETs one 
 
 `Fetcher.get_data` GETs data (the Wayback Machine's CDX JSON) with the same politeness and
 retries, without the page guards. Only the fetching layer imports requests: this client,
-reading a body (`body`), its network errors (`network`) and the webhook's POST (`post`).
+reading a body (`body`), its network errors (`network`), the try's deadline (`deadline`) and
+the webhook's POST (`post`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -38,6 +41,7 @@ from scraper.core.records import Header, HttpExchange
 from scraper.errors import one_line
 from scraper.fetching.base import FetcherBase, note_hop
 from scraper.fetching.body import CHUNK_SIZE, check_declared_size, read_body, read_capped
+from scraper.fetching.deadline import Deadline, WatchedAdapter
 from scraper.fetching.decoding import (
     CharsetSource,
     codec_for,
@@ -53,6 +57,7 @@ from scraper.fetching.failures import (
     require_html,
     require_http_url,
     too_many_redirects,
+    too_slow,
 )
 from scraper.fetching.network import network_failure
 from scraper.fetching.retry import RetryWait
@@ -144,9 +149,26 @@ class _Try:
     url: str
     sent: dict[str, str]  # the headers this GET adds to the session's
     fetched_at: datetime
-    started: float  # time.monotonic() at the start, for the try's time budget
+    deadline: Deadline  # when the whole try (every hop, robots.txt, the body) must be over
     redirects: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+class _Session(requests.Session):
+    """requests' session, minus a crash: even with `allow_redirects=False` it parses a
+    redirect's Location, and one it cannot split ("http://[::1/x") raised ValueError out of
+    `get`. Such a redirect is left unfollowed here; `_redirect_target` refuses it by name."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        """The Location to follow, or None when there is none or it is not a URL."""
+        target = super().get_redirect_target(resp)
+        if target is None:
+            return None
+        try:
+            urlsplit(urljoin(resp.url, target)).port  # noqa: B018 (parsing is the check)
+        except ValueError:
+            return None
+        return target
 
 
 class Fetcher(FetcherBase):
@@ -165,7 +187,10 @@ class Fetcher(FetcherBase):
         on_wait: Callable[[RetryWait], None] | None = None,
     ) -> None:
         super().__init__(settings, log=log, stop=stop, on_wait=on_wait)
-        self._session = requests.Session()
+        self._session = _Session()
+        # Connections a try's deadline can cut off, whatever they are waiting for.
+        for prefix in ("http://", "https://"):
+            self._session.mount(prefix, WatchedAdapter())
         self._session.headers.update(
             {
                 "User-Agent": self.settings.user_agent,
@@ -206,21 +231,24 @@ class Fetcher(FetcherBase):
 
     def _try(self, url: str, validators: Validators | None, *, page: bool = True) -> FetchResult:
         """One GET of `url`, following redirects by hand; raises `TryFailed`."""
-        one = _Try(
-            url=url,
-            sent=_request_headers(validators, page=page),
-            fetched_at=datetime.now(UTC),
-            started=time.monotonic(),
-        )
-        current = url
-        while True:
-            self._robots.check(current, self._get_robots, one.notes, first_hop=not one.redirects)
-            response = self._get(current, one.sent)
-            with contextlib.closing(response):
-                if response.status_code not in REDIRECT_STATUSES:
-                    finish = self._finish if page else self._finish_data
-                    return finish(one, current, response)
-                current = self._follow(current, response, one.redirects, one.notes)
+        budget = self._retry.budget()
+        with Deadline(budget.seconds, limit=budget.limit) as deadline:
+            one = _Try(
+                url=url,
+                sent=_request_headers(validators, page=page),
+                fetched_at=datetime.now(UTC),
+                deadline=deadline,
+            )
+            current = url
+            while True:
+                first = not one.redirects
+                self._robots.check(current, self._get_robots, one.notes, first_hop=first)
+                response = self._get(current, one.sent, deadline)
+                with contextlib.closing(response):
+                    if response.status_code not in REDIRECT_STATUSES:
+                        finish = self._finish if page else self._finish_data
+                        return finish(one, current, response)
+                    current = self._follow(current, response, one.redirects, one.notes)
 
     def _follow(
         self, current: str, response: requests.Response, redirects: list[str], notes: list[str]
@@ -248,10 +276,13 @@ class Fetcher(FetcherBase):
         note_hop(current, target, notes)
         return target
 
-    def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
-        """Send one GET (no redirects, body streamed); raises `TryFailed` on errors."""
+    def _get(self, url: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
+        """Send one GET (no redirects, body streamed); raises `TryFailed` on errors, and when
+        the try's deadline passes before the status line and headers are in."""
+        if deadline.expired:  # robots.txt or the hops before took the try's time
+            raise TryFailed(_slow_head(deadline))
         try:
-            return self._session.get(
+            response = self._session.get(
                 url,
                 headers=headers,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
@@ -259,7 +290,15 @@ class Fetcher(FetcherBase):
                 stream=True,
             )
         except requests.RequestException as err:
+            if deadline.expired:  # the watchdog shut the socket
+                raise TryFailed(_slow_head(deadline)) from err
             raise TryFailed(network_failure(err, url, self.settings, during_body=False)) from err
+        if deadline.expired:
+            # A head cut off by the watchdog can look whole (the headers just end): never
+            # trust one that came in after the deadline.
+            response.close()
+            raise TryFailed(_slow_head(deadline))
+        return response
 
     # -- the last answer of a chain ----------------------------------------------------------
 
@@ -271,7 +310,7 @@ class Fetcher(FetcherBase):
         if status == 304:
             return _not_modified(one, final_url, response, base)
         if not 200 <= status < 300:
-            self._fail_status(response, base, one.started)
+            self._fail_status(response, base, one.deadline)
         if status == 206:
             raise TryFailed(
                 replace(
@@ -284,7 +323,7 @@ class Fetcher(FetcherBase):
         # Refuse a declared non-HTML type before downloading it: a PDF can be large.
         require_html(base, mime)
         check_declared_size(response, base, self.settings)
-        body = read_body(response, base, settings=self.settings, started=one.started)
+        body = read_body(response, base, settings=self.settings, deadline=one.deadline)
         _refuse_non_page(body, base.with_body(body), mime)
         return _page_result(one, final_url, response, body)
 
@@ -294,9 +333,9 @@ class Fetcher(FetcherBase):
         header_type = response.headers.get("Content-Type")
         base = TryFailure(outcome=f"HTTP {status}", summary="", status=status, final_url=final_url)
         if not 200 <= status < 300:
-            self._fail_status(response, base, one.started)
+            self._fail_status(response, base, one.deadline)
         check_declared_size(response, base, self.settings)
-        body = read_body(response, base, settings=self.settings, started=one.started)
+        body = read_body(response, base, settings=self.settings, deadline=one.deadline)
         _mime, charset = parse_content_type(header_type)
         codec = (codec_for(charset) if charset else None) or "utf-8"
         return FetchResult(
@@ -315,14 +354,14 @@ class Fetcher(FetcherBase):
         )
 
     def _fail_status(
-        self, response: requests.Response, base: TryFailure, started: float
+        self, response: requests.Response, base: TryFailure, deadline: Deadline
     ) -> NoReturn:
         """Raise the `TryFailed` a non-2xx, non-redirect, non-304 status deserves."""
         status = response.status_code
         reason = response.reason or ""
         body: bytes | None
         try:
-            body = read_body(response, base, settings=self.settings, started=started)
+            body = read_body(response, base, settings=self.settings, deadline=deadline)
         except TryFailed:
             # A broken error page must not hide the status it came with.
             body = None
@@ -346,7 +385,8 @@ class Fetcher(FetcherBase):
                 data = b""
                 if 200 <= status < 300:
                     data = read_capped(response.iter_content(CHUNK_SIZE), ROBOTS_MAX_BYTES)
-        except requests.RequestException as err:
+        except (requests.RequestException, ValueError) as err:
+            # ValueError: requests follows a robots.txt redirect to a URL it cannot split.
             raise RobotsUnreadable(one_line(err)) from err
         return RobotsReply(status, data)
 
@@ -425,8 +465,23 @@ def _redirect_target(current: str, response: requests.Response) -> str:
                 final_url=current,
             )
         )
-    target = urljoin(current, location)
-    if urlsplit(target).scheme not in ("http", "https"):
+    try:
+        target = urljoin(current, location)
+        # A hostile Location ("http://[::1/x") must fail the try, not crash the check.
+        parts = urlsplit(target)
+        _port = parts.port  # raises ValueError when it is not a number in range
+    except ValueError as err:
+        raise TryFailed(
+            TryFailure(
+                outcome=f"HTTP {status} to an invalid URL",
+                summary=f"was redirected to {location!r}, which is not a valid URL "
+                f"({one_line(err)})",
+                advice="the site is misconfigured; check the URL in a browser",
+                status=status,
+                final_url=current,
+            )
+        ) from err
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TryFailed(
             TryFailure(
                 outcome=f"HTTP {status} to {target}",
@@ -437,6 +492,13 @@ def _redirect_target(current: str, response: requests.Response) -> str:
             )
         )
     return target
+
+
+def _slow_head(deadline: Deadline) -> TryFailure:
+    """The failure of a try whose deadline passed before an answer's head was in."""
+    what = "to answer: its status line and headers had not all arrived"
+    base = TryFailure(outcome="too slow", summary="")
+    return too_slow(base, seconds=deadline.seconds, limit=deadline.limit, what=what)
 
 
 def _not_modified(

@@ -2,7 +2,8 @@
 
 `post_json` sends one JSON payload and retries the way every fetch does (`retry.RetryPolicy`):
 connection errors, timeouts, 429 and 5xx are tried again after what Retry-After asks or
-exponential backoff with jitter, and a stop event cuts the wait short.
+exponential backoff with jitter, and a stop event cuts the wait short. Each try ends within
+its timeout as a whole (`deadline.Deadline`), however slowly the receiver answers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import requests
 import urllib3.exceptions
 
 from scraper.errors import one_line
+from scraper.fetching.deadline import Deadline, WatchedAdapter
 from scraper.fetching.failures import TryFailed, TryFailure, causes_of, parse_retry_after
 from scraper.fetching.retry import RetryPolicy
 from scraper.fetching.settings import DEFAULT_USER_AGENT, FetchSettings
@@ -58,24 +60,42 @@ def post_json(
     # Only the retry fields count here; a Retry-After is honoured up to `max_backoff`.
     retry = RetryPolicy(FetchSettings(retries=tries, backoff=backoff), stop=stop)
     with requests.Session() as session:
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, WatchedAdapter())
 
         def attempt_once(_attempt: int) -> _Posted:
-            return _post_once(session, url, body, headers, timeout)
+            # `timeout` bounds each wait (connecting, then the answer); the try as a whole
+            # gets both, so a receiver that drips its answer is cut off too.
+            with Deadline(2 * timeout) as deadline:
+                return _post_once(session, url, body, headers, timeout, deadline)
 
         posted = retry.run(url, attempt_once, describe=lambda p: f"HTTP {p.status}", label="POST")
     return posted.status
 
 
 def _post_once(
-    session: requests.Session, url: str, body: bytes, headers: dict[str, str], timeout: float
+    session: requests.Session,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    deadline: Deadline,
 ) -> _Posted:
-    """One POST; raises `TryFailed` unless the receiver answers 2xx."""
+    """One POST within `deadline`; raises `TryFailed` unless the receiver answers 2xx."""
     try:
+        # Streamed: only the start of the receiver's answer is ever read.
         response = session.post(
-            url, data=body, headers=headers, timeout=(timeout, timeout), allow_redirects=False
+            url,
+            data=body,
+            headers=headers,
+            timeout=(timeout, timeout),
+            allow_redirects=False,
+            stream=True,
         )
     except requests.RequestException as err:
         reason = _post_failure(err, url, timeout)
+        if deadline.expired and not isinstance(err, requests.Timeout):
+            reason = f"took longer than {deadline.seconds:g} s"  # the watchdog cut it off
         raise TryFailed(
             TryFailure(
                 outcome=reason,
@@ -88,7 +108,7 @@ def _post_once(
         status = response.status_code
         if 200 <= status < 300:
             return _Posted(status)
-        said = " ".join(response.text[:200].split())
+        said = _start_of(response)
         retry_after = response.headers.get("Retry-After")
     raise TryFailed(
         TryFailure(
@@ -101,6 +121,16 @@ def _post_once(
             retry_after=parse_retry_after(retry_after),
         )
     )
+
+
+def _start_of(response: requests.Response) -> str:
+    """The first words of a receiver's answer, for the message (never the whole of it)."""
+    try:
+        start = next(response.iter_content(200), b"")
+    except (requests.RequestException, OSError):
+        return ""
+    text = start.decode(response.encoding or "utf-8", errors="replace")
+    return " ".join(text[:200].split())
 
 
 def _post_failure(err: requests.RequestException, url: str, timeout: float) -> str:

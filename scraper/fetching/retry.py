@@ -6,6 +6,11 @@ waiting what the site's Retry-After asks or exponential backoff with equal jitte
 is logged in one line; the last failure becomes the caller's `FetchError`. Before each wait,
 `on_wait` (when given) hears of it as a `RetryWait`, so a command can tell its user why
 nothing seems to happen.
+
+All the tries of one fetch, and the waits between them, fit in `check_timeout`: a try gets
+`total_timeout` or what is left of that, whichever is less (`budget`), and no try starts with
+less than a second left. So the longest fetch of a check is `check_timeout`, whatever the
+site does.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, Self, TypeVar
 
-from scraper.fetching.failures import TryFailed, error_for
+from scraper.fetching.failures import TryFailed, TryFailure, error_for
 from scraper.fetching.settings import FetchSettings
+from scraper.urls import redact_url
 
 
 class Counted(Protocol):
@@ -31,6 +37,17 @@ class Counted(Protocol):
 
 
 CountedT = TypeVar("CountedT", bound=Counted)
+# No try starts with less time than this left of `check_timeout` (nor than `total_timeout`).
+MIN_TRY_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class TryBudget:
+    """How long the next try may take, and which setting says so: `total_timeout`, or
+    `check_timeout` when less than a whole try is left of the fetch's limit."""
+
+    seconds: float
+    limit: str
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,8 @@ class RetryWait:
         """The wait in words: "GET https://… failed (connection refused); next try in 4 s (try
         2 of 4)"."""
         return (
-            f"{self.label} {self.url} failed ({self.outcome}); next try in {self.seconds:.0f} s "
+            f"{self.label} {redact_url(self.url)} failed ({self.outcome}); next try in "
+            f"{self.seconds:.0f} s "
             f"(try {self.next_try} of {self.tries})"
         )
 
@@ -76,6 +94,8 @@ class RetryPolicy:
         self._stop = stop
         self._random = rng or random.Random()
         self._on_wait = on_wait
+        # When the fetch running in this thread must end (time.monotonic()), for `budget`.
+        self._ends = threading.local()
 
     def run(
         self,
@@ -97,26 +117,64 @@ class RetryPolicy:
         """
         tries = self.settings.retries
         started = time.monotonic()
-        for attempt in range(1, tries + 1):
-            prefix = f"attempt {attempt}/{tries}: {label} {url}"
-            try:
-                result = attempt_once(attempt)
-            except TryFailed as failed:
-                failure = failed.failure
-                if not failure.retryable or attempt == tries or (give_up and give_up()):
-                    self._log(f"{prefix} -> {failure.outcome}; giving up")
-                    raise error_for(url, failure, attempt, via=via) from failed.__cause__
-                wait = self.wait_seconds(attempt, failure.retry_after)
-                self._log(f"{prefix} -> {failure.outcome}; retrying in {wait:.1f} s")
-                if self._on_wait is not None:
-                    self._on_wait(RetryWait(url, label, failure.outcome, wait, attempt + 1, tries))
-                if self.pause(wait):
-                    self._log(f"{prefix}: stopped while waiting to retry")
-                    raise error_for(url, failure, attempt, via=via) from failed.__cause__
-                continue
-            self._log(f"{prefix} -> {describe(result)}")
-            return result.counted(attempt, int((time.monotonic() - started) * 1000))
+        self._ends.at = started + self.settings.check_timeout
+        try:
+            for attempt in range(1, tries + 1):
+                prefix = f"attempt {attempt}/{tries}: {label} {redact_url(url)}"
+                try:
+                    result = attempt_once(attempt)
+                except TryFailed as failed:
+                    failure = failed.failure
+                    wait = self.wait_seconds(attempt, failure.retry_after)
+                    last = attempt == tries or (give_up is not None and give_up())
+                    if failure.retryable and not last and not self._time_for_another(wait):
+                        failure, last = self._spent(failure), True
+                    if not failure.retryable or last:
+                        self._log(f"{prefix} -> {failure.outcome}; giving up")
+                        raise error_for(url, failure, attempt, via=via) from failed.__cause__
+                    self._log(f"{prefix} -> {failure.outcome}; retrying in {wait:.1f} s")
+                    if self._on_wait is not None:
+                        self._on_wait(
+                            RetryWait(url, label, failure.outcome, wait, attempt + 1, tries)
+                        )
+                    if self.pause(wait):
+                        self._log(f"{prefix}: stopped while waiting to retry")
+                        raise error_for(url, failure, attempt, via=via) from failed.__cause__
+                    continue
+                self._log(f"{prefix} -> {describe(result)}")
+                return result.counted(attempt, int((time.monotonic() - started) * 1000))
+        finally:
+            self._ends.at = None
         raise AssertionError("unreachable: the last try returns or raises")
+
+    def budget(self) -> TryBudget:
+        """How long the try about to start may take: `total_timeout`, or what is left of
+        `check_timeout` for the fetch running in this thread when that is less."""
+        total = self.settings.total_timeout
+        ends: float | None = getattr(self._ends, "at", None)
+        if ends is None:
+            return TryBudget(total, "total_timeout")
+        left = ends - time.monotonic()
+        if left >= total:
+            return TryBudget(total, "total_timeout")
+        return TryBudget(max(left, 0.001), "check_timeout")
+
+    def _time_for_another(self, wait: float) -> bool:
+        """Whether, after waiting `wait` seconds, enough of `check_timeout` is left for a try."""
+        ends: float | None = getattr(self._ends, "at", None)
+        if ends is None:
+            return True
+        needed = min(MIN_TRY_SECONDS, self.settings.total_timeout)
+        return ends - time.monotonic() - wait >= needed
+
+    def _spent(self, failure: TryFailure) -> TryFailure:
+        """`failure`, saying that the fetch's time limit leaves no room for another try."""
+        limit = self.settings.check_timeout
+        return replace(
+            failure,
+            summary=f"{failure.summary}; no time was left for another try within the "
+            f"check's limit of {limit:g} s (check_timeout)",
+        )
 
     def wait_seconds(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait after failed try number `attempt` (from 1): Retry-After if the site

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from scraper.fetching.failures import TryFailed, TryFailure
 from scraper.fetching.settings import FetchSettings
+from scraper.urls import redact_url
 
 # RFC 9309: crawlers must parse at least 500 KiB of robots.txt and may cache it up to 24 h.
 ROBOTS_MAX_BYTES = 512 * 1024
@@ -113,7 +114,7 @@ class RobotsPolicy:
 
     def failure(self, url: str) -> TryFailure:
         """The failure of a URL that robots.txt disallows."""
-        host = urlsplit(url).netloc
+        host = urlsplit(redact_url(url)).netloc  # logged: no credentials
         agent = f" ({self.settings.user_agent})" if self._name_agent else ""
         return TryFailure(
             outcome="disallowed by robots.txt",
@@ -137,7 +138,7 @@ class RobotsPolicy:
     def _read(self, origin: str, read: RobotsReader) -> _Robots:
         """Read `<origin>/robots.txt` once and say what it allows."""
         robots_url = f"{origin}/robots.txt"
-        host = urlsplit(origin).netloc
+        host = urlsplit(redact_url(origin)).netloc  # logged: no credentials
         now = self._clock()
         try:
             reply = read(robots_url)

@@ -7,6 +7,7 @@ A module of its own, apart from the HTTP client, so that reading the config (eve
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 
@@ -35,6 +36,31 @@ def contact_address(text: str) -> str:
     )
 
 
+# The highest value each numeric setting may take (the README's configuration section lists
+# them). Past these a value is a typo, not a preference: it would hold a check (and the
+# archive lock) for hours, or fill the memory.
+FETCH_MAXIMUMS: dict[str, float] = {
+    "connect_timeout": 300.0,
+    "read_timeout": 600.0,
+    "total_timeout": 3600.0,
+    "check_timeout": 3600.0,
+    "retries": 20,
+    "backoff": 600.0,
+    "max_backoff": 3600.0,
+    "max_redirects": 50,
+    "max_bytes": 256 * 1024 * 1024,
+}
+
+
+def check_at_most(where: str, name: str, value: float, maximum: float) -> None:
+    """Raise `ConfigError` unless `value` is a finite number no higher than `maximum`;
+    `where` names the table (`[fetch]`), `name` the key."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where} {name} must be a finite number, not {value!r}")
+    if value > maximum:
+        raise ConfigError(f"{where} {name} must be at most {maximum:g}, not {value!r}")
+
+
 @dataclass(frozen=True)
 class FetchSettings:
     """How to fetch: identity, timeouts, retries and guards.
@@ -47,8 +73,11 @@ class FetchSettings:
     contact: str = ""
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    # A server that drips one byte per read_timeout would otherwise hold a try forever.
+    # One try, from connecting to the last byte of the body (status line and headers
+    # included): a server that drips one byte per read_timeout would otherwise hold it forever.
     total_timeout: float = 120.0
+    # The whole fetch of a check, every try and every wait between tries included.
+    check_timeout: float = 300.0
     retries: int = 4
     backoff: float = 2.0
     max_backoff: float = 120.0
@@ -78,6 +107,8 @@ class FetchSettings:
                 raise ConfigError(
                     f"[fetch] {f.name} must be {wanted.get(kind, 'a number')}, got {value!r}"
                 )
+        for name, maximum in FETCH_MAXIMUMS.items():
+            check_at_most("[fetch]", name, getattr(self, name), maximum)
         if not self.user_agent.strip() or any(c in self.user_agent for c in "\r\n"):
             raise ConfigError("[fetch] user_agent must be one non-empty line")
         if self.contact:
@@ -86,7 +117,7 @@ class FetchSettings:
             object.__setattr__(self, "contact", contact)
             if self.user_agent == DEFAULT_USER_AGENT:
                 object.__setattr__(self, "user_agent", f"{DEFAULT_USER_AGENT} (+{contact})")
-        for name in ("connect_timeout", "read_timeout", "total_timeout"):
+        for name in ("connect_timeout", "read_timeout", "total_timeout", "check_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"[fetch] {name} must be more than 0 seconds")
         for name in ("backoff", "max_backoff", "max_redirects"):

@@ -18,6 +18,7 @@ from scraper.core.change import section_name
 from scraper.core.document import Block, BlockKind, Link, Section
 from scraper.core.records import Source, Version
 from scraper.timespec import utc_iso
+from scraper.urls import redact_url
 
 SAFE_SCHEMES = ("http://", "https://")
 # Bullets nested deeper than this are shown at this depth (the page never goes near it; a
@@ -213,16 +214,20 @@ def _tree(views: list[BlockView]) -> tuple[ListItem, ...]:
 
 def _provenance(version: Version) -> tuple[Fact, ...]:
     prov = version.provenance
+    # Published: the URLs without their credentials (a target's `user:password@`).
+    url, final_url = redact_url(prov.url), redact_url(prov.final_url)
     facts = [
         Fact("Captured (UTC)", utc_iso(version.captured_at)),
         Fact("Fetched (UTC)", utc_iso(prov.fetched_at)),
         Fact("Source", SOURCE_WORDS.get(prov.source, prov.source.value)),
-        Fact("URL asked", prov.url, safe_href(prov.url)),
-        Fact("Final URL", prov.final_url, safe_href(prov.final_url)),
+        Fact("URL asked", url, safe_href(url)),
+        Fact("Final URL", final_url, safe_href(final_url)),
     ]
-    facts += [Fact("Redirected via", hop, safe_href(hop)) for hop in prov.redirects]
+    hops = [redact_url(hop) for hop in prov.redirects]
+    facts += [Fact("Redirected via", hop, safe_href(hop)) for hop in hops]
     if prov.memento_url:
-        facts.append(Fact("Memento", prov.memento_url, safe_href(prov.memento_url)))
+        memento = redact_url(prov.memento_url)
+        facts.append(Fact("Memento", memento, safe_href(memento)))
     facts.append(Fact("HTTP status", str(prov.status)))
     for label, value in (
         ("Content-Type", prov.content_type),

@@ -95,12 +95,17 @@ class HealthNotice:
 def notices_for(
     target: Target, result: CheckResult, *, archive: Archive, unhealthy_after: int
 ) -> list[Notice]:
-    """What `result`'s check tells `target`'s channels, in order: its health event, then its
-    new version; only those `notify_on` asks for, and nothing without a webhook or command.
+    """What `result`'s check tells `target`'s channels, in order: the version a check that
+    stopped left unannounced (`result.late`), its health event, then its new version; only
+    those `notify_on` asks for, and nothing without a webhook or command.
     Call it right after the check, under the archive lock."""
     if not (target.webhook or target.command):
         return []
     notices: list[Notice] = []
+    if result.late is not None:  # a change a check that stopped never announced: now it is
+        late = notification_for(result.late, archive=archive)
+        if late is not None:
+            notices.append(late)
     transition = transition_at_last_check(
         archive.iter_checks_newest_first(target.name), unhealthy_after
     )

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus
@@ -35,7 +36,7 @@ from scraper.errors import FetchError, ScraperError
 from scraper.fetching.post import post_json
 from scraper.reports.model import ReportSummary
 from scraper.run.pipeline import CheckResult
-from scraper.urls import redact_url
+from scraper.urls import redact_text, redact_url
 
 NOTIFIED = frozenset({CheckStatus.NEW, CheckStatus.CHANGED})
 # What a notification keeps of a command's output for the log line.
@@ -123,7 +124,7 @@ class Notification:
             lines.append("Flags: " + "; ".join(f.headline for f in flags[:TEXT_FLAGS]))
         if self.report_path is not None:
             lines.append(f"Report: {self.report_path}")
-        lines.append(f"Page: {result.record.url}")
+        lines.append(f"Page: {redact_url(result.record.url)}")
         return "\n".join(lines)
 
     def wanted_by(self, target: Target) -> bool:
@@ -167,7 +168,7 @@ class Notification:
             "NATO_WATCH_STATUS": result.status.value,
             "NATO_WATCH_VERSION": result.version or "",
             "NATO_WATCH_REPORT": str(self.report_path) if self.report_path else "",
-            "NATO_WATCH_URL": result.record.url,
+            "NATO_WATCH_URL": redact_url(result.record.url),
             "NATO_WATCH_LAST_UPDATED": result.last_updated.at.isoformat()
             if result.last_updated
             else "",
@@ -224,7 +225,7 @@ def send_webhook(
             stop=stop,
         )
     except FetchError as err:
-        detail = str(err).replace(url, shown)
+        detail = _hidden(str(err), url, shown)
         tries = f" after {err.attempts} tries" if err.attempts > 1 else ""
         return Delivery(
             notification.target,
@@ -242,6 +243,17 @@ def send_webhook(
         detail=f"HTTP {status}",
         duration=time.monotonic() - started,
     )
+
+
+def _hidden(text: str, url: str, shown: str) -> str:
+    """`text` with the webhook's URL as `shown`, wherever it appears: whole, with its
+    credentials already redacted, or only its path (a library's error names the path)."""
+    for form in (url, redact_text(url)):
+        text = text.replace(form, shown)
+    path = urlsplit(url).path
+    if len(path) > 1:
+        text = text.replace(path, "/…")
+    return text
 
 
 def run_command(command: str, notification: Notice, *, settings: NotifySettings) -> Delivery:

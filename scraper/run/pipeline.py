@@ -9,6 +9,14 @@ index and feed, then the check-log line — so whatever a kill interrupts, what 
 complete and what is missing can be rebuilt. After the line, the site's health page is
 rewritten from the check logs (`reports.health_page`). Whether a page is suspect, and what then, is
 `core.suspect`'s policy; the sentences about it are written here.
+
+The check-log line of a check that stored a version is also the mark that the version was
+announced (`run` notifies of every check that ends `new` or `changed`). A check that stopped
+after storing its version — killed, or refused by a full disk — left a version without that
+line (`archive.pending`); the next check first finishes it: the report, the site, the line
+(at the capture time, noted as recorded late), and a `CheckResult` of its own (`late`) that
+`check` prints and `run` notifies. A write the disk refuses ends the check as failed, with
+one line that says so.
 """
 
 from __future__ import annotations
@@ -21,16 +29,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scraper.archive.pending import unfinished_version
 from scraper.archive.store import Archive, sha256_hex
 from scraper.core.document import Document, LastUpdated
 from scraper.core.health import DEFAULT_UNHEALTHY_AFTER
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version
 from scraper.core.suspect import SuspectDecision, Verdict, judge
 from scraper.core.target import Target, TranslationPair
-from scraper.errors import FetchError, ParseError, ScraperError
+from scraper.errors import FetchError, NotFound, ParseError, ScraperError, StoreError
 from scraper.fetching.http import FetchFunction, FetchResult, Validators
 from scraper.reports.health_page import write_health_page
-from scraper.timespec import utc_iso
+from scraper.timespec import capture_time_problem, utc_iso
+from scraper.urls import redact_url
 
 if TYPE_CHECKING:
     from scraper.core.change import Change
@@ -69,6 +79,8 @@ class CheckResult:
     significant: bool | None = None
     # The change the check recorded (None: no report), for its one-line description.
     change: Change | None = None
+    # A check that stopped after storing its version, finished (and so announced) by this one.
+    late: CheckResult | None = None
 
     @property
     def ok(self) -> bool:
@@ -85,13 +97,15 @@ class CheckResult:
             "last_updated": self.last_updated.at.isoformat() if self.last_updated else None,
             "last_updated_text": self.last_updated.text if self.last_updated else None,
             "checked_at": utc_iso(self.record.started_at),
-            "url": self.record.url,
-            "final_url": self.record.final_url,
+            # Printed and sent to webhooks: without the URLs' credentials.
+            "url": redact_url(self.record.url),
+            "final_url": redact_url(self.record.final_url) if self.record.final_url else None,
             "http_status": self.record.http_status,
             "error": self.error,
             "note": self.note,
             "flags": [flag.to_dict(with_section=True) for flag in self.flags],
             "significant": self.significant,
+            **({"late": self.late.to_dict()} if self.late is not None else {}),
         }
 
 
@@ -103,8 +117,9 @@ def check_target(
     now: Clock,
     options: CheckOptions | None = None,
 ) -> CheckResult:
-    """Check `target` once: fetch, parse, store a new version if the document changed; then
-    rewrite the site's health page from the check log it ends."""
+    """Check `target` once: finish what a check that stopped left, then fetch, parse, and
+    store a new version if the document changed; then rewrite the site's health page from the
+    check log it ends."""
     options = options or CheckOptions()
     result = _check_once(target, archive=archive, fetch=fetch, now=now, options=options)
     _publish_health(archive, options)
@@ -116,7 +131,19 @@ def _check_once(
 ) -> CheckResult:
     """The check itself, in DESIGN.md's order; its check-log line is its last write."""
     check = _Check.start(target, archive, started_at=now())
-    latest = archive.latest_version(target.name)
+    late = _finish_unfinished(check, options.pairs)
+    if isinstance(late, str):
+        return check.failed(late)
+    result = _check_page(check, fetch, options)
+    return replace(result, late=late) if late is not None else result
+
+
+def _check_page(check: _Check, fetch: FetchFunction, options: CheckOptions) -> CheckResult:
+    """Fetch, parse, compare with the latest version, and store a new one if it differs."""
+    target, archive = check.target, check.archive
+    latest = _trusted_latest(archive, target.name, now=check.started_at)
+    if isinstance(latest, str):
+        return check.failed(latest)
     try:
         result = fetch(target.url, validators=_validators_for(latest, target))
     except FetchError as err:
@@ -138,7 +165,10 @@ def _check_once(
     if latest is not None and document.content_hash == latest.content_hash:
         # Same document, maybe different bytes (a new session id): keep the bytes as evidence
         # so a better parser can re-read them, but no new version.
-        _put_raw(archive, target.name, result, check.started_at)
+        try:
+            _put_raw(archive, target.name, result, check.started_at)
+        except StoreError as err:
+            return check.failed(str(err))
         return check.unchanged(latest)
     decision = judge(
         latest.document if latest else None,
@@ -149,9 +179,12 @@ def _check_once(
     )
     if decision.held:
         return check.failed(_held_error(decision), content_hash=document.content_hash, suspect=True)
-    return _store_version(
-        check, result, document, latest, note=_accepted_note(decision), pairs=options.pairs
-    )
+    try:
+        return _store_version(
+            check, result, document, latest, note=_accepted_note(decision), pairs=options.pairs
+        )
+    except StoreError as err:  # the raw snapshot or the version could not be written
+        return check.failed(str(err))
 
 
 @dataclass(frozen=True)
@@ -267,6 +300,25 @@ class _Check:
         )
 
 
+def _trusted_latest(archive: Archive, target: str, *, now: datetime) -> Version | str | None:
+    """The latest version, to compare the page with; or why it cannot be trusted (the check's
+    error): a document edited after it was stored, or a capture time where none can be (an
+    import before dates were checked). Comparing with either would record a fake change."""
+    try:
+        latest = archive.latest_version(target, check=True)
+    except StoreError as err:
+        return f"cannot compare with the latest version: {err}"
+    if latest is not None:
+        problem = capture_time_problem(latest.captured_at, now=now)
+        if problem is not None:
+            return (
+                f"cannot compare with the latest version {latest.id}: its capture time "
+                f"{utc_iso(latest.captured_at)} {problem}; run `nato-watch replay` to rebuild "
+                "the versions without it, and `nato-watch verify`"
+            )
+    return latest
+
+
 def _read(result: FetchResult) -> Document | str:
     """The fetched page's document, or why it could not be read (the check's error)."""
     # lazy: a 304 needs no parser (lxml costs ~15 ms of start-up)
@@ -275,7 +327,7 @@ def _read(result: FetchResult) -> Document | str:
     try:
         return parse(result.text, url=result.final_url)
     except ParseError as err:
-        return f"{result.final_url}: {err}"
+        return f"{redact_url(result.final_url)}: {err}"
     except Exception as err:  # a parser bug must not stop the watch, nor store anything
         return f"internal parser error (please report it): {type(err).__name__}: {err}"
 
@@ -311,12 +363,10 @@ def _store_version(
     pairs: tuple[TranslationPair, ...] = (),
 ) -> CheckResult:
     """Store the new document in DESIGN.md's order (raw snapshot, version, report, index and
-    feed), then end the check."""
+    feed), then end the check; a report or site the disk refuses fails it, the version kept
+    for the next check to finish."""
     # lazy: the parser is loaded by now (`_read`); its version is read here
     from scraper.core.parse import PARSER_VERSION
-
-    # lazy: the renderers and Jinja2 load only when a check has a new version to publish
-    from scraper.reports.publish import rebuild_site, write_report
 
     target, archive = check.target, check.archive
     raw = _put_raw(archive, target.name, result, check.started_at)
@@ -335,13 +385,74 @@ def _store_version(
         renderer=result.renderer,
     )
     version = archive.add_version(target.name, document, provenance, captured_at=check.started_at)
+    try:
+        return _publish(check, version, latest, note=note, pairs=pairs)
+    except StoreError as err:
+        return check.failed(
+            f"version {version.id} is stored, but {err}",
+            version=version.id,
+            content_hash=version.content_hash,
+        )
+
+
+def _publish(
+    check: _Check,
+    version: Version,
+    previous: Version | None,
+    *,
+    note: str | None,
+    pairs: tuple[TranslationPair, ...] = (),
+) -> CheckResult:
+    """Write the report from `previous` to `version` and the site, then end the check as
+    having stored `version`."""
+    # lazy: the renderers and Jinja2 load only when a check has a new version to publish
+    from scraper.reports.publish import rebuild_site, write_report
+
+    target, archive = check.target, check.archive
     report, change = (
-        write_report(archive, latest, version, watch=target.watch, pairs=pairs)
-        if latest is not None
+        write_report(archive, previous, version, watch=target.watch, pairs=pairs)
+        if previous is not None
         else (None, None)
     )
     rebuild_site(archive, target=target.name, watch=target.watch, pairs=pairs)
-    return check.stored(version, first=latest is None, report=report, change=change, note=note)
+    return check.stored(version, first=previous is None, report=report, change=change, note=note)
+
+
+def _finish_unfinished(
+    check: _Check, pairs: tuple[TranslationPair, ...] = ()
+) -> CheckResult | str | None:
+    """Finish the version a check that stopped left without its check-log line (killed, or
+    refused by a full disk): its report, the site, and its line, at its capture time; the
+    result of that check, now whole; None when there is nothing to finish; or why it cannot
+    be finished (the check's error)."""
+    target, archive = check.target, check.archive
+    try:
+        version = unfinished_version(archive, target.name)
+        if version is None:
+            return None
+        ids = archive.version_ids(target.name)
+        position = ids.index(version.id)
+        previous = archive.read_version(target.name, ids[position - 1]) if position else None
+    except (StoreError, NotFound) as err:
+        return f"cannot read the latest version to finish it: {err}"
+    origin = version.provenance
+    late = _Check.start(target, archive, started_at=version.captured_at).knowing(
+        url=origin.url,
+        final_url=origin.final_url,
+        http_status=origin.status,
+        raw_sha256=origin.raw_sha256,
+        etag=origin.etag,
+        last_modified=origin.last_modified,
+        content_type=origin.content_type,
+    )
+    note = (
+        f"recorded late, by the check of {utc_iso(check.started_at)}: the check that stored "
+        "this version stopped before its report and its check-log line"
+    )
+    try:
+        return _publish(late.knowing(notes=(note,)), version, previous, note=note, pairs=pairs)
+    except StoreError as err:
+        return f"cannot finish version {version.id}, stored by a check that stopped: {err}"
 
 
 def _put_raw(archive: Archive, target: str, result: FetchResult, started_at: datetime) -> str:

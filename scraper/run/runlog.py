@@ -24,6 +24,8 @@ LOG = logging.getLogger("nato-watch.run")
 """The run's own logger: one line per check, plans, skips, health, notifications, stops."""
 
 _BARE = re.compile(r"^[A-Za-z0-9_.:/+@~%-]+$")
+# Control characters (page text can hold them): written as \xNN, never raw into a log line.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def format_fields(**fields: object) -> str:
@@ -34,7 +36,8 @@ def format_fields(**fields: object) -> str:
             continue
         text = value if isinstance(value, str) else str(value)
         if not _BARE.fullmatch(text):
-            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+            text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+            text = '"' + _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) + '"'
         parts.append(f"{key}={text}")
     return " ".join(parts)
 

@@ -24,11 +24,11 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from scraper.core.health import Health, HealthChange, check_history
-from scraper.errors import ConfigError, LockedError
+from scraper.errors import ConfigError, LockedError, ScraperError
 from scraper.run.alerts import notices_for
 from scraper.run.heartbeat import beating
-from scraper.run.notify import Delivery, Notifier, NotifySettings
-from scraper.run.pipeline import CheckOptions, check_target
+from scraper.run.notify import Delivery, Notice, Notifier, NotifySettings
+from scraper.run.pipeline import CheckOptions, CheckResult, check_target
 from scraper.run.runlog import (
     LOG,
     configure_logging,
@@ -278,6 +278,17 @@ class ScheduledRun:
         started = time.monotonic()
         try:
             self._check_once(target, started)
+        except ScraperError as err:  # the archive cannot be written (a full disk): one line
+            self.log.error(
+                "check %s",
+                format_fields(
+                    target=target.name,
+                    status="error",
+                    duration=f"{time.monotonic() - started:.2f}s",
+                    error=str(err),
+                ),
+            )
+            self._count(target.name, ok=False, error=str(err))
         except Exception as err:  # a bug or a broken disk must not stop the other targets
             self.log.exception(
                 "check %s",
@@ -315,7 +326,22 @@ class ScheduledRun:
             self.log.warning("skip %s", format_fields(target=target.name, reason=str(skip)))
             self._count(target.name, ok=False, error=f"skipped: {skip}")
             return
-        duration = time.monotonic() - started
+        if result.late is not None:  # a change a stopped check never announced: now it is
+            self._report(target, result.late, duration=0.0, notices=(), counted=False)
+        self._report(target, result, duration=time.monotonic() - started, notices=notices)
+
+    def _report(
+        self,
+        target: Target,
+        result: CheckResult,
+        *,
+        duration: float,
+        notices: Sequence[Notice],
+        counted: bool = True,
+    ) -> None:
+        """Log one check's line and notes, count it (unless it is a late one, counted when it
+        ran), and hand its notices to the notifier (a late change's goes with the check that
+        found it: `run.alerts`)."""
         line = format_check_line(
             result, duration=duration, next_run=self._next_run(target.name), tz=self.tz
         )
@@ -327,7 +353,8 @@ class ScheduledRun:
             self.log.info("note %s", format_fields(target=target.name, note=note))
         if result.note:  # a suspect page accepted: worth a look
             self.log.warning("note %s", format_fields(target=target.name, note=result.note))
-        self._count(target.name, ok=result.ok, error=result.error, at=result.record.started_at)
+        if counted:
+            self._count(target.name, ok=result.ok, error=result.error, at=result.record.started_at)
         if self.notifier is not None:
             for notice in notices:
                 self.notifier.submit_notice(target, notice)

@@ -42,7 +42,7 @@ from scraper.core.watchlist import Watchlist
 from scraper.errors import ParseError, ScraperError
 from scraper.fetching.decoding import decode_body
 from scraper.sources.replay import Progress, ReplayResult, counted, replay_target
-from scraper.timespec import stamp_of
+from scraper.timespec import capture_time_problem, stamp_of, utc_iso
 
 SHA1_BASE32 = re.compile(r"^[A-Z2-7]{32}$")
 
@@ -58,6 +58,9 @@ class Outcome(StrEnum):
     LEFT = "left for the next run"  # over the run's fetch limit
     # A WARC revisit record whose original payload is neither in the files nor stored.
     NO_ORIGINAL = "revisit without its original"
+    # Refused before it could do harm (a body past max_bytes, a capture date out of range):
+    # counted, with the reason, and nothing written, so nothing of it can poison the archive.
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,17 @@ class _Known:
     http_status: int | None
     reason: str | None  # set when the payload is not an article
     at: datetime  # the capture it was first recorded with
+
+
+def out_of_time(capture: ArchivedCapture, *, now: datetime) -> Settled | None:
+    """`REFUSED`, with the reason, for a capture dated where no capture can be (before 1991,
+    or later than `now` plus a day); None for any other. Such a date would sort before or
+    after the whole history for good, so nothing of the capture is written."""
+    problem = capture_time_problem(capture.captured_at, now=now)
+    if problem is None:
+        return None
+    reason = f"its capture time {utc_iso(capture.captured_at)} {problem}; nothing written"
+    return Settled(capture, Outcome.REFUSED, reason)
 
 
 def payload_digest(digest: str | None) -> str | None:
@@ -379,10 +393,12 @@ class Importer:
         progress: Progress | None = None,
         watch: Watchlist | None = None,
         pairs: Sequence[TranslationPair] = (),
+        now: datetime | None = None,
     ) -> Rebuilt:
         """Rebuild the target's versions, reports, index and feed from every capture, in
         capture order (`replay_target`, reports counting the `watch` terms, `pairs` the
-        translated pairs); say how many versions there are and how many were imported."""
+        translated pairs, captures dated out of range by the clock `now` left out); say how
+        many versions there are and how many of them were imported."""
         if not self.archive.checks_path(self.target.name).is_file():
             return Rebuilt(versions=0, imported=0, replay=None)
         result = replay_target(
@@ -392,6 +408,7 @@ class Importer:
             lock_timeout=self.lock_timeout,
             watch=watch,
             pairs=pairs,
+            now=now,
         )
         imported = sum(
             1
@@ -494,6 +511,11 @@ class ImportResult:
         """How many captures ended with `outcome`."""
         return self.counts.get(outcome, 0)
 
+    def lines(self) -> list[str]:
+        """What a run prints: its summary line, then each snapshot the rebuild left out."""
+        skipped = self.rebuilt.replay.skipped if self.rebuilt.replay is not None else ()
+        return [self.summary_line(), *(f"{self.target}: {item.line()}" for item in skipped)]
+
     def summary_line(self) -> str:
         """The one line a run prints, e.g. `republic-of-korea: 214 captures listed, 37 new
         snapshots imported (152 duplicates by digest, 18 not articles, 7 failed to fetch);
@@ -545,6 +567,7 @@ _SUMMARY_WORDS = (
     (Outcome.FAILED, "failed to fetch", "failed to fetch"),
     (Outcome.LEFT, "left for the next run", "left for the next run"),
     (Outcome.NO_ORIGINAL, "revisit without its original", "revisits without their original"),
+    (Outcome.REFUSED, "refused", "refused"),
 )
 
 

@@ -31,7 +31,7 @@ from scraper.errors import NotFound, ParseError, ScraperError, StoreError
 from scraper.fetching.decoding import decode_body
 from scraper.reports.health_page import write_health_page
 from scraper.reports.publish import rebuild_site, write_report, write_version_pages
-from scraper.timespec import parse_stamp, stamp_of
+from scraper.timespec import capture_time_problem, parse_stamp, stamp_of, utc_iso, utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -50,6 +50,13 @@ class Skipped:
     raw_sha256: str
     captured_at: datetime
     reason: str
+
+    def line(self) -> str:
+        """How a replay (or an import's rebuild) reports it, in one line."""
+        return (
+            f"skipped snapshot {self.raw_sha256[:12]} captured {stamp_of(self.captured_at)}: "
+            f"{self.reason}"
+        )
 
 
 @dataclass(frozen=True)
@@ -95,11 +102,7 @@ class ReplayResult:
                 f"{'its report' if len(self.removed) == 1 else 'their reports'}: "
                 f"{_ids(self.removed)}"
             )
-        for item in self.skipped:
-            out.append(
-                f"skipped snapshot {item.raw_sha256[:12]} captured {stamp_of(item.captured_at)}: "
-                f"{item.reason}"
-            )
+        out.extend(item.line() for item in self.skipped)
         if not self.changed:
             out.append("no version changed; reports, index and feed rebuilt")
         elif not (self.reread or self.added or self.removed):
@@ -130,6 +133,7 @@ def replay_target(
     watch: Watchlist | None = None,
     pairs: Sequence[TranslationPair] = (),
     unhealthy_after: int = DEFAULT_UNHEALTHY_AFTER,
+    now: datetime | None = None,
 ) -> ReplayResult:
     """Re-parse every stored raw snapshot of `target` in capture order and rebuild its
     versions, its reports, the index and the feed (and the health page, when missing); return
@@ -137,15 +141,19 @@ def replay_target(
 
     Takes the archive lock. A raw snapshot that no longer parses is skipped and reported; one
     that is missing or damaged stops the replay before anything is written (run `verify`).
-    `watch` gives the reports' watched terms and word lists (default: the built-in ones);
+    A capture dated where none can be (before 1991, or later than the clock `now` plus a day:
+    an import before dates were checked) is left out and reported, so it is neither the
+    first nor the latest version for good. `watch` gives the reports' watched terms and word
+    lists (default: the built-in ones);
     `pairs` the translated pairs of the config (the counterpart blocks and the index's lag);
     `unhealthy_after` the failures in a row the health page calls failing.
     """
 
     with archive.lock(timeout=lock_timeout):
         existing = list(archive.iter_versions(target))
-        captures = captures_of(archive, target, versions=existing)
-        documents, skipped = _read_all(archive, target, captures, progress)
+        captures, skipped = _in_time(captures_of(archive, target, versions=existing), now)
+        documents, unread = _read_all(archive, target, captures, progress)
+        skipped += unread
         produced = _versions(target, captures, documents, PARSER_VERSION)
 
         before = {v.id: v for v in existing}
@@ -198,6 +206,24 @@ def replay_target(
         rewritten=rewritten,
         skipped=tuple(skipped),
     )
+
+
+def _in_time(captures: list[Capture], now: datetime | None) -> tuple[list[Capture], list[Skipped]]:
+    """The captures dated where a capture can be, and the others as skipped."""
+    moment = now or utc_now()
+    kept: list[Capture] = []
+    left_out: list[Skipped] = []
+    for capture in captures:
+        problem = capture_time_problem(capture.at, now=moment)
+        if problem is None:
+            kept.append(capture)
+            continue
+        reason = (
+            f"its capture time {utc_iso(capture.at)} {problem}; left out (`nato-watch verify` "
+            "reports it)"
+        )
+        left_out.append(Skipped(capture.raw, capture.at, reason))
+    return kept, left_out
 
 
 def _read_all(

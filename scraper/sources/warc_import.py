@@ -7,6 +7,13 @@ page to `scraper.sources.importing.Importer`, as `import-wayback` does: files ar
 imports nothing. A file nato-watch exported says, in its metadata records, where each capture
 first came from; that origin is kept.
 
+Memory is bounded whatever a file holds: a capture's body is read up to `max_bytes` (the
+fetch cap), before and after undoing its Content-Encoding, and one past it is refused and
+counted (nothing written); a warcinfo or metadata record is read up to
+`METADATA_MAX_BYTES`, and one past it is refused (its fields ignored); a record's header
+lines together may not pass `MAX_HEAD_BYTES`, or the file is refused as damaged. A gzip member
+that decompresses to gigabytes is read through in bounded pieces.
+
 The archive's files are written through `Importer` (and so `Archive`) only; `warcio` reads
 the records.
 """
@@ -18,7 +25,7 @@ import gzip
 import io
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +36,7 @@ from scraper.core.records import Header, HttpExchange, Source
 from scraper.core.target import Target, TranslationPair
 from scraper.errors import ConfigError, one_line
 from scraper.fetching.decoding import HTML_TYPES, looks_like_html, parse_content_type
+from scraper.fetching.settings import FetchSettings
 from scraper.sources.importing import (
     ArchivedCapture,
     CaptureBody,
@@ -37,19 +45,42 @@ from scraper.sources.importing import (
     Outcome,
     Settled,
     Tally,
+    out_of_time,
     payload_digest,
     sha1_digest,
 )
 from scraper.sources.replay import Progress as ReplayProgress
 from scraper.sources.replay import counted
 from scraper.sources.warc import WarcError, by_nato_watch, parse_warc_fields
+from scraper.timespec import utc_now
 from scraper.urls import same_page
 
 if TYPE_CHECKING:
     from scraper.core.watchlist import Watchlist
 
+DEFAULT_MAX_BYTES = FetchSettings().max_bytes
 ImportProgress = Callable[[str, int, int, Settled], None]
 """Called as `progress(target, done, total, settled)` after each capture is settled."""
+
+# What a warcinfo or metadata record may hold: a few warc-fields lines, never megabytes.
+METADATA_MAX_BYTES = 64 * 1024
+# What the header lines of one record (its WARC header, and its HTTP head) may add up to.
+MAX_HEAD_BYTES = 1024 * 1024
+# Bodies are read in pieces of this size, so a cap is never passed by more than a piece.
+READ_PIECE = 1 << 16
+# What warcio raises on a damaged file besides its own ArchiveLoadFailed: a record without a
+# target URI or with a digest that names no algorithm makes it fail on None (found by the
+# fuzz test of tests/hostile).
+WARCIO_CHOKES = (
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+    AttributeError,
+    TypeError,
+    KeyError,
+    IndexError,
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +112,8 @@ class _Scan:
     metadata: dict[str, dict[str, str]] | None = None
     # response record id -> (method, headers) of the request record concurrent to it
     requests: dict[str, tuple[str, tuple[Header, ...]]] | None = None
+    # Why records were refused while reading the file (too large to be what they claim).
+    refused: list[str] = field(default_factory=list)
 
 
 def import_warc(
@@ -94,6 +127,8 @@ def import_warc(
     replay_progress: ReplayProgress | None = None,
     watches: dict[str, Watchlist | None] | None = None,
     pairs: Sequence[TranslationPair] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    now: datetime | None = None,
 ) -> list[ImportResult]:
     """Add the captures of `targets`' pages held in the WARC or ARC `files` to the archive,
     then rebuild each target's versions and reports in capture order; return what was done.
@@ -104,8 +139,12 @@ def import_warc(
     snapshot, or not an article (non-2xx, not HTML, a bot check, a page that does not parse),
     or a duplicate of a payload already stored — and each `revisit` record whose original
     payload is known; a revisit of a payload neither in the files nor stored is counted and
-    skipped. Re-running adds nothing; a killed run is completed by the next.
+    skipped. A body larger than `max_bytes` (as stored, or once its Content-Encoding is
+    undone) is refused and counted, and nothing is written for it; so is a capture dated
+    before 1991 or later than the clock `now` plus a day. Re-running adds nothing; a killed
+    run is completed by the next.
     """
+    now = now or utc_now()
     if not targets:
         raise ConfigError("no target to import for; configure one or pass --target")
     scans = [_scan(Path(path), targets, notify) for path in files]
@@ -117,7 +156,10 @@ def import_warc(
         for t in targets
     }
     for scan, found in _in_order(scans):
-        settled = _import_record(importers[found.target], scan, found)
+        capture = _capture(scan, found)
+        settled = out_of_time(capture, now=now) or _import_record(
+            importers[found.target], scan, found, max_bytes
+        )
         tally = tallies[found.target]
         tally.add(settled)
         if progress is not None:
@@ -126,7 +168,10 @@ def import_warc(
         tallies[t.name].result(
             t.name,
             importers[t.name].rebuild(
-                progress=replay_progress, watch=(watches or {}).get(t.name), pairs=pairs
+                progress=replay_progress,
+                watch=(watches or {}).get(t.name),
+                pairs=pairs,
+                now=now,
             ),
         )
         for t in targets
@@ -167,15 +212,17 @@ def _scan(path: Path, targets: list[Target], notify: Callable[[str], None] | Non
     scan = _Scan(path=path, found=[], metadata={}, requests={})
     try:
         with path.open("rb") as handle:
-            records = ArchiveIterator(handle, arc2warc=True, check_digests=True)
+            records = _bounded(ArchiveIterator(handle, arc2warc=True, check_digests=True))
             for record in records:
                 _scan_record(scan, records, record, targets)
     except WarcError:
         raise
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as err:
+    except (ArchiveLoadFailed, *WARCIO_CHOKES) as err:
+        said = one_line(err)
+        if isinstance(err, AttributeError | TypeError | KeyError | IndexError):
+            said = f"the reader failed on it: {type(err).__name__}: {said}"
         raise WarcError(
-            f"{path} is not a readable WARC or ARC file ({one_line(err)}); nothing was "
-            "imported from it"
+            f"{path} is not a readable WARC or ARC file ({said}); nothing was imported from it"
         ) from err
     if scan.records == 0:
         raise WarcError(f"{path} holds no WARC or ARC record; nothing was imported from it")
@@ -185,6 +232,8 @@ def _scan(path: Path, targets: list[Target], notify: Callable[[str], None] | Non
             per_target[found.target] = per_target.get(found.target, 0) + 1
         shown = ", ".join(f"{n} of {t}" for t, n in sorted(per_target.items())) or "none"
         notify(f"{path.name}: {counted(scan.records, 'record')} read, captures: {shown}")
+        for reason in scan.refused:
+            notify(f"{path.name}: refused {reason}")
     return scan
 
 
@@ -221,12 +270,17 @@ def _scan_record(scan: _Scan, records: Any, record: Any, targets: list[Target]) 
     headers = record.rec_headers
     data = b""
     if kind in ("warcinfo", "metadata"):
-        data = _read_all(record.raw_stream)
-    else:
-        while record.raw_stream.read(1 << 16):
-            pass
+        data = _read_capped(record.raw_stream, METADATA_MAX_BYTES)
+    _drain(record.raw_stream)
     offset = records.get_record_offset()
     _check_intact(scan.path, record, offset)
+    if len(data) > METADATA_MAX_BYTES:
+        scan.refused.append(
+            f"the {kind} record at byte {offset}: it is larger than "
+            f"{METADATA_MAX_BYTES // 1024} KB, which no {kind} record needs; its fields are "
+            "ignored"
+        )
+        return
     if kind == "warcinfo":
         scan.by_nato_watch = scan.by_nato_watch or by_nato_watch(parse_warc_fields(data))
     elif kind == "metadata":
@@ -240,7 +294,14 @@ def _scan_record(scan: _Scan, records: Any, record: Any, targets: list[Target]) 
             head = record.http_headers
             scan.requests[about] = (str(head.protocol), tuple(head.headers))
     elif kind in ("response", "revisit"):
-        found = _found(scan.path, offset, record, targets)
+        try:
+            found = _found(scan.path, offset, record, targets)
+        except ValueError:  # its WARC-Date is no date at all
+            date = headers.get_header("WARC-Date")
+            scan.refused.append(
+                f"the {kind} record at byte {offset}: its WARC-Date {date!r} is not a date"
+            )
+            return
         if found is not None:
             scan.found.append(found)
 
@@ -330,21 +391,23 @@ def _verdict(found: _Found) -> str | None:
     return None
 
 
-def _import_record(importer: Importer, scan: _Scan, found: _Found) -> Settled:
+def _import_record(importer: Importer, scan: _Scan, found: _Found, max_bytes: int) -> Settled:
     """Record one response or revisit record of the target's page; say what it was."""
     if found.kind == "response":
-        return _import_response(importer, scan, found)
+        return _import_response(importer, scan, found, max_bytes)
     return _import_revisit(importer, scan, found)
 
 
-def _import_response(importer: Importer, scan: _Scan, found: _Found) -> Settled:
+def _import_response(importer: Importer, scan: _Scan, found: _Found, max_bytes: int) -> Settled:
     """A response record: its body is read unless it was recorded before; what the body is
     decides the rest."""
     capture = _capture(scan, found)
     settled = importer.already(capture)
     if settled is not None:
         return settled
-    body = _read_body(scan, found)
+    body = _read_body(scan, found, max_bytes)
+    if isinstance(body, str):
+        return Settled(capture, Outcome.REFUSED, body, fetched=True)
     verdict = _verdict(found)
     if verdict is None and not body.body:
         verdict = "the archived response has an empty body"
@@ -373,23 +436,29 @@ def _import_revisit(importer: Importer, scan: _Scan, found: _Found) -> Settled:
     )
 
 
-def _read_body(scan: _Scan, found: _Found) -> CaptureBody:
+def _read_body(scan: _Scan, found: _Found, max_bytes: int) -> CaptureBody | str:
     """The record's payload, decoded as a browser would get it (chunks joined, gzip undone),
-    with the HTTP heads the record kept."""
+    with the HTTP heads the record kept; or why it is refused (larger than `max_bytes`, as
+    stored or decoded: read no further than that)."""
     from warcio.archiveiterator import ArchiveIterator
 
     with found.path.open("rb") as handle:
         handle.seek(found.offset)
-        record = next(iter(ArchiveIterator(handle, arc2warc=True)))
-        payload = _read_all(record.raw_stream)
+        record = next(iter(_bounded(ArchiveIterator(handle, arc2warc=True))))
+        payload = _read_capped(record.raw_stream, max_bytes)
+        if len(payload) > max_bytes:
+            return _too_large(max_bytes, "as stored")
         head = record.http_headers
         notes: list[str] = []
         record.raw_stream = io.BytesIO(payload)
         try:
-            body = _read_all(record.content_stream())
+            body = _read_capped(record.content_stream(), max_bytes)
         except (OSError, EOFError, ValueError, zlib.error) as err:
             body = payload
             notes.append(f"the payload could not be decoded ({one_line(err)}); kept as stored")
+        if len(body) > max_bytes:
+            encoding = head.get_header("Content-Encoding") if head is not None else None
+            return _too_large(max_bytes, f"once its {encoding or 'transfer'} encoding is undone")
     encoding = head.get_header("Content-Encoding") if head is not None else None
     if body != payload:
         notes.append(
@@ -420,10 +489,66 @@ def _read_body(scan: _Scan, found: _Found) -> CaptureBody:
     )
 
 
-def _read_all(stream: Any) -> bytes:
+def _too_large(max_bytes: int, how: str) -> str:
+    """Why a capture whose body passes `max_bytes` is refused."""
+    return (
+        f"the archived body is larger than the cap of {max_bytes} bytes (max_bytes) {how}; "
+        "not read further, nothing written"
+    )
+
+
+def _read_capped(stream: Any, cap: int) -> bytes:
+    """At most `cap` + 1 bytes of `stream` (one more than `cap` says it holds more)."""
     chunks: list[bytes] = []
-    while True:
-        chunk = stream.read(1 << 16)
+    total = 0
+    while total <= cap:
+        chunk = stream.read(min(READ_PIECE, cap + 1 - total))
         if not chunk:
-            return b"".join(chunks)
+            break
         chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _drain(stream: Any) -> None:
+    """Read `stream` to its end in pieces (for the digests), keeping nothing."""
+    while stream.read(READ_PIECE):
+        pass
+
+
+class _HeadTooLong(ValueError):
+    """A record whose header lines add up to more than `MAX_HEAD_BYTES`."""
+
+
+def _bounded(records: Any) -> Any:
+    """`records` (a warcio `ArchiveIterator`, not yet started) reading header lines through
+    `_BoundedLines`: warcio reads a header line whole, however long, so a file whose record
+    head is one line of gigabytes would otherwise be read into memory."""
+    from warcio.bufferedreaders import DecompressingBufferedReader
+
+    class _BoundedLines(DecompressingBufferedReader):  # type: ignore[misc]
+        """warcio's reader, with the header lines of a record limited to MAX_HEAD_BYTES
+        together (a payload `read` starts the count again)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._in_head = 0
+
+        def readline(self, length: int | None = None) -> bytes:
+            room = MAX_HEAD_BYTES + 1 - self._in_head
+            line: bytes = super().readline(room if length is None else min(length, room))
+            self._in_head += len(line)
+            if self._in_head > MAX_HEAD_BYTES:
+                raise _HeadTooLong(
+                    f"a record's header lines pass {MAX_HEAD_BYTES // 1024} KB, which no "
+                    "record needs"
+                )
+            return line
+
+        def read(self, length: int | None = None) -> bytes:
+            self._in_head = 0
+            data: bytes = super().read(length)
+            return data
+
+    records.reader = _BoundedLines(records.fh, block_size=records.reader.block_size)
+    return records

@@ -53,11 +53,12 @@ from scraper.sources.importing import (
     Outcome,
     Settled,
     Tally,
+    out_of_time,
     payload_digest,
 )
 from scraper.sources.replay import Progress, counted
-from scraper.timespec import TimeSpan
-from scraper.urls import cps_file, host_key, same_page
+from scraper.timespec import TimeSpan, utc_now
+from scraper.urls import cps_file, host_key, redact_url, same_page
 
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
 WAYBACK_URL_ENV = "NATO_WATCH_WAYBACK_URL"
@@ -377,7 +378,8 @@ class WaybackClient:
                 result = self.fetcher.get_data(url)
             except FetchError as err:
                 raise FetchError(
-                    f"cannot list the captures of {target_url}: the CDX API at {self.cdx_url} "
+                    f"cannot list the captures of {redact_url(target_url)}: the CDX API at "
+                    f"{self.cdx_url} "
                     f"could not be read; check --wayback-url and the network ({err})",
                     url=url,
                     status=err.status,
@@ -429,6 +431,7 @@ def open_client(
         settings,
         read_timeout=max(settings.read_timeout, CDX_READ_TIMEOUT),
         total_timeout=max(settings.total_timeout, CDX_TOTAL_TIMEOUT),
+        check_timeout=max(settings.check_timeout, 2 * CDX_TOTAL_TIMEOUT),
     )
     return WaybackClient(
         Fetcher(patient, log=log), base_url=resolve_wayback_url(base_url), interval=interval
@@ -451,6 +454,7 @@ def import_wayback(
     replay_progress: Progress | None = None,
     watch: Watchlist | None = None,
     pairs: Sequence[TranslationPair] = (),
+    now: datetime | None = None,
 ) -> ImportResult:
     """Add `target`'s past captures from the Wayback Machine to the archive, then rebuild its
     versions and reports in capture order; return what was done.
@@ -458,26 +462,30 @@ def import_wayback(
     At most `limit` captures are fetched (the rest are left for the next run). `notify`
     gets one-line news of the listing; `progress` each settled capture; the rebuilt reports
     count the `watch` terms (None: the default list) and name the counterpart of a target
-    in one of the translated `pairs`.
+    in one of the translated `pairs`. A capture dated before 1991 or later than the clock
+    `now` plus a day is refused, counted, and neither fetched nor written.
     """
+    now = now or utc_now()
     span = span or TimeSpan()
     if limit is not None and limit < 0:
         raise ConfigError("--limit must be 0 or more")
     listing = client.list_captures(target.url, span=span, notify=notify)
     if notify is not None:
         notify(
-            f"{len(listing.captures)} captures of {target.url} listed "
+            f"{len(listing.captures)} captures of {redact_url(target.url)} listed "
             f"({counted(listing.other_pages, 'row')} of other pages left out)"
         )
     importer = Importer(archive, target, source=Source.WAYBACK, lock_timeout=lock_timeout)
     budget = _Budget(limit)
     tally = Tally(listed=len(listing.captures))
     for capture in listing.captures:
-        settled = _settle(importer, client, target, capture, budget)
+        settled = out_of_time(capture, now=now) or _settle(
+            importer, client, target, capture, budget
+        )
         tally.add(settled)
         if progress is not None:
             progress(tally.done, tally.listed, settled)
-    rebuilt = importer.rebuild(progress=replay_progress, watch=watch, pairs=pairs)
+    rebuilt = importer.rebuild(progress=replay_progress, watch=watch, pairs=pairs, now=now)
     return tally.result(target.name, rebuilt, stopped=budget.stopped)
 
 
