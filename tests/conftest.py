@@ -20,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from pages import load_content, nato_page
 
+from scraper.archive.store import Archive
+from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
 
 # The local server's access log is not the CLI's output.
@@ -170,3 +172,22 @@ def settings() -> FetchSettings:
 def polite(settings: FetchSettings) -> FetchSettings:
     """The test settings with robots.txt honoured (the default)."""
     return replace(settings, respect_robots=True)
+
+
+# One try, no backoff, no robots.txt: for tests where fetching is not the subject.
+QUICK_FETCH = FetchSettings(
+    retries=1, backoff=0.0, respect_robots=False, connect_timeout=2.0, read_timeout=10.0
+)
+
+
+@pytest.fixture
+def fetcher() -> Iterator[Fetcher]:
+    """A real `Fetcher` with `QUICK_FETCH` settings."""
+    with Fetcher(QUICK_FETCH) as fetch:
+        yield fetch
+
+
+@pytest.fixture
+def archive(data_dir: Path) -> Archive:
+    """An empty archive in the test's data dir."""
+    return Archive(data_dir)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from conftest import Clock, Site
 from pages import edited, load_content, nato_page
 
@@ -14,21 +11,7 @@ from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus
 from scraper.core.target import Target
 from scraper.fetching.http import Fetcher
-from scraper.fetching.settings import FetchSettings
 from scraper.run.pipeline import CheckOptions, check_target
-
-SETTINGS = FetchSettings(retries=1, backoff=0.0, connect_timeout=2.0, read_timeout=2.0)
-
-
-@pytest.fixture
-def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(SETTINGS) as f:
-        yield f
-
-
-@pytest.fixture
-def archive(data_dir: Path) -> Archive:
-    return Archive(data_dir)
 
 
 def maintenance_page() -> str:

@@ -35,7 +35,6 @@ from scraper.core.records import CheckRecord, CheckStatus
 from scraper.core.target import Target
 from scraper.errors import ConfigError
 from scraper.fetching.http import Fetcher
-from scraper.fetching.settings import FetchSettings
 from scraper.run.notify import Delivery, Notifier, NotifySettings
 from scraper.run.pipeline import CheckResult
 from scraper.run.runlog import IsoFormatter, format_check_line, run_log_level
@@ -51,7 +50,7 @@ from scraper.run.timing import (
 from scraper.timespec import format_duration, parse_cron, parse_duration
 
 T0 = datetime(2024, 7, 16, 8, 30, tzinfo=UTC)
-FAST_FETCH = FetchSettings(retries=1, respect_robots=False, connect_timeout=2, read_timeout=10)
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -469,17 +468,6 @@ def make_run(
         lock_timeout=5,
     )
     return ScheduledRun(targets, archive=archive, fetch=fetcher, plan=plan, notifier=notifier)
-
-
-@pytest.fixture
-def archive(data_dir: Path) -> Archive:
-    return Archive(data_dir)
-
-
-@pytest.fixture
-def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(FAST_FETCH) as fetcher:
-        yield fetcher
 
 
 @pytest.mark.slow

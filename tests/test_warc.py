@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import Site, tree
+from conftest import Clock, Site, tree
 from pages import edited, load_content, nato_page
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -48,15 +47,18 @@ PAGE_EDITED = nato_page(
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def cli(data_dir: Path, *args: str) -> Result:
-    """Run the real `nato-watch` with `--data-dir data_dir`; stdout and stderr apart."""
+def cli(data_dir: Path, *args: str, now: Callable[[], datetime] | None = None) -> Result:
+    """Run the real `nato-watch` with `--data-dir data_dir`; stdout and stderr apart; `now`
+    the command's clock (default: the real one)."""
     from scraper.cli import cli as group
+    from scraper.cli.app import Overrides
 
     return CliRunner().invoke(
         group,
         ["--data-dir", str(data_dir), *args],
         env={"NATO_WATCH_CONFIG": None, "NATO_WATCH_DATA_DIR": None},
         catch_exceptions=False,
+        obj=Overrides(now=now) if now is not None else None,
     )
 
 
@@ -68,9 +70,9 @@ def configure(data_dir: Path, url: str, name: str = TARGET) -> None:
     )
 
 
-def check(data_dir: Path, url: str) -> dict[str, Any]:
+def check(data_dir: Path, url: str, *, now: Callable[[], datetime] | None = None) -> dict[str, Any]:
     """One real `check` of `url` as the target; its JSON line."""
-    result = cli(data_dir, "check", "--url", url, "--target", TARGET, "--json")
+    result = cli(data_dir, "check", "--url", url, "--target", TARGET, "--json", now=now)
     assert result.exit_code == 0, result.stderr
     out: dict[str, Any] = json.loads(result.stdout)
     return out
@@ -297,11 +299,12 @@ def test_export_of_an_archive_from_before_headers_were_kept(
 
 def test_export_takes_a_time_span(site: Site, data_dir: Path, tmp_path: Path) -> None:
     url = site.put(PATH, PAGE_2024)
-    check(data_dir, url)
+    clock = Clock(datetime(2024, 7, 17, 6, 0, 0, 400_000, tzinfo=UTC))
+    check(data_dir, url, now=clock)
     # The next capture in a later second: --from and --to are read to the second.
-    time.sleep(1.01 - datetime.now(UTC).microsecond / 1e6)
+    clock.advance(seconds=1)
     site.put(PATH, PAGE_EDITED)
-    check(data_dir, url)
+    check(data_dir, url, now=clock)
     archive = Archive(data_dir)
     last = archive.read_version(TARGET, archive.version_ids(TARGET)[-1])
     out = tmp_path / "span.warc.gz"
