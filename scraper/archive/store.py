@@ -11,6 +11,7 @@ Layout (under the data dir):
     reports/<target>/<stamp>.{md,html,json}  change from the previous version to this one
     reports/<target>/pages/<stamp>.html      the page of each version, as it stood then
     reports/<target>/since/<stamp>.{html,json} change from that version to the latest
+    reports/<target>/summary.jsonl           what the site shows of each version, oldest first
     reports/index.html, reports/feed.atom    every change of every target
 
 Every file write is atomic (temp file in the same directory, fsync, rename, fsync of the
@@ -27,6 +28,7 @@ import contextlib
 import gzip
 import hashlib
 import json
+import os
 import re
 import time
 import zlib
@@ -36,7 +38,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from scraper.archive.checklog import LogLine, append_line, read_lines
-from scraper.archive.files import StagedWrites, atomic_write, fsync_dir, remove_temp_files
+from scraper.archive.files import (
+    StagedWrites,
+    atomic_write,
+    disk_errors,
+    fsync_dir,
+    make_dirs,
+    remove_temp_files,
+    write_or_take_back,
+)
+from scraper.archive.listing import StampListing, list_stamps
 from scraper.archive.lock import hold_lock
 from scraper.archive.logtail import lines_newest_first
 from scraper.core.document import Document, canonical_json
@@ -59,6 +70,8 @@ SITE_FILES = ("index.html", "feed.atom")
 PAGES_DIR = "pages"
 SINCE_DIR = "since"
 SINCE_FORMATS = ("html", "json")
+# Inside reports/<target>/: one line per version, what the site shows of it (`reports.summaries`).
+SUMMARY_INDEX = "summary.jsonl"
 # Beside `raw/<sha256>.html.gz`: the HTTP heads of the response that delivered those bytes.
 HEADERS_SUFFIX = ".http.json"
 # In the data dir of an archive made by `nato-watch demo`: what it is. Its presence marks the
@@ -105,6 +118,7 @@ class Archive:
         self.snapshots = self.root / "snapshots"
         self.reports = self.root / "reports"
         self._writes = StagedWrites()
+        self._listing = StampListing()  # version ids, kept while their folder is unchanged
         self._swept: float | None = None  # when temp files were last swept (monotonic)
 
     # -- paths -------------------------------------------------------------------------------
@@ -368,11 +382,8 @@ class Archive:
 
     def version_ids(self, target: str) -> list[str]:
         """Ids of the target's versions, oldest first."""
-        folder = self.target_dir(target) / "versions"
-        if not folder.is_dir():
-            return []
         # Ids are `YYYY-MM-DDTHHMMSSZ`: their text order is their time order.
-        return sorted(p.stem for p in folder.glob("*.json") if STAMP.fullmatch(p.stem))
+        return self._listing.stamps(self.target_dir(target) / "versions", ".json")
 
     def read_version(self, target: str, version_id: str, *, check: bool = False) -> Version:
         """Version `version_id` of `target`; with `check`, its document must still hash to
@@ -486,10 +497,7 @@ class Archive:
 
     def version_page_ids(self, target: str) -> list[str]:
         """Ids of the versions of `target` that have a page, oldest first."""
-        folder = self.reports / check_target_name(target) / PAGES_DIR
-        if not folder.is_dir():
-            return []
-        return sorted(p.stem for p in folder.glob("*.html") if STAMP.fullmatch(p.stem))
+        return list_stamps(self.reports / check_target_name(target) / PAGES_DIR, ".html")
 
     def delete_version_page(self, target: str, version_id: str) -> None:
         """Remove the page of a version that is gone."""
@@ -522,6 +530,43 @@ class Archive:
         """Remove every format of the combined report since `version_id`."""
         paths = [self.since_path(target, version_id, fmt) for fmt in SINCE_FORMATS]
         _unlink_all(paths, self.reports / check_target_name(target) / SINCE_DIR)
+
+    # -- the summary index of the report site ---------------------------------------------------
+
+    def summary_index_path(self, target: str) -> Path:
+        """`reports/<target>/summary.jsonl`: what the site shows of each version of `target`,
+        one line each, oldest first (`reports.summaries`)."""
+        return self.reports / check_target_name(target) / SUMMARY_INDEX
+
+    def read_summary_index(self, target: str) -> bytes | None:
+        """The summary index of `target` as stored, or None when there is none."""
+        path = self.summary_index_path(target)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise StoreError(f"summary index {path} is unreadable: {err}") from err
+
+    def write_summary_index(self, target: str, data: bytes) -> Path:
+        """Write the whole summary index atomically (left alone when unchanged)."""
+        path = self.summary_index_path(target)
+        self._write(path, data, skip_if_same=True)
+        return path
+
+    def append_summary_index(self, target: str, line: bytes) -> None:
+        """Append one line (newline included) to the summary index with one write, and
+        fsync it (at once, even inside a `batch()`); a write a full disk cuts short is taken
+        back. A kill mid-write leaves a torn last line, which readers take as out of date."""
+        path = self.summary_index_path(target)
+        make_dirs(path.parent)
+        with disk_errors(path):
+            # Mode 0666 less the umask, as for any new file.
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            try:
+                write_or_take_back(fd, line, size=os.fstat(fd).st_size, path=path)
+            finally:
+                os.close(fd)
 
     # -- check log ---------------------------------------------------------------------------
 

@@ -35,6 +35,8 @@ from scraper.urls import page_language
 
 # The JSON report's format number; bumped only on an incompatible change of its schema.
 REPORT_FORMAT = 1
+# How many of a report's strongest flags the site names (the index, the feed, the timeline).
+SITE_FLAGS = 3
 
 
 @dataclass(frozen=True)

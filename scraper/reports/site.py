@@ -23,7 +23,7 @@ from scraper.core.change import BlockChange, SectionChange, SectionStatus
 from scraper.core.records import Version
 from scraper.reports.assets import asset, drop_xml_illegal, page_csp
 from scraper.reports.cite import Citation, citation_parts
-from scraper.reports.model import Report, ReportSummary, SinceLink, SiteLinks
+from scraper.reports.model import SITE_FLAGS, Report, ReportSummary, SinceLink, SiteLinks
 from scraper.reports.side_by_side import side_by_side
 from scraper.reports.timeline import VersionInfo, build_timeline, legend
 from scraper.reports.translation import CatchUp
@@ -48,8 +48,6 @@ from scraper.reports.words import (
 from scraper.timespec import utc_iso
 
 FEED_ID = "tag:nato-watch,2024:feed"
-# How many of a report's strongest flags the index and the feed name.
-SITE_FLAGS = 3
 ENTRY_ID_PREFIX = "tag:nato-watch,2024:"
 # An empty feed still needs an `updated`; the epoch says "nothing yet" and never changes.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)

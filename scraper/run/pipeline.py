@@ -406,15 +406,10 @@ def _publish(
     """Write the report from `previous` to `version` and the site, then end the check as
     having stored `version`."""
     # lazy: the renderers and Jinja2 load only when a check has a new version to publish
-    from scraper.reports.publish import rebuild_site, write_report
+    from scraper.reports.publish import publish_version
 
     target, archive = check.target, check.archive
-    report, change = (
-        write_report(archive, previous, version, watch=target.watch, pairs=pairs)
-        if previous is not None
-        else (None, None)
-    )
-    rebuild_site(archive, target=target.name, watch=target.watch, pairs=pairs)
+    report, change = publish_version(archive, version, previous, watch=target.watch, pairs=pairs)
     return check.stored(version, first=previous is None, report=report, change=change, note=note)
 
 
