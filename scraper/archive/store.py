@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import re
-import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,8 +81,6 @@ CONFIG_NAME = "nato-watch.toml"
 # Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
 # reader that needs only the capture time reads the head of the file, not the document.
 CAPTURED_AT_HEAD = re.compile(rb'^\{\s*"captured_at":\s*"([^"]+)"')
-# Killed writers' temp files are swept when the lock is taken, at most this often (seconds).
-TEMP_SWEEP_EVERY = 600.0
 
 
 def check_target_name(name: str) -> str:
@@ -119,7 +116,9 @@ class Archive:
         self.reports = self.root / "reports"
         self._writes = StagedWrites()
         self._listing = StampListing()  # version ids, kept while their folder is unchanged
-        self._swept: float | None = None  # when temp files were last swept (monotonic)
+        # Whether this object swept the temp files of killed writers yet: at its first lock,
+        # then whenever the lock's previous holder died holding it.
+        self._swept = False
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -167,19 +166,22 @@ class Archive:
         writers left (none of a live writer can exist while it is held).
         """
         with hold_lock(self.root, timeout=timeout) as taken:
-            if taken and self._sweep_due():
-                remove_temp_files(self.snapshots, self.reports)
+            if taken is not None and (not self._swept or taken.holder_died):
+                self._swept = True
+                remove_temp_files(self._write_folders(), changed_since=taken.last_written)
             yield
 
-    def _sweep_due(self) -> bool:
-        """Whether this archive's temp files were last swept long enough ago: at a
-        command's first lock, and then at most every few minutes (a `run`'s checks, not each
-        capture of an import)."""
-        now = time.monotonic()
-        if self._swept is not None and now - self._swept < TEMP_SWEEP_EVERY:
-            return False
-        self._swept = now
-        return True
+    def _write_folders(self) -> Iterator[Path]:
+        """Every folder this archive writes files into (where a killed writer's temp files
+        are): the targets' snapshot, raw, version, report, page and "since" folders."""
+        for top in (self.snapshots, self.reports):
+            yield top
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                for name in sorted(os.listdir(top)):
+                    if TARGET_NAME.fullmatch(name):
+                        yield top / name
+                        for sub in ("raw", "versions", PAGES_DIR, SINCE_DIR):
+                            yield top / name / sub
 
     # -- batched writes ----------------------------------------------------------------------
 
