@@ -25,12 +25,9 @@ reference and reports what it finds; nothing here repairs an archive behind the 
 from __future__ import annotations
 
 import contextlib
-import gzip
-import hashlib
 import json
 import os
 import re
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -95,6 +92,10 @@ def check_target_name(name: str) -> str:
 
 def sha256_hex(data: bytes) -> str:
     """The sha256 of `data`, as lowercase hex."""
+    # lazy: loading OpenSSL's hashes costs ~4 ms of start-up that `log`, `show`, `status`
+    # and `--help` never use
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
@@ -283,6 +284,9 @@ class Archive:
         digest = sha256_hex(body)
         path = self.raw_path(target, digest)
         if not path.is_file():
+            # lazy: only a command that stores or reads a raw body needs gzip
+            import gzip
+
             # mtime=0 keeps the gzip bytes a function of the body alone.
             atomic_write(path, gzip.compress(body, compresslevel=9, mtime=0))
         if exchange is not None and url is not None and captured_at is not None:
@@ -320,6 +324,10 @@ class Archive:
     def read_raw(self, target: str, sha256: str, *, check: bool = False) -> bytes:
         """The stored body with this sha256, byte for byte; with `check`, re-hash it first."""
         path = self.raw_path(target, sha256)
+        # lazy: only a command that stores or reads a raw body needs gzip
+        import gzip
+        import zlib
+
         try:
             body = gzip.decompress(path.read_bytes())
         except FileNotFoundError:

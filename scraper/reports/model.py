@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scraper.core.change import (
     BlockChange,
@@ -20,18 +20,18 @@ from scraper.core.change import (
     Summary,
     section_name,
 )
-from scraper.core.diff import diff
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag, is_significant
 from scraper.core.records import Source, Version
-from scraper.core.terms import TermChange
-from scraper.core.translation import CounterpartCheck
-from scraper.core.watchlist import Watchlist
 from scraper.reports.cite import Citation
-from scraper.reports.translation import counterpart_to_dict
 from scraper.reports.words import summary_line
 from scraper.timespec import parse_utc, utc_iso
 from scraper.urls import page_language
+
+if TYPE_CHECKING:
+    from scraper.core.terms import TermChange
+    from scraper.core.translation import CounterpartCheck
+    from scraper.core.watchlist import Watchlist
 
 # The JSON report's format number; bumped only on an incompatible change of its schema.
 REPORT_FORMAT = 1
@@ -191,6 +191,9 @@ class ReportSummary:
     @classmethod
     def from_json(cls, text: str) -> ReportSummary:
         """The summary of a stored JSON report (as `render_json` wrote it)."""
+        # lazy: a report read back (log, the site) needs no term counting
+        from scraper.core.terms import TermChange
+
         data = json.loads(text)
         old = VersionRef.from_dict(data["old"])
         new = VersionRef.from_dict(data["new"])
@@ -228,6 +231,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     target in a translated pair adds `counterparts`."""
     out = _report_dict(report)
     if report.counterparts:
+        # lazy: only a target in a translated pair has counterparts to write
+        from scraper.reports.translation import counterpart_to_dict
+
         out["counterparts"] = [counterpart_to_dict(c) for c in report.counterparts]
     return out
 
@@ -293,6 +299,9 @@ def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) 
     """The report of the change from version `old` to version `new` (pure: nothing is
     written). `watch`: the watched terms of its flags (default: the built-in ones). The flags
     read the page in the language its URL shows (`/cps/fr/…` is French)."""
+    # lazy: reading reports back (log, the site's summary index) needs no diff engine
+    from scraper.core.diff import diff
+
     return Report(
         target=new.target,
         old=VersionRef.from_version(old),

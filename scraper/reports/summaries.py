@@ -25,7 +25,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scraper.archive.store import Archive
 from scraper.core.change import StampStatus, Summary
@@ -35,8 +35,10 @@ from scraper.core.records import Version
 from scraper.errors import ScraperError
 from scraper.reports.model import SITE_FLAGS, ReportSummary
 from scraper.reports.timeline import VersionInfo
-from scraper.reports.translation import CatchUp, catch_up_of
 from scraper.timespec import parse_utc, utc_iso
+
+if TYPE_CHECKING:
+    from scraper.reports.translation import CatchUp
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,9 @@ class SiteEntry:
     def of_report(cls, text: str) -> SiteEntry:
         """The new version of a stored JSON report (`render_json`'s text), as the report
         tells it."""
+        # lazy: only a report of a translated pair records a catch-up; `log` reads lines
+        from scraper.reports.translation import catch_up_of
+
         summary = ReportSummary.from_json(text)
         return cls(VersionInfo.from_summary(summary), summary, catch_up_of(text))
 
@@ -166,6 +171,9 @@ def entry_from_dict(target: str, data: dict[str, Any]) -> SiteEntry:
 
 
 def _caught_of(info: VersionInfo, data: dict[str, Any]) -> CatchUp:
+    # lazy: only a line of a translated pair records a catch-up
+    from scraper.reports.translation import CatchUp
+
     return CatchUp(
         target=info.target,
         original=data["original"],

@@ -33,6 +33,7 @@ from scraper.archive.pending import unfinished_version
 from scraper.archive.store import Archive, sha256_hex
 from scraper.core.document import Document, LastUpdated
 from scraper.core.health import DEFAULT_UNHEALTHY_AFTER
+from scraper.core.parser_version import PARSER_VERSION
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version
 from scraper.core.suspect import SuspectDecision, Verdict, judge
 from scraper.core.target import Target, TranslationPair
@@ -158,18 +159,17 @@ def _check_page(check: _Check, fetch: FetchFunction, options: CheckOptions) -> C
     check = check.heard(result)
     if result.not_modified:
         return check.unchanged(latest, not_modified=True)
-    check = check.knowing(raw_sha256=sha256_hex(result.body), body_size=len(result.body))
+    raw = sha256_hex(result.body)
+    check = check.knowing(raw_sha256=raw, body_size=len(result.body))
+    if latest is not None and _read_before(latest, result, raw):
+        return _unchanged(check, result, latest)
     document = _read(result)
     if isinstance(document, str):
         return check.failed(document)
     if latest is not None and document.content_hash == latest.content_hash:
         # Same document, maybe different bytes (a new session id): keep the bytes as evidence
         # so a better parser can re-read them, but no new version.
-        try:
-            _put_raw(archive, target.name, result, check.started_at)
-        except StoreError as err:
-            return check.failed(str(err))
-        return check.unchanged(latest)
+        return _unchanged(check, result, latest)
     decision = judge(
         latest.document if latest else None,
         document,
@@ -319,6 +319,30 @@ def _trusted_latest(archive: Archive, target: str, *, now: datetime) -> Version 
     return latest
 
 
+def _read_before(latest: Version, result: FetchResult, raw: str) -> bool:
+    """Whether the latest version is this response read already: the same bytes, from the
+    same URL, under the same content type (the charset that decodes them), read by this
+    parser version — so the document is the latest's, without loading the parser."""
+    origin = latest.provenance
+    return (
+        origin.raw_sha256 == raw
+        and origin.parser_version == PARSER_VERSION
+        and origin.final_url == result.final_url
+        and origin.content_type == result.content_type
+        and origin.renderer == result.renderer
+    )
+
+
+def _unchanged(check: _Check, result: FetchResult, latest: Version) -> CheckResult:
+    """End with the page's document the latest version's: the bytes are kept (once) as
+    evidence, so a better parser can re-read them; no new version."""
+    try:
+        _put_raw(check.archive, check.target.name, result, check.started_at)
+    except StoreError as err:
+        return check.failed(str(err))
+    return check.unchanged(latest)
+
+
 def _read(result: FetchResult) -> Document | str:
     """The fetched page's document, or why it could not be read (the check's error)."""
     # lazy: a 304 needs no parser (lxml costs ~15 ms of start-up)
@@ -365,9 +389,6 @@ def _store_version(
     """Store the new document in DESIGN.md's order (raw snapshot, version, report, index and
     feed), then end the check; a report or site the disk refuses fails it, the version kept
     for the next check to finish."""
-    # lazy: the parser is loaded by now (`_read`); its version is read here
-    from scraper.core.parse import PARSER_VERSION
-
     target, archive = check.target, check.archive
     raw = _put_raw(archive, target.name, result, check.started_at)
     provenance = Provenance(

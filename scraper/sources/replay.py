@@ -25,7 +25,8 @@ from scraper.archive.captures import Capture, captures_of
 from scraper.archive.store import Archive, version_bytes
 from scraper.core.document import Document
 from scraper.core.health import DEFAULT_UNHEALTHY_AFTER
-from scraper.core.parse import PARSER_VERSION, parse
+from scraper.core.parse import parse
+from scraper.core.parser_version import PARSER_VERSION
 from scraper.core.records import Provenance, Version
 from scraper.errors import NotFound, ParseError, ScraperError, StoreError
 from scraper.fetching.decoding import decode_body
