@@ -173,7 +173,12 @@ def publish_version(
         if name != target:
             entries[name] = _entries_of(archive, name)
         since += _update_since(
-            archive, name, entries[name], mode=_FORCE if name == target else _READ, watch=watch
+            archive,
+            name,
+            entries[name],
+            mode=_FORCE if name == target else _READ,
+            watch=watch,
+            latest=version if name == target else None,
         )
     _write_index_and_feed(archive, entries, since, pairs)
     return path, change
@@ -272,10 +277,12 @@ def _update_since(
     *,
     mode: str,
     watch: Watchlist | None,
+    latest: Version | None = None,
 ) -> list[SinceLink]:
     """Bring the target's "since" reports up to date (`_FORCE`: recompute them all;
     `_REPAIR`: write those missing or out of date; `_READ`: write nothing) and return the
-    links the index shows. `entries`: the target's versions, oldest first."""
+    links the index shows. `entries`: the target's versions, oldest first; `latest`: the
+    latest version when the caller holds it (a check), so it is not read again per report."""
 
     infos = [entry.info for entry in entries]
     if len(infos) < 2:
@@ -283,7 +290,7 @@ def _update_since(
             for stale in archive.since_report_files(target):
                 archive.delete_since_reports(target, stale)
         return []
-    latest = infos[-1]
+    newest = infos[-1]
     position = {info.id: k for k, info in enumerate(infos)}
     bases = since_bases([(info.id, info.captured_at) for info in infos])
     links = []
@@ -299,11 +306,16 @@ def _update_since(
         else:
             wanted.add(base_id)
             line_or_none = (
-                None if mode == _FORCE else _current_since(archive, target, base_id, latest.id)
+                None if mode == _FORCE else _current_since(archive, target, base_id, newest.id)
             )
             if line_or_none is None and mode != _READ:
                 line_or_none = _write_since(
-                    archive, target, base_id, latest.id, len(infos) - 1 - position[base_id], watch
+                    archive,
+                    target,
+                    base_id,
+                    latest if latest is not None and latest.id == newest.id else newest.id,
+                    len(infos) - 1 - position[base_id],
+                    watch,
                 )
             if line_or_none is None:
                 continue
@@ -313,7 +325,7 @@ def _update_since(
                 target=target,
                 old_id=base_id,
                 old_captured_at=info.captured_at,
-                new_id=latest.id,
+                new_id=newest.id,
                 reasons=reasons,
                 summary_line=line,
                 href=href,
@@ -345,17 +357,19 @@ def _write_since(
     archive: Archive,
     target: str,
     base_id: str,
-    latest_id: str,
+    latest: Version | str,
     steps: int,
     watch: Watchlist | None,
 ) -> str | None:
-    """Compute and store the combined report from `base_id` to `latest_id`; its summary line."""
+    """Compute and store the combined report from `base_id` to the latest version (given, or
+    its id); its summary line."""
 
     try:
         old = archive.read_version(target, base_id)
-        new = archive.read_version(target, latest_id)
+        new = latest if isinstance(latest, Version) else archive.read_version(target, latest)
     except (NotFound, ScraperError):
         return None
+    latest_id = new.id
     report = build_report(old, new, watch=watch)
     note = (
         f"Everything that changed since version {base_id} (captured "
