@@ -61,7 +61,7 @@ from scraper.timespec import STAMP, parse_utc, stamp_of
 TARGET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 REPORT_FORMATS = ("md", "html", "json")
-SITE_FILES = ("index.html", "feed.atom")
+SITE_FILES = ("index.html", "feed.atom", "style.css")
 # Inside reports/<target>/: a page per version, and combined "since" reports (old id -> latest).
 PAGES_DIR = "pages"
 SINCE_DIR = "since"

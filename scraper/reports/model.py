@@ -97,6 +97,7 @@ class SiteLinks:
 
     pages: str  # the folder of the target's version pages, ending in "/"
     index: str  # the site's index page
+    stylesheet: str  # the site's shared stylesheet
 
     def page(self, version_id: str, anchor: str | None = None) -> str:
         """The version page of `version_id`, at `anchor` when given."""
@@ -104,8 +105,10 @@ class SiteLinks:
 
 
 # A report at reports/<target>/<id>.html, and a combined one at reports/<target>/since/<id>.html.
-REPORT_LINKS = SiteLinks(pages="pages/", index="../index.html")
-SINCE_LINKS = SiteLinks(pages="../pages/", index="../../index.html")
+REPORT_LINKS = SiteLinks(pages="pages/", index="../index.html", stylesheet="../style.css")
+SINCE_LINKS = SiteLinks(pages="../pages/", index="../../index.html", stylesheet="../../style.css")
+# Where a version page, at reports/<target>/pages/<id>.html, finds the shared stylesheet.
+PAGE_STYLESHEET = "../../style.css"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@
     reports/<target>/pages/<id>.html           version <id> as it stood, with its provenance
     reports/<target>/since/<id>.{html,json}    what changed from version <id> to the latest
     reports/<target>/summary.jsonl             what the site shows of each version
+    reports/style.css                          the stylesheet the reports and pages link
 
 Everything here is derived from the versions and the JSON reports and contains no wall-clock
 time other than capture times, so `replay` rebuilds it byte for byte.
@@ -46,6 +47,7 @@ from scraper.archive.store import Archive
 from scraper.core.records import Version
 from scraper.errors import NotFound, ScraperError
 from scraper.reports import summaries
+from scraper.reports.assets import STYLESHEET, asset
 from scraper.reports.json_report import render_json
 from scraper.reports.markdown import render_markdown
 from scraper.reports.model import (
@@ -123,6 +125,7 @@ def rebuild_site(
     Without `target`, every target's summary index is rewritten and its missing pages and
     missing or out-of-date "since" reports written (with the built-in watch list).
     """
+    _write_stylesheet(archive)
     entries: dict[str, list[SiteEntry]] = {}
     since: list[SinceLink] = []
     for name in archive.targets():
@@ -161,6 +164,7 @@ def publish_version(
     """
     target = version.target
     path, change = None, None
+    _write_stylesheet(archive)  # before the first page that links it
     if previous is None:
         entry = SiteEntry.of_version(version)
     else:
@@ -182,6 +186,12 @@ def publish_version(
         )
     _write_index_and_feed(archive, entries, since, pairs)
     return path, change
+
+
+def _write_stylesheet(archive: Archive) -> None:
+    """Write `reports/style.css`, the stylesheet the reports and version pages link (left
+    alone when it holds these bytes already)."""
+    archive.write_site_file(STYLESHEET, asset(STYLESHEET))
 
 
 def _entries_of(archive: Archive, target: str) -> list[SiteEntry]:
