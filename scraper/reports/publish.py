@@ -113,10 +113,13 @@ def rebuild_site(
     target: str | None = None,
     watch: Watchlist | None = None,
     pairs: Sequence[TranslationPair] = (),
+    entries: Sequence[SiteEntry] | None = None,
 ) -> None:
     """Rebuild the site from the evidence: the summary index, the missing version pages and
     the "since" reports, then `reports/index.html` and `reports/feed.atom`. `pairs`: every
-    translated pair of the config, whose lag the index shows.
+    translated pair of the config, whose lag the index shows; `entries`: `target`'s entries
+    when the caller just wrote its whole history (`write_history`), else they are read from
+    its versions and reports.
 
     `target` names the target whose history just changed (a replay, an import): its summary
     index is rewritten from its versions and reports, its missing version pages are written
@@ -126,24 +129,28 @@ def rebuild_site(
     missing or out-of-date "since" reports written (with the built-in watch list).
     """
     _write_stylesheet(archive)
-    entries: dict[str, list[SiteEntry]] = {}
+    every: dict[str, list[SiteEntry]] = {}
     since: list[SinceLink] = []
     for name in archive.targets():
         if target is not None and name != target:
-            entries[name] = _entries_of(archive, name)
-            since += _update_since(archive, name, entries[name], mode=_READ, watch=None)
+            every[name] = _entries_of(archive, name)
+            since += _update_since(archive, name, every[name], mode=_READ, watch=None)
             continue
-        entries[name] = summaries.rebuild(archive, name)
+        if name == target and entries is not None:
+            every[name] = list(entries)
+            summaries.write(archive, name, every[name])
+        else:
+            every[name] = summaries.rebuild(archive, name)
         with archive.batch():
             _repair_pages(archive, name, archive.version_ids(name))
             since += _update_since(
                 archive,
                 name,
-                entries[name],
+                every[name],
                 mode=_FORCE if name == target else _REPAIR,
                 watch=watch,
             )
-    _write_index_and_feed(archive, entries, since, pairs)
+    _write_index_and_feed(archive, every, since, pairs)
 
 
 def publish_version(
@@ -169,7 +176,7 @@ def publish_version(
         entry = SiteEntry.of_version(version)
     else:
         path, report, text = _write_report(archive, previous, version, watch=watch, pairs=pairs)
-        entry, change = SiteEntry.of_report(text), report.change
+        entry, change = SiteEntry.of_report(report, text), report.change
     entries = {target: summaries.add(archive, target, entry, previous.id if previous else None)}
     _write_neighbour_pages(archive, version, previous, [e.id for e in entries[target]])
     since: list[SinceLink] = []
@@ -222,6 +229,24 @@ def _write_index_and_feed(
     archive.write_site_file("index.html", index)
     caught = [entry.caught for entry in every if entry.caught is not None]
     archive.write_site_file("feed.atom", render_feed(reported, caught))
+
+
+def write_history(
+    archive: Archive,
+    versions: Sequence[Version],
+    *,
+    watch: Watchlist | None = None,
+    pairs: Sequence[TranslationPair] = (),
+) -> list[SiteEntry]:
+    """Write the report of every change of one target's whole history (oldest first) and the
+    page of every version; return the history's entries for the summary index (`replay`
+    hands them to `rebuild_site`, so the reports are not read back)."""
+    entries = [SiteEntry.of_version(versions[0])] if versions else []
+    for old, new in itertools.pairwise(versions):
+        _, report, text = _write_report(archive, old, new, watch=watch, pairs=pairs)
+        entries.append(SiteEntry.of_report(report, text))
+    write_version_pages(archive, versions)
+    return entries
 
 
 def write_version_pages(archive: Archive, versions: Sequence[Version]) -> None:

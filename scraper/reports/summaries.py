@@ -11,9 +11,11 @@ reports' size; it appends its new version's line after the report and before the
 page, in DESIGN's write order. `rebuild` writes a target's index from the evidence (its
 version files and JSON reports): replay and every full rebuild of the site do, and a check
 does when the file is missing, torn or does not end where it should (an archive from before
-the index, a kill mid-write, a replay of another version). The check's line and the rebuilt
-one are made alike, from the stored JSON report, so `replay` reproduces the file byte for
-byte; `verify` compares it with the evidence (`check_index`).
+the index, a kill mid-write, a replay of another version). A check's line (and a replay's) is
+made from the report in memory, a rebuilt one from the stored JSON report; both carry exactly
+what the JSON report says, so the file is the same byte for byte either way (tests hold them
+to it) and `replay` reproduces it; `verify` compares it with the evidence
+(`archive.verify_summary`).
 
 Read from the index, a `ReportSummary` has the report's `SITE_FLAGS` strongest flags
 (without their sentence) and no watched-term counts: what the site shows.
@@ -33,7 +35,7 @@ from scraper.core.document import LastUpdated, canonical_json
 from scraper.core.flags import Flag, FlagKind
 from scraper.core.records import Version
 from scraper.errors import ScraperError
-from scraper.reports.model import SITE_FLAGS, ReportSummary
+from scraper.reports.model import SITE_FLAGS, Report, ReportSummary
 from scraper.reports.timeline import VersionInfo
 from scraper.timespec import parse_utc, utc_iso
 
@@ -61,7 +63,19 @@ class SiteEntry:
         return cls(VersionInfo.from_version(version))
 
     @classmethod
-    def of_report(cls, text: str) -> SiteEntry:
+    def of_report(cls, report: Report, text: str) -> SiteEntry:
+        """The new version of a report just written, `text` its JSON: what `of_stored_report`
+        reads back from that text, made from the report in memory (a catch-up, in a
+        translated pair's reports only, is read from the text)."""
+        # lazy: only a report of a translated pair records a catch-up; `log` reads lines
+        from scraper.reports.translation import catch_up_of
+
+        summary = ReportSummary.from_report(report)
+        caught = catch_up_of(text) if report.counterparts else None
+        return cls(VersionInfo.from_summary(summary), summary, caught)
+
+    @classmethod
+    def of_stored_report(cls, text: str) -> SiteEntry:
         """The new version of a stored JSON report (`render_json`'s text), as the report
         tells it."""
         # lazy: only a report of a translated pair records a catch-up; `log` reads lines
@@ -229,7 +243,8 @@ def from_evidence(archive: Archive, target: str) -> list[SiteEntry]:
     for version_id in archive.version_ids(target):
         if version_id in reported:
             try:
-                entries.append(SiteEntry.of_report(archive.read_report(target, version_id, "json")))
+                text = archive.read_report(target, version_id, "json")
+                entries.append(SiteEntry.of_stored_report(text))
                 continue
             except (ScraperError, ValueError, KeyError, TypeError):
                 pass  # a damaged report: the version file says what the site can show
