@@ -246,11 +246,13 @@ class Archive:
 
     def targets(self) -> list[str]:
         """Names of the targets the archive holds anything for, sorted."""
-        if not self.snapshots.is_dir():
+        try:
+            with os.scandir(self.snapshots) as entries:
+                # `is_dir` from the directory listing itself: no stat per target.
+                names = [e.name for e in entries if TARGET_NAME.fullmatch(e.name) and e.is_dir()]
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(
-            p.name for p in self.snapshots.iterdir() if p.is_dir() and TARGET_NAME.fullmatch(p.name)
-        )
+        return sorted(names)
 
     # -- raw snapshots -----------------------------------------------------------------------
 
