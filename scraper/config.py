@@ -93,6 +93,9 @@ class RunSettings:
     stop_timeout: float = 60.0
     notify_timeout: float = 10.0
     notify_tries: int = 3
+    # Between the end of one request to a host and the start of the next (politeness:
+    # checks of different hosts fetch at once, those of one host one at a time).
+    host_interval: timedelta = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -471,7 +474,7 @@ def _parse_run(raw: Any, where: str) -> RunSettings:
     for key, value in raw.items():
         # Messages name the key as written; the value goes under its current name.
         name = names[key]
-        if name in ("every", "cron", "timezone", "jitter", "stale_after"):
+        if name in ("every", "cron", "timezone", "jitter", "stale_after", "host_interval"):
             if not isinstance(value, str):
                 raise ConfigError(
                     f'{where}: {key} must be a string (e.g. every = "6h"), not {value!r}'
@@ -479,7 +482,7 @@ def _parse_run(raw: Any, where: str) -> RunSettings:
             option = f"{where}: {key}"
             if name in ("every", "stale_after"):
                 values[name] = parse_duration(value, option=option)
-            elif name == "jitter":
+            elif name in ("jitter", "host_interval"):
                 values[name] = parse_duration(value, option=option, minimum=timedelta(0))
             elif name == "cron":
                 values[name] = parse_cron(value, option=option).expression

@@ -22,7 +22,7 @@ from pytest_httpserver import HTTPServer
 
 from scraper import __version__
 from scraper.archive.store import Archive
-from scraper.core.parse import PARSER_VERSION
+from scraper.core.parser_version import PARSER_VERSION
 from scraper.core.records import Version
 from scraper.reports.cite import Citation, citation_text
 

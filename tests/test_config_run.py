@@ -91,7 +91,7 @@ def test_targets_take_a_webhook_and_a_command(tmp_path: Path) -> None:
         ('[run]\nnotify_tries = "3"\n', "notify_tries must be a number"),
         (
             '[run]\nevry = "6h"\n',
-            "[run]: unknown key 'evry'; allowed: cron, every, jitter, notify_timeout,",
+            "[run]: unknown key 'evry'; allowed: cron, every, host_interval, jitter, notify_timeout,",
         ),
         (
             'webhook = "ftp://hooks.example.org/x"\n',

@@ -171,6 +171,8 @@ def test_200_stores_snapshot_version_and_log_line(
         "reports/health.html",
         "reports/index.html",
         f"reports/{TARGET}/pages/{out['version']}.html",
+        f"reports/{TARGET}/summary.jsonl",
+        "reports/style.css",
         LOG,
         f"snapshots/{TARGET}/raw/{sha}.html.gz",
         # The response's status line and headers, kept beside the body (for WARC export).

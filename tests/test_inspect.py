@@ -15,7 +15,8 @@ from click.testing import Result
 from conftest import Clock, Site
 from pages import load_content, nato_page
 
-from scraper.core.parse import PARSER_VERSION, parse, parse_traced
+from scraper.core.parse import parse, parse_traced
+from scraper.core.parser_version import PARSER_VERSION
 
 TESTS = Path(__file__).parent
 TOPIC = "https://www.nato.int/cps/en/natohq/topics_50098.htm"

@@ -19,7 +19,8 @@ from golden import check_golden
 from pages import edited, load_content, nato_page
 
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Link
-from scraper.core.parse import PARSER_VERSION, parse
+from scraper.core.parse import parse
+from scraper.core.parser_version import PARSER_VERSION
 from scraper.errors import ParseError
 from scraper.urls import canonical_url
 

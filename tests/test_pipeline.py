@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+import pytest
 from conftest import Clock, Site
 from pages import edited, load_content, nato_page
 
@@ -11,6 +12,7 @@ from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus
 from scraper.core.target import Target
 from scraper.fetching.http import Fetcher
+from scraper.run import pipeline
 from scraper.run.pipeline import CheckOptions, check_target
 
 
@@ -68,6 +70,47 @@ def test_same_document_in_new_bytes_keeps_the_bytes_but_makes_no_version(
     assert result.record.raw_sha256 in raws
     stored = gzip.decompress(archive.raw_path("rok", result.record.raw_sha256).read_bytes())
     assert b"SID-4E37114D-E9973C8C" in stored
+
+
+def test_the_bytes_of_the_latest_version_are_not_parsed_again(
+    site: Site,
+    archive: Archive,
+    fetcher: Fetcher,
+    clock: Clock,
+    page_2024: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = Target("rok", site.put("/p.htm", page_2024))
+    first = check_target(target, archive=archive, fetch=fetcher, now=clock)
+    monkeypatch.setattr(pipeline, "_read", lambda result: pytest.fail("parsed again"))
+    clock.advance(hours=6)
+
+    result = check_target(target, archive=archive, fetch=fetcher, now=clock)
+
+    assert result.status is CheckStatus.UNCHANGED and result.version == first.version
+    assert result.record.raw_sha256 == first.record.raw_sha256
+    assert result.last_updated == first.last_updated
+
+
+def test_the_latest_bytes_are_read_again_by_another_parser_version(
+    site: Site,
+    archive: Archive,
+    fetcher: Fetcher,
+    clock: Clock,
+    page_2024: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = Target("rok", site.put("/p.htm", page_2024))
+    check_target(target, archive=archive, fetch=fetcher, now=clock)
+    monkeypatch.setattr(pipeline, "PARSER_VERSION", "9999")  # a parser that may read it anew
+    read = []
+    real = pipeline._read
+    monkeypatch.setattr(pipeline, "_read", lambda result: read.append(1) or real(result))
+    clock.advance(hours=6)
+
+    result = check_target(target, archive=archive, fetch=fetcher, now=clock)
+
+    assert read == [1] and result.status is CheckStatus.UNCHANGED
 
 
 def test_conditional_get_uses_the_latest_validators(

@@ -23,7 +23,7 @@ from pages import edited, load_content, nato_page
 from scraper.archive.store import Archive
 from scraper.archive.verify import verify
 from scraper.core.document import Block, BlockKind, Document
-from scraper.core.parse import PARSER_VERSION
+from scraper.core.parser_version import PARSER_VERSION
 from scraper.core.records import Version
 from scraper.core.target import Target
 from scraper.errors import LockedError, StoreError

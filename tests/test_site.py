@@ -567,7 +567,11 @@ def test_a_version_page_carries_its_provenance_and_neighbours() -> None:
     ]
     assert "(imported)" in text_of(root.find(".//p[@class='kicker']"))
     no_active_content(root)
-    assert f"style-src '{style_hash(root)}'" in csp_of(root) and "script-src 'none'" in csp_of(root)
+    # The site's shared stylesheet, and a policy that lets only it apply.
+    link = root.find(".//link[@rel='stylesheet']")
+    assert link is not None and link.get("href") == "../../style.css"
+    assert root.find(".//style") is None
+    assert "style-src 'self' file:;" in csp_of(root) and "script-src 'none'" in csp_of(root)
     # Landmarks: a header with navigation, the main part with the article, a footer.
     assert root.find("body/header/nav") is not None and root.find("body/main/article") is not None
     assert root.find("body/footer") is not None

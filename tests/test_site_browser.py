@@ -344,6 +344,28 @@ def test_the_site_opens_from_disk(served: Served, page: Page) -> None:
     assert leaving == []
 
 
+def test_reports_and_version_pages_opened_from_disk_are_styled(served: Served, page: Page) -> None:
+    # They link the shared reports/style.css; their policy must let Chromium apply it from a
+    # file:// URL, and nothing else.
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    reports = served.root / "reports"
+    korea = served.ids[KOREA]
+    for path in (
+        reports / KOREA / f"{korea[1]}.html",
+        reports / KOREA / "since" / f"{korea[0]}.html",
+        reports / KOREA / "pages" / f"{korea[-1]}.html",
+    ):
+        assert '<link rel="stylesheet"' in path.read_text(encoding="utf-8")
+        page.goto(path.as_uri())
+        # style.css: a 48rem column, links in #0b4f9c.
+        assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "768px"
+        assert page.evaluate("getComputedStyle(document.querySelector('a')).color") == (
+            "rgb(11, 79, 156)"
+        )
+    assert refused == []
+
+
 def test_a_phone_stacks_the_two_sides_and_scrolls_only_the_timeline(
     served: Served, browser: Browser
 ) -> None:

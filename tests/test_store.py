@@ -459,6 +459,49 @@ def test_the_lock_is_reentrant_in_a_thread_but_not_across_threads(tmp_path: Path
     assert (tmp_path / LOCK_NAME).read_text() == ""
 
 
+def test_a_writer_that_died_holding_the_lock_has_its_temp_files_swept(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    add(archive, "text", T0)
+    with archive.lock(timeout=1):  # a resident process: its first lock swept already
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path), "30"], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    leftover = archive.target_dir(TARGET) / "versions" / ".2024-07-16T083000Z.json.k3.tmp"
+    leftover.write_text('{"half": ')
+    holder.kill()  # its line stays in the lock file
+    holder.wait()
+    with archive.lock(timeout=2):
+        pass
+    assert not leftover.exists()
+
+
+def test_only_folders_changed_since_the_last_hold_are_listed_for_temp_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = Archive(tmp_path)
+    add(archive, "text", T0)
+    with archive.lock(timeout=1):
+        pass
+    long_ago = time.time() - 3600
+    for folder in archive._write_folders():
+        if folder.exists():
+            os.utime(folder, (long_ago, long_ago))
+    let_go = long_ago + 60  # the last holder let go, after the folders' last change
+    os.utime(tmp_path / LOCK_NAME, (let_go, let_go))
+    leftover = archive.reports / ".index.html.q1.tmp"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_text("<html")  # moves reports/'s mtime
+    listed: list[str] = []
+    real = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listed.append(str(path)) or real(path))
+    with Archive(tmp_path).lock(timeout=1):
+        pass
+    assert not leftover.exists()
+    assert listed == [str(archive.reports)]
+
+
 def test_version_files_hold_canonical_json_with_the_capture_time_first(tmp_path: Path) -> None:
     archive = Archive(tmp_path)
     version_id = add(archive, "text", T0)

@@ -29,7 +29,7 @@ import errno
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -174,18 +174,31 @@ def make_dirs(folder: Path) -> None:
         fsync_dir(folder.parent)
 
 
-def remove_temp_files(*folders: Path) -> int:
-    """Remove every temp file (`TMP_FILE`) under `folders`; return how many. Call it only
-    holding the writer lock: then no live writer has a temp file, and these are left by
-    writers that were killed (an interrupted replay can leave hundreds)."""
+def remove_temp_files(folders: Iterable[Path], *, changed_since: float) -> int:
+    """Remove every temp file (`TMP_FILE`) in those of `folders` (not below them) changed at
+    or after `changed_since` (a file time: seconds since the epoch); return how many.
+    Creating a file moves its folder's mtime, and file times tick on one clock (coarsely:
+    hence "at or after"), so a folder whose mtime is older holds no temp file made since and
+    is not listed. Call it only holding the writer lock: then no live writer has a temp file,
+    and these are left by writers that were killed (an interrupted replay can leave
+    hundreds)."""
     removed = 0
     for folder in folders:
-        for parent, _dirs, names in os.walk(folder):
-            for name in names:
-                if TMP_FILE.fullmatch(name):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(os.path.join(parent, name))
-                        removed += 1
+        try:
+            if os.stat(folder).st_mtime < changed_since:
+                continue
+            with os.scandir(folder) as entries:
+                leftovers = [
+                    entry.path
+                    for entry in entries
+                    if TMP_FILE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+                ]
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for path in leftovers:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+                removed += 1
     return removed
 
 

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,10 +31,21 @@ _HELD_LOCKS: dict[tuple[str, int], int] = {}
 _HELD_LOCKS_GUARD = threading.Lock()
 
 
+@dataclass(frozen=True)
+class Taken:
+    """How a hold found the lock file: when it was last written (the previous holder took or
+    released the lock then; 0 for a new file), and whether that holder's line was still in
+    it (it died holding the lock: a clean release empties the file)."""
+
+    last_written: float
+    holder_died: bool
+
+
 @contextlib.contextmanager
-def hold_lock(root: Path, *, timeout: float) -> Iterator[bool]:
+def hold_lock(root: Path, *, timeout: float) -> Iterator[Taken | None]:
     """Hold the writer lock of the data dir `root`; wait up to `timeout` seconds for it.
-    Yields True when this call took the OS lock (not a re-entry of this thread's hold)."""
+    Yields how this call found the lock file when it took the OS lock (`Taken`), or None for
+    a re-entry of this thread's hold."""
     key = (os.path.realpath(root), threading.get_ident())
     with _HELD_LOCKS_GUARD:
         depth = _HELD_LOCKS.get(key, 0)
@@ -41,12 +53,13 @@ def hold_lock(root: Path, *, timeout: float) -> Iterator[bool]:
             _HELD_LOCKS[key] = depth + 1
     if depth:
         try:
-            yield False
+            yield None
         finally:
             with _HELD_LOCKS_GUARD:
                 _HELD_LOCKS[key] -= 1
         return
     path = root / LOCK_NAME
+    existed = path.exists()
     try:
         root.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # less the umask
@@ -58,6 +71,10 @@ def hold_lock(root: Path, *, timeout: float) -> Iterator[bool]:
         ) from err
     try:
         _acquire(fd, path, root, timeout)
+        found = os.fstat(fd)
+        taken = Taken(
+            last_written=found.st_mtime if existed else 0.0, holder_died=found.st_size > 0
+        )
         # Naming the holder is a courtesy to waiters: a full disk must not stop the writer.
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
@@ -65,7 +82,7 @@ def hold_lock(root: Path, *, timeout: float) -> Iterator[bool]:
         with _HELD_LOCKS_GUARD:
             _HELD_LOCKS[key] = 1
         try:
-            yield True
+            yield taken
         finally:
             with _HELD_LOCKS_GUARD:
                 del _HELD_LOCKS[key]

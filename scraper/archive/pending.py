@@ -12,12 +12,14 @@ check finishes it before doing anything else.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 
+from scraper.archive.logtail import lines_newest_first
 from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus, Source, Version
-from scraper.timespec import utc_iso
+from scraper.timespec import parse_utc, utc_iso
 
 
 def unfinished_version(archive: Archive, target: str) -> Version | None:
@@ -43,21 +45,26 @@ def _logged_source(archive: Archive, target: str, at: datetime) -> str | None:
     """The `source` of the check-log line that did not fail and has the capture time `at`
     (`live` for a check), or None when there is none.
 
-    Lines are matched on their `"at"` field's text first (cheap on a log of years), then read.
+    Read from the log's end, so a check pays for the lines since the newest version, not for
+    years of log: a live check that did not fail and started after `at` ran after the check
+    that stored the version at `at` (checks run one at a time, under the lock) and began by
+    finishing that version, so the first such line settles it (`live`). Lines are matched on
+    their `"at"` field's text first, then read.
     """
-    path = archive.checks_path(target)
-    if not path.is_file():
-        return None
     needle = f'"at":"{utc_iso(at)}"'.encode()
-    with path.open("rb") as handle:
-        for raw in handle:
-            if needle not in raw:
-                continue
-            try:
-                line = json.loads(raw)
-                status, source = line.get("status"), line.get("source", Source.LIVE.value)
-            except (ValueError, AttributeError):
-                continue  # a torn line says nothing
-            if status != CheckStatus.ERROR.value:
-                return str(source)
+    for raw in lines_newest_first(archive.checks_path(target)):
+        try:
+            line = json.loads(raw)
+            status, source = line.get("status"), line.get("source", Source.LIVE.value)
+            started = line.get("at")
+        except (ValueError, AttributeError):
+            continue  # a torn line says nothing
+        if status == CheckStatus.ERROR.value:
+            continue
+        if needle in raw:
+            return str(source)
+        if source == Source.LIVE.value and isinstance(started, str):
+            with contextlib.suppress(ValueError):
+                if parse_utc(started) > at:
+                    return str(source)
     return None

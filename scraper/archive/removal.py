@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scraper.archive.files import fsync_dir
-from scraper.archive.store import Archive, check_target_name
+from scraper.archive.store import SUMMARY_INDEX, Archive, check_target_name
 from scraper.core.records import CheckStatus, Source
 
 
@@ -46,8 +46,16 @@ def holdings(archive: Archive, target: str) -> Holdings:
         versions=len(archive.version_ids(target)),
         checks=sum(1 for _ in archive.iter_checks(target)),
         raws=sum(1 for _ in archive.iter_raw(target)),
-        report_files=sum(1 for p in reports.rglob("*") if p.is_file()) if reports.is_dir() else 0,
+        report_files=_report_files(reports),
     )
+
+
+def _report_files(folder: Path) -> int:
+    """The reports and pages in a target's report folder (its summary index, an index of
+    them, is not one)."""
+    if not folder.is_dir():
+        return 0
+    return sum(1 for p in folder.rglob("*") if p.is_file() and p != folder / SUMMARY_INDEX)
 
 
 def holds_only_failed_checks(archive: Archive, target: str) -> bool:

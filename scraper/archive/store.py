@@ -11,6 +11,7 @@ Layout (under the data dir):
     reports/<target>/<stamp>.{md,html,json}  change from the previous version to this one
     reports/<target>/pages/<stamp>.html      the page of each version, as it stood then
     reports/<target>/since/<stamp>.{html,json} change from that version to the latest
+    reports/<target>/summary.jsonl           what the site shows of each version, oldest first
     reports/index.html, reports/feed.atom    every change of every target
 
 Every file write is atomic (temp file in the same directory, fsync, rename, fsync of the
@@ -24,19 +25,25 @@ reference and reports what it finds; nothing here repairs an archive behind the 
 from __future__ import annotations
 
 import contextlib
-import gzip
-import hashlib
 import json
+import os
 import re
-import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from scraper.archive.checklog import LogLine, append_line, read_lines
-from scraper.archive.files import StagedWrites, atomic_write, fsync_dir, remove_temp_files
+from scraper.archive.files import (
+    StagedWrites,
+    atomic_write,
+    disk_errors,
+    fsync_dir,
+    make_dirs,
+    remove_temp_files,
+    write_or_take_back,
+)
+from scraper.archive.listing import StampListing, list_stamps
 from scraper.archive.lock import hold_lock
 from scraper.archive.logtail import lines_newest_first
 from scraper.core.document import Document, canonical_json
@@ -54,11 +61,13 @@ from scraper.timespec import STAMP, parse_utc, stamp_of
 TARGET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 REPORT_FORMATS = ("md", "html", "json")
-SITE_FILES = ("index.html", "feed.atom")
+SITE_FILES = ("index.html", "feed.atom", "style.css")
 # Inside reports/<target>/: a page per version, and combined "since" reports (old id -> latest).
 PAGES_DIR = "pages"
 SINCE_DIR = "since"
 SINCE_FORMATS = ("html", "json")
+# Inside reports/<target>/: one line per version, what the site shows of it (`reports.summaries`).
+SUMMARY_INDEX = "summary.jsonl"
 # Beside `raw/<sha256>.html.gz`: the HTTP heads of the response that delivered those bytes.
 HEADERS_SUFFIX = ".http.json"
 # In the data dir of an archive made by `nato-watch demo`: what it is. Its presence marks the
@@ -69,8 +78,6 @@ CONFIG_NAME = "nato-watch.toml"
 # Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
 # reader that needs only the capture time reads the head of the file, not the document.
 CAPTURED_AT_HEAD = re.compile(rb'^\{\s*"captured_at":\s*"([^"]+)"')
-# Killed writers' temp files are swept when the lock is taken, at most this often (seconds).
-TEMP_SWEEP_EVERY = 600.0
 
 
 def check_target_name(name: str) -> str:
@@ -85,6 +92,10 @@ def check_target_name(name: str) -> str:
 
 def sha256_hex(data: bytes) -> str:
     """The sha256 of `data`, as lowercase hex."""
+    # lazy: loading OpenSSL's hashes costs ~4 ms of start-up that `log`, `show`, `status`
+    # and `--help` never use
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
@@ -105,7 +116,10 @@ class Archive:
         self.snapshots = self.root / "snapshots"
         self.reports = self.root / "reports"
         self._writes = StagedWrites()
-        self._swept: float | None = None  # when temp files were last swept (monotonic)
+        self._listing = StampListing()  # version ids, kept while their folder is unchanged
+        # Whether this object swept the temp files of killed writers yet: at its first lock,
+        # then whenever the lock's previous holder died holding it.
+        self._swept = False
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -153,19 +167,22 @@ class Archive:
         writers left (none of a live writer can exist while it is held).
         """
         with hold_lock(self.root, timeout=timeout) as taken:
-            if taken and self._sweep_due():
-                remove_temp_files(self.snapshots, self.reports)
+            if taken is not None and (not self._swept or taken.holder_died):
+                self._swept = True
+                remove_temp_files(self._write_folders(), changed_since=taken.last_written)
             yield
 
-    def _sweep_due(self) -> bool:
-        """Whether this archive's temp files were last swept long enough ago: at a
-        command's first lock, and then at most every few minutes (a `run`'s checks, not each
-        capture of an import)."""
-        now = time.monotonic()
-        if self._swept is not None and now - self._swept < TEMP_SWEEP_EVERY:
-            return False
-        self._swept = now
-        return True
+    def _write_folders(self) -> Iterator[Path]:
+        """Every folder this archive writes files into (where a killed writer's temp files
+        are): the targets' snapshot, raw, version, report, page and "since" folders."""
+        for top in (self.snapshots, self.reports):
+            yield top
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                for name in sorted(os.listdir(top)):
+                    if TARGET_NAME.fullmatch(name):
+                        yield top / name
+                        for sub in ("raw", "versions", PAGES_DIR, SINCE_DIR):
+                            yield top / name / sub
 
     # -- batched writes ----------------------------------------------------------------------
 
@@ -229,11 +246,13 @@ class Archive:
 
     def targets(self) -> list[str]:
         """Names of the targets the archive holds anything for, sorted."""
-        if not self.snapshots.is_dir():
+        try:
+            with os.scandir(self.snapshots) as entries:
+                # `is_dir` from the directory listing itself: no stat per target.
+                names = [e.name for e in entries if TARGET_NAME.fullmatch(e.name) and e.is_dir()]
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(
-            p.name for p in self.snapshots.iterdir() if p.is_dir() and TARGET_NAME.fullmatch(p.name)
-        )
+        return sorted(names)
 
     # -- raw snapshots -----------------------------------------------------------------------
 
@@ -267,6 +286,9 @@ class Archive:
         digest = sha256_hex(body)
         path = self.raw_path(target, digest)
         if not path.is_file():
+            # lazy: only a command that stores or reads a raw body needs gzip
+            import gzip
+
             # mtime=0 keeps the gzip bytes a function of the body alone.
             atomic_write(path, gzip.compress(body, compresslevel=9, mtime=0))
         if exchange is not None and url is not None and captured_at is not None:
@@ -304,6 +326,10 @@ class Archive:
     def read_raw(self, target: str, sha256: str, *, check: bool = False) -> bytes:
         """The stored body with this sha256, byte for byte; with `check`, re-hash it first."""
         path = self.raw_path(target, sha256)
+        # lazy: only a command that stores or reads a raw body needs gzip
+        import gzip
+        import zlib
+
         try:
             body = gzip.decompress(path.read_bytes())
         except FileNotFoundError:
@@ -368,11 +394,8 @@ class Archive:
 
     def version_ids(self, target: str) -> list[str]:
         """Ids of the target's versions, oldest first."""
-        folder = self.target_dir(target) / "versions"
-        if not folder.is_dir():
-            return []
         # Ids are `YYYY-MM-DDTHHMMSSZ`: their text order is their time order.
-        return sorted(p.stem for p in folder.glob("*.json") if STAMP.fullmatch(p.stem))
+        return self._listing.stamps(self.target_dir(target) / "versions", ".json")
 
     def read_version(self, target: str, version_id: str, *, check: bool = False) -> Version:
         """Version `version_id` of `target`; with `check`, its document must still hash to
@@ -486,10 +509,7 @@ class Archive:
 
     def version_page_ids(self, target: str) -> list[str]:
         """Ids of the versions of `target` that have a page, oldest first."""
-        folder = self.reports / check_target_name(target) / PAGES_DIR
-        if not folder.is_dir():
-            return []
-        return sorted(p.stem for p in folder.glob("*.html") if STAMP.fullmatch(p.stem))
+        return list_stamps(self.reports / check_target_name(target) / PAGES_DIR, ".html")
 
     def delete_version_page(self, target: str, version_id: str) -> None:
         """Remove the page of a version that is gone."""
@@ -522,6 +542,43 @@ class Archive:
         """Remove every format of the combined report since `version_id`."""
         paths = [self.since_path(target, version_id, fmt) for fmt in SINCE_FORMATS]
         _unlink_all(paths, self.reports / check_target_name(target) / SINCE_DIR)
+
+    # -- the summary index of the report site ---------------------------------------------------
+
+    def summary_index_path(self, target: str) -> Path:
+        """`reports/<target>/summary.jsonl`: what the site shows of each version of `target`,
+        one line each, oldest first (`reports.summaries`)."""
+        return self.reports / check_target_name(target) / SUMMARY_INDEX
+
+    def read_summary_index(self, target: str) -> bytes | None:
+        """The summary index of `target` as stored, or None when there is none."""
+        path = self.summary_index_path(target)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise StoreError(f"summary index {path} is unreadable: {err}") from err
+
+    def write_summary_index(self, target: str, data: bytes) -> Path:
+        """Write the whole summary index atomically (left alone when unchanged)."""
+        path = self.summary_index_path(target)
+        self._write(path, data, skip_if_same=True)
+        return path
+
+    def append_summary_index(self, target: str, line: bytes) -> None:
+        """Append one line (newline included) to the summary index with one write, and
+        fsync it (at once, even inside a `batch()`); a write a full disk cuts short is taken
+        back. A kill mid-write leaves a torn last line, which readers take as out of date."""
+        path = self.summary_index_path(target)
+        make_dirs(path.parent)
+        with disk_errors(path):
+            # Mode 0666 less the umask, as for any new file.
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            try:
+                write_or_take_back(fd, line, size=os.fstat(fd).st_size, path=path)
+            finally:
+                os.close(fd)
 
     # -- check log ---------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""The report side of `verify`: a target's reports, version pages and "since" reports, and
-the site files (index, feed).
+"""The report side of `verify`: a target's reports, its summary index (`verify_summary`),
+version pages and "since" reports, and the site files (index, feed).
 
 Reports are derived from versions, so a missing one is a note (the next check or replay
 writes it); one that cannot be read, or names a version that does not exist, is damage.
@@ -15,7 +15,15 @@ from xml.etree import ElementTree
 
 from scraper.archive.files import TMP_FILE
 from scraper.archive.findings import Findings
-from scraper.archive.store import PAGES_DIR, REPORT_FORMATS, SINCE_DIR, SINCE_FORMATS, SITE_FILES
+from scraper.archive.store import (
+    PAGES_DIR,
+    REPORT_FORMATS,
+    SINCE_DIR,
+    SINCE_FORMATS,
+    SITE_FILES,
+    SUMMARY_INDEX,
+)
+from scraper.archive.verify_summary import check_summary_index
 from scraper.core.records import Version
 from scraper.timespec import STAMP
 
@@ -52,7 +60,15 @@ def check_reports(found: Findings, target: str, versions: dict[str, Version]) ->
                 "the report leading to this version is missing (an interrupted check?); "
                 "`nato-watch replay` writes it",
             )
-    _unexpected(found, folder, REPORT_FORMATS, "reports", subfolders=(PAGES_DIR, SINCE_DIR))
+    _unexpected(
+        found,
+        folder,
+        REPORT_FORMATS,
+        "reports",
+        subfolders=(PAGES_DIR, SINCE_DIR),
+        files=(SUMMARY_INDEX,),
+    )
+    check_summary_index(found, target, versions)
     _version_pages(found, target, versions)
     _since_reports(found, target, versions)
 
@@ -197,10 +213,12 @@ def _unexpected(
     name: str,
     *,
     subfolders: tuple[str, ...] = (),
+    files: tuple[str, ...] = (),
 ) -> None:
-    """Notes for the files in `folder` that are neither `<id>.<fmt>` nor a temp file."""
+    """Notes for the files in `folder` that are neither `<id>.<fmt>`, one of `files`, nor a
+    temp file."""
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if path.name in subfolders and path.is_dir():
+        if (path.name in subfolders and path.is_dir()) or path.name in files:
             continue
         stem, _, fmt = path.name.rpartition(".")
         if not TMP_FILE.fullmatch(path.name) and not (fmt in formats and STAMP.fullmatch(stem)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,21 +25,40 @@ from scraper.core.records import Version
 from scraper.errors import ConfigError, NotFound
 from scraper.timespec import parse_moment, utc_iso
 
+if TYPE_CHECKING:
+    from scraper.reports.model import ReportSummary
+
 # The page's "Last updated" stamp is NATO HQ's local time.
 
 # -- history: log, show, diff ----------------------------------------------------------------
 
 
-def _summary_of(archive: Archive, version: Version, previous: Version | None) -> dict[str, Any]:
+def _indexed_summaries(archive: Archive, target: str) -> dict[str, ReportSummary | None]:
+    """What the site's summary index says of the report leading to each version, by id; empty
+    when the target has no index or it cannot be trusted (then each report is read)."""
+    # lazy: the report model loads only for `log`
+    from scraper.reports import summaries
+
+    return {entry.id: entry.summary for entry in summaries.load(archive, target) or ()}
+
+
+def _summary_of(
+    archive: Archive,
+    version: Version,
+    previous: Version | None,
+    indexed: dict[str, ReportSummary | None],
+) -> dict[str, Any]:
     """What `log` says of a version's change: its summary line, whether it was a silent edit,
-    and its strongest flag (from the stored JSON report)."""
+    and its strongest flag (from the summary index, else from the stored JSON report)."""
     if previous is None:
         return {"summary": "first version", "silent_edit": None, "top_flag": None}
-    # lazy: the report model brings the diff and flag modules; log reads only summaries
+    # lazy: the report model loads only for `log`
     from scraper.reports.model import ReportSummary
 
     try:
-        summary = ReportSummary.from_json(archive.read_report(version.target, version.id, "json"))
+        summary = indexed.get(version.id) or ReportSummary.from_json(
+            archive.read_report(version.target, version.id, "json")
+        )
     except NotFound:
         missing = "(report missing; `nato-watch replay` rebuilds it)"
         return {"summary": missing, "silent_edit": None, "top_flag": None}
@@ -80,6 +99,7 @@ def log_command(
         target = pick_target(env, target_name)
         rows: list[dict[str, Any]] = []
         previous = None
+        indexed = _indexed_summaries(env.archive, target)
         for version in env.archive.iter_versions(target):
             if since is not None and version.captured_at < since:
                 previous = version
@@ -93,7 +113,7 @@ def log_command(
                     "last_updated_text": stamp.text if stamp else None,
                     "hash": version.content_hash,
                     "source": version.provenance.source.value,
-                    **_summary_of(env.archive, version, previous),
+                    **_summary_of(env.archive, version, previous, indexed),
                 }
             )
             previous = version

@@ -59,7 +59,8 @@ def inspect_command(
     Example: nato-watch inspect latest --html /tmp/latest.html
     """
     # lazy: the parser, the fetcher (requests) and the renderers load only for inspect
-    from scraper.core.parse import PARSER_VERSION, parse_traced
+    from scraper.core.parse import parse_traced
+    from scraper.core.parser_version import PARSER_VERSION
     from scraper.fetching.decoding import decode_body
     from scraper.reports.inspect_view import render_annotated, render_json, render_text
 

@@ -11,8 +11,10 @@ commands that need them, so `--help`, `log`, `show` and `status` start fast.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,18 +23,62 @@ import click
 from scraper import __version__
 from scraper.archive.store import Archive
 from scraper.cli.app import Env, Overrides, SafeFormatter, errors_to_exit, terminal_safe
-from scraper.cli.archive import forget_command, replay, verify_command
-from scraper.cli.check import check
-from scraper.cli.demo import demo
-from scraper.cli.evidence import bundle_command, cite_command, verify_bundle_command
-from scraper.cli.history import diff_command, log_command, show, terms_command
-from scraper.cli.imports import export_warc_command, import_warc_command, import_wayback_command
-from scraper.cli.inspecting import inspect_command
-from scraper.cli.schedule import run
-from scraper.cli.site import serve
-from scraper.cli.status import status_command
-from scraper.cli.translation import lag_command
 from scraper.config import find_config, load_config, resolve_data_dir
+
+# Every command: its name, and the module of its group of verbs that defines it (and the
+# function's name there). A command's module loads when that command is looked up, so a
+# command pays only for its own imports; `--help` and the man page load them all.
+COMMANDS = {
+    "check": ("check", "check"),
+    "log": ("history", "log_command"),
+    "terms": ("history", "terms_command"),
+    "show": ("history", "show"),
+    "diff": ("history", "diff_command"),
+    "replay": ("archive", "replay"),
+    "verify": ("archive", "verify_command"),
+    "run": ("schedule", "run"),
+    "import-wayback": ("imports", "import_wayback_command"),
+    "serve": ("site", "serve"),
+    "export-warc": ("imports", "export_warc_command"),
+    "import-warc": ("imports", "import_warc_command"),
+    "inspect": ("inspecting", "inspect_command"),
+    "demo": ("demo", "demo"),
+    "lag": ("translation", "lag_command"),
+    "cite": ("evidence", "cite_command"),
+    "bundle": ("evidence", "bundle_command"),
+    "verify-bundle": ("evidence", "verify_bundle_command"),
+    "status": ("status", "status_command"),
+    "forget": ("archive", "forget_command"),
+}
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """The group's commands by name (click's `Group.commands`), each loaded from its module
+    on first use (`COMMANDS`)."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, attr = COMMANDS[name]  # KeyError: no such command
+            # lazy: each command's module loads when that command is looked up (start-up)
+            command = getattr(importlib.import_module(f"scraper.cli.{module}"), attr)
+            assert command.name == name, (command.name, name)
+            self._loaded[name] = command
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("the commands of nato-watch are fixed")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(COMMANDS.keys() | self._loaded.keys()))
+
+    def __len__(self) -> int:
+        return len(COMMANDS.keys() | self._loaded.keys())
 
 
 class UsageError(click.UsageError):
@@ -136,29 +182,7 @@ def cli(
     ctx.obj = Env(archive=Archive(root), config=config, now=overrides.now, quiet=quiet)
 
 
-for _command in (
-    check,
-    log_command,
-    terms_command,
-    show,
-    diff_command,
-    replay,
-    verify_command,
-    run,
-    import_wayback_command,
-    serve,
-    export_warc_command,
-    import_warc_command,
-    inspect_command,
-    demo,
-    lag_command,
-    cite_command,
-    bundle_command,
-    verify_bundle_command,
-    status_command,
-    forget_command,
-):
-    cli.add_command(_command)
+cli.commands = LazyCommands()  # a mapping, which is all click reads of it
 
 
 def main() -> None:

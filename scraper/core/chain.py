@@ -16,17 +16,19 @@ Pure: bytes in, findings out. The archive reads the file; `verify` and `verify-b
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-GENESIS = hashlib.sha256(b"").hexdigest()
+GENESIS = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 """The `prev` of a log's first line: the sha256 of no bytes (nothing comes before it)."""
 
 
 def line_hash(line: bytes) -> str:
     """The sha256 of one check-log line as stored, without its newline: what the next line's
     `prev` holds."""
+    # lazy: loading OpenSSL's hashes costs ~4 ms of start-up that readers of the log skip
+    import hashlib
+
     return hashlib.sha256(line.removesuffix(b"\n")).hexdigest()
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
 
 from scraper.core.document import Block, BlockKind, LastUpdated
 from scraper.core.flags import Flag, is_significant
-from scraper.core.terms import TermChange
+
+if TYPE_CHECKING:
+    from scraper.core.terms import TermChange
 
 # The display name of the text before the first heading.
 LEAD_NAME = "Introduction"

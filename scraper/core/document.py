@@ -8,7 +8,6 @@ means "equal hashes" and nothing else.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -198,6 +197,10 @@ class Document:
     def content_hash(self) -> str:
         """sha256 (hex) of the canonical compact JSON: the document's identity."""
         if not self._hash:
+            # lazy: loading OpenSSL's hashes costs ~4 ms of start-up that `log` and `show`,
+            # which read stored hashes, never use
+            import hashlib
+
             digest = hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
             object.__setattr__(self, "_hash", digest)
         return self._hash

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -67,7 +68,7 @@ def _similarity_tokens(text: str) -> tuple[str, ...]:
     return tuple(SIMILARITY_TOKEN.findall(text.casefold()))
 
 
-def _ratio(a: Sequence[str], b: Sequence[str]) -> float:
+def _ratio(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Word-sequence similarity in [0, 1] (difflib's ratio: twice the matches over the total),
     bounded in cost (`_matches`)."""
     if not a and not b:
@@ -75,7 +76,7 @@ def _ratio(a: Sequence[str], b: Sequence[str]) -> float:
     return 2.0 * _matches(a, b) / (len(a) + len(b))
 
 
-def _ratio_at_least(a: Sequence[str], b: Sequence[str], floor: float) -> float:
+def _ratio_at_least(a: tuple[str, ...], b: tuple[str, ...], floor: float) -> float:
     """The ratio of `a` and `b` if it can reach `floor`, else 0 (skips the costly part)."""
     if not a and not b:
         return 1.0
@@ -87,7 +88,10 @@ def _ratio_at_least(a: Sequence[str], b: Sequence[str], floor: float) -> float:
     return ratio if ratio >= floor else 0.0
 
 
-def _matches(a: Sequence[str], b: Sequence[str]) -> int:
+# Remembered across diffs: a check's "since" reports compare the same blocks with the latest
+# version again and again (and `replay` the same pairs of a long history).
+@functools.lru_cache(maxsize=8192)
+def _matches(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     """How many tokens of `a` and `b` match, as difflib counts them; for long sequences, the
     common start and end plus the stretch between, compared exactly while it is small enough,
     else counted as multisets (an upper bound)."""

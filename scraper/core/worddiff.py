@@ -13,6 +13,7 @@ clock, so the output never depends on the machine's speed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -43,6 +44,9 @@ def tokenize(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+# Remembered across diffs: a check's "since" reports diff the same edited blocks against the
+# latest version again and again. A result is a tuple of frozen parts: safe to share.
+@functools.lru_cache(maxsize=4096)
 def word_diff(old: str, new: str) -> tuple[DiffPart, ...]:
     """A word-level diff-match-patch diff of two texts, semantically cleaned up.
 

@@ -52,6 +52,18 @@ def source_hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
+# The site's shared stylesheet: `reports/style.css`, linked by every report and version page
+# (a page that stands alone — a report printed by `diff`, one in a bundle — carries it inline).
+STYLESHEET = "style.css"
+# What a page that links the shared stylesheet allows: that stylesheet and nothing else.
+# `'self'` is the stylesheet beside the page when served (and, in Chromium, opened from disk);
+# `file:` is it opened from disk in a browser whose `'self'` does not match file: URLs.
+LINKED_CSP = (
+    "default-src 'none'; style-src 'self' file:; script-src 'none'; img-src 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
 def page_csp(style: str) -> str:
     """The pages' policy: nothing loads from anywhere, no script runs, only `style` applies."""
     return (

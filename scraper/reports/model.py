@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scraper.core.change import (
     BlockChange,
@@ -20,21 +20,23 @@ from scraper.core.change import (
     Summary,
     section_name,
 )
-from scraper.core.diff import diff
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag, is_significant
 from scraper.core.records import Source, Version
-from scraper.core.terms import TermChange
-from scraper.core.translation import CounterpartCheck
-from scraper.core.watchlist import Watchlist
 from scraper.reports.cite import Citation
-from scraper.reports.translation import counterpart_to_dict
 from scraper.reports.words import summary_line
 from scraper.timespec import parse_utc, utc_iso
 from scraper.urls import page_language
 
+if TYPE_CHECKING:
+    from scraper.core.terms import TermChange
+    from scraper.core.translation import CounterpartCheck
+    from scraper.core.watchlist import Watchlist
+
 # The JSON report's format number; bumped only on an incompatible change of its schema.
 REPORT_FORMAT = 1
+# How many of a report's strongest flags the site names (the index, the feed, the timeline).
+SITE_FLAGS = 3
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class SiteLinks:
 
     pages: str  # the folder of the target's version pages, ending in "/"
     index: str  # the site's index page
+    stylesheet: str  # the site's shared stylesheet
 
     def page(self, version_id: str, anchor: str | None = None) -> str:
         """The version page of `version_id`, at `anchor` when given."""
@@ -102,8 +105,10 @@ class SiteLinks:
 
 
 # A report at reports/<target>/<id>.html, and a combined one at reports/<target>/since/<id>.html.
-REPORT_LINKS = SiteLinks(pages="pages/", index="../index.html")
-SINCE_LINKS = SiteLinks(pages="../pages/", index="../../index.html")
+REPORT_LINKS = SiteLinks(pages="pages/", index="../index.html", stylesheet="../style.css")
+SINCE_LINKS = SiteLinks(pages="../pages/", index="../../index.html", stylesheet="../../style.css")
+# Where a version page, at reports/<target>/pages/<id>.html, finds the shared stylesheet.
+PAGE_STYLESHEET = "../../style.css"
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,9 @@ class ReportSummary:
     @classmethod
     def from_json(cls, text: str) -> ReportSummary:
         """The summary of a stored JSON report (as `render_json` wrote it)."""
+        # lazy: a report read back (log, the site) needs no term counting
+        from scraper.core.terms import TermChange
+
         data = json.loads(text)
         old = VersionRef.from_dict(data["old"])
         new = VersionRef.from_dict(data["new"])
@@ -226,6 +234,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     target in a translated pair adds `counterparts`."""
     out = _report_dict(report)
     if report.counterparts:
+        # lazy: only a target in a translated pair has counterparts to write
+        from scraper.reports.translation import counterpart_to_dict
+
         out["counterparts"] = [counterpart_to_dict(c) for c in report.counterparts]
     return out
 
@@ -291,6 +302,9 @@ def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) 
     """The report of the change from version `old` to version `new` (pure: nothing is
     written). `watch`: the watched terms of its flags (default: the built-in ones). The flags
     read the page in the language its URL shows (`/cps/fr/…` is French)."""
+    # lazy: reading reports back (log, the site's summary index) needs no diff engine
+    from scraper.core.diff import diff
+
     return Report(
         target=new.target,
         old=VersionRef.from_version(old),

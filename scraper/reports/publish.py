@@ -4,16 +4,23 @@
 
     reports/index.html                         timeline of every version, "since" links, changes
     reports/feed.atom                          every change, newest first
-    reports/<target>/<id>.{html,md,json}       the report leading to version <id> (pipeline)
+    reports/<target>/<id>.{html,md,json}       the report leading to version <id>
     reports/<target>/pages/<id>.html           version <id> as it stood, with its provenance
     reports/<target>/since/<id>.{html,json}    what changed from version <id> to the latest
+    reports/<target>/summary.jsonl             what the site shows of each version
+    reports/style.css                          the stylesheet the reports and pages link
 
 Everything here is derived from the versions and the JSON reports and contains no wall-clock
 time other than capture times, so `replay` rebuilds it byte for byte.
 
-- A version page depends only on its version and its neighbours' ids. `rebuild_site` writes
-  the pages that are missing (the new version's after a check) and rewrites their neighbours
-  (whose "next" link changed); `write_version_pages` rewrites a whole history (replay).
+- A check publishes its new version incrementally (`publish_version`): the report, the
+  version's line in the summary index (`reports.summaries`), its page and its previous
+  version's (whose "next" link changed), the target's "since" reports, then the index and
+  the feed, built from the summary indexes. Nothing is re-read report by report, and other
+  targets' files are only read.
+- `rebuild_site` rebuilds from the evidence (replay, imports, `forget`): the summary index,
+  the missing version pages (and their neighbours, whose links changed), the "since"
+  reports; `write_version_pages` rewrites a whole history's pages (replay).
 - Combined "since" reports go from a few earlier versions to the latest (`since_bases`): the
   last `SINCE_RECENT` versions before the latest, the versions in force a week, a month,
   three months and a year before the latest capture, and the first version. The version just
@@ -33,30 +40,32 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scraper.archive.store import Archive
 from scraper.core.records import Version
 from scraper.errors import NotFound, ScraperError
+from scraper.reports import summaries
+from scraper.reports.assets import STYLESHEET, asset
 from scraper.reports.json_report import render_json
 from scraper.reports.markdown import render_markdown
 from scraper.reports.model import (
     REPORT_LINKS,
     SINCE_LINKS,
+    Report,
     ReportSummary,
     SinceLink,
     build_report,
 )
 from scraper.reports.site import render_feed, render_html, render_index, render_version_page
-from scraper.reports.timeline import VersionInfo
-from scraper.reports.translation import CatchUp, catch_up_of, counterpart_checks, pair_status
+from scraper.reports.summaries import SiteEntry
+from scraper.reports.translation import counterpart_checks, pair_status
 from scraper.reports.translation_words import pair_row
 from scraper.reports.words import summary_line
 from scraper.timespec import utc_iso
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from scraper.core.change import Change
     from scraper.core.target import TranslationPair
     from scraper.core.watchlist import Watchlist
@@ -104,56 +113,140 @@ def rebuild_site(
     target: str | None = None,
     watch: Watchlist | None = None,
     pairs: Sequence[TranslationPair] = (),
+    entries: Sequence[SiteEntry] | None = None,
 ) -> None:
-    """Rewrite `reports/index.html` and `reports/feed.atom`, write missing version pages, and
-    bring the "since" reports up to date. `pairs`: every translated pair of the config, whose
-    lag the index shows.
+    """Rebuild the site from the evidence: the summary index, the missing version pages and
+    the "since" reports, then `reports/index.html` and `reports/feed.atom`. `pairs`: every
+    translated pair of the config, whose lag the index shows; `entries`: `target`'s entries
+    when the caller just wrote its whole history (`write_history`), else they are read from
+    its versions and reports.
 
-    `target` names the target whose history just changed (a check, a replay): its missing
-    version pages are written and its "since" reports recomputed, with `watch` as the watched
-    terms of their flags; other targets' files are only read, so a check or replay of one
-    target never touches another's. Without `target`, every target's missing pages and
-    missing or out-of-date "since" reports are written (with the built-in watch list).
+    `target` names the target whose history just changed (a replay, an import): its summary
+    index is rewritten from its versions and reports, its missing version pages are written
+    and its "since" reports recomputed, with `watch` as the watched terms of their flags;
+    other targets' files are only read, so a replay of one target never touches another's.
+    Without `target`, every target's summary index is rewritten and its missing pages and
+    missing or out-of-date "since" reports written (with the built-in watch list).
     """
-
-    summaries: list[ReportSummary] = []
-    catch_ups: list[CatchUp] = []
-    for name in archive.targets():
-        for version_id in archive.report_ids(name):
-            try:
-                text = archive.read_report(name, version_id, "json")
-                summaries.append(ReportSummary.from_json(text))
-                caught = catch_up_of(text)
-            except (ScraperError, ValueError, KeyError):
-                continue  # `verify` reports damaged reports; the site lists the rest
-            if caught is not None:
-                catch_ups.append(caught)
-    by_version = {(s.target, s.new_id): s for s in summaries}
-    versions: list[VersionInfo] = []
+    _write_stylesheet(archive)
+    every: dict[str, list[SiteEntry]] = {}
     since: list[SinceLink] = []
     for name in archive.targets():
-        ids = archive.version_ids(name)
-        infos = _version_infos(archive, name, ids, by_version)
-        versions += infos
         if target is not None and name != target:
-            since += _update_since(archive, name, infos, by_version, mode=_READ, watch=None)
+            every[name] = _entries_of(archive, name)
+            since += _update_since(archive, name, every[name], mode=_READ, watch=None)
             continue
+        if name == target and entries is not None:
+            every[name] = list(entries)
+            summaries.write(archive, name, every[name])
+        else:
+            every[name] = summaries.rebuild(archive, name)
         with archive.batch():
-            _repair_pages(archive, name, ids)
+            _repair_pages(archive, name, archive.version_ids(name))
             since += _update_since(
                 archive,
                 name,
-                infos,
-                by_version,
+                every[name],
                 mode=_FORCE if name == target else _REPAIR,
                 watch=watch,
             )
+    _write_index_and_feed(archive, every, since, pairs)
+
+
+def publish_version(
+    archive: Archive,
+    version: Version,
+    previous: Version | None,
+    *,
+    watch: Watchlist | None = None,
+    pairs: Sequence[TranslationPair] = (),
+) -> tuple[Path | None, Change | None]:
+    """Publish a version a check stored, after `previous` (None: the target's first): its
+    report in every format, its line in the summary index, its page and its previous one's
+    (whose "next" link changed), the target's "since" reports, then the index and the feed.
+    Return the Markdown report's path and the change (None, None for a first version).
+
+    What does not change with the new version is not rewritten, and other targets' files
+    are only read: what a check costs does not grow with the history (`reports.summaries`).
+    """
+    target = version.target
+    path, change = None, None
+    _write_stylesheet(archive)  # before the first page that links it
+    if previous is None:
+        entry = SiteEntry.of_version(version)
+    else:
+        path, report, text = _write_report(archive, previous, version, watch=watch, pairs=pairs)
+        entry, change = SiteEntry.of_report(report, text), report.change
+    entries = {target: summaries.add(archive, target, entry, previous.id if previous else None)}
+    _write_neighbour_pages(archive, version, previous, [e.id for e in entries[target]])
+    since: list[SinceLink] = []
+    for name in archive.targets():
+        if name != target:
+            entries[name] = _entries_of(archive, name)
+        since += _update_since(
+            archive,
+            name,
+            entries[name],
+            mode=_FORCE if name == target else _READ,
+            watch=watch,
+            latest=version if name == target else None,
+        )
+    _write_index_and_feed(archive, entries, since, pairs)
+    return path, change
+
+
+def _write_stylesheet(archive: Archive) -> None:
+    """Write `reports/style.css`, the stylesheet the reports and version pages link (left
+    alone when it holds these bytes already)."""
+    archive.write_site_file(STYLESHEET, asset(STYLESHEET))
+
+
+def _entries_of(archive: Archive, target: str) -> list[SiteEntry]:
+    """Another target's entries, from its summary index; made from its evidence, but not
+    written, when it has none or it cannot be trusted (an archive from before the index: the
+    target's own next check or replay writes it)."""
+    entries = summaries.load(archive, target)
+    return entries if entries is not None else summaries.from_evidence(archive, target)
+
+
+def _write_index_and_feed(
+    archive: Archive,
+    entries: dict[str, list[SiteEntry]],
+    since: Sequence[SinceLink],
+    pairs: Sequence[TranslationPair],
+) -> None:
+    """Write `reports/index.html` and `reports/feed.atom` from every target's entries."""
+    every = [entry for name in sorted(entries) for entry in entries[name]]
+    reported = [entry.summary for entry in every if entry.summary is not None]
     rows = [pair_row(pair_status(archive, pair)) for pair in pairs]
     index = render_index(
-        summaries, versions=versions, since=since, pairs=rows, demo=archive.is_demo()
+        reported,
+        versions=[entry.info for entry in every],
+        since=since,
+        pairs=rows,
+        demo=archive.is_demo(),
     )
     archive.write_site_file("index.html", index)
-    archive.write_site_file("feed.atom", render_feed(summaries, catch_ups))
+    caught = [entry.caught for entry in every if entry.caught is not None]
+    archive.write_site_file("feed.atom", render_feed(reported, caught))
+
+
+def write_history(
+    archive: Archive,
+    versions: Sequence[Version],
+    *,
+    watch: Watchlist | None = None,
+    pairs: Sequence[TranslationPair] = (),
+) -> list[SiteEntry]:
+    """Write the report of every change of one target's whole history (oldest first) and the
+    page of every version; return the history's entries for the summary index (`replay`
+    hands them to `rebuild_site`, so the reports are not read back)."""
+    entries = [SiteEntry.of_version(versions[0])] if versions else []
+    for old, new in itertools.pairwise(versions):
+        _, report, text = _write_report(archive, old, new, watch=watch, pairs=pairs)
+        entries.append(SiteEntry.of_report(report, text))
+    write_version_pages(archive, versions)
+    return entries
 
 
 def write_version_pages(archive: Archive, versions: Sequence[Version]) -> None:
@@ -170,26 +263,20 @@ def write_version_pages(archive: Archive, versions: Sequence[Version]) -> None:
         )
 
 
-def _version_infos(
-    archive: Archive,
-    target: str,
-    ids: Sequence[str],
-    by_version: dict[tuple[str, str], ReportSummary],
-) -> list[VersionInfo]:
-    """What the timeline needs of each version: from its report when it has one (no need to
-    read the document), else from the version file (a first version, a missing report)."""
-
-    infos = []
-    for version_id in ids:
-        summary = by_version.get((target, version_id))
-        if summary is not None:
-            infos.append(VersionInfo.from_summary(summary))
-            continue
-        try:
-            infos.append(VersionInfo.from_version(archive.read_version(target, version_id)))
-        except ScraperError:
-            continue  # an unreadable version is `verify`'s to report
-    return infos
+def _write_neighbour_pages(
+    archive: Archive, version: Version, previous: Version | None, ids: Sequence[str]
+) -> None:
+    """Write the page of `version` and rewrite its previous version's, whose link to the
+    next version changed; `ids` are the target's versions as the site shows them."""
+    at = ids.index(version.id)
+    pages = [(version, at)] + ([(previous, at - 1)] if previous is not None and at else [])
+    for shown, k in pages:
+        page = render_version_page(
+            shown,
+            previous=ids[k - 1] if k else None,
+            next=ids[k + 1] if k + 1 < len(ids) else None,
+        )
+        archive.write_version_page(shown.target, shown.id, page)
 
 
 def _repair_pages(archive: Archive, target: str, ids: Sequence[str]) -> None:
@@ -221,22 +308,24 @@ def _repair_pages(archive: Archive, target: str, ids: Sequence[str]) -> None:
 def _update_since(
     archive: Archive,
     target: str,
-    infos: Sequence[VersionInfo],
-    by_version: dict[tuple[str, str], ReportSummary],
+    entries: Sequence[SiteEntry],
     *,
     mode: str,
     watch: Watchlist | None,
+    latest: Version | None = None,
 ) -> list[SinceLink]:
     """Bring the target's "since" reports up to date (`_FORCE`: recompute them all;
     `_REPAIR`: write those missing or out of date; `_READ`: write nothing) and return the
-    links the index shows."""
+    links the index shows. `entries`: the target's versions, oldest first; `latest`: the
+    latest version when the caller holds it (a check), so it is not read again per report."""
 
+    infos = [entry.info for entry in entries]
     if len(infos) < 2:
         if mode != _READ:
             for stale in archive.since_report_files(target):
                 archive.delete_since_reports(target, stale)
         return []
-    latest = infos[-1]
+    newest = infos[-1]
     position = {info.id: k for k, info in enumerate(infos)}
     bases = since_bases([(info.id, info.captured_at) for info in infos])
     links = []
@@ -245,18 +334,23 @@ def _update_since(
         info = infos[position[base_id]]
         if position[base_id] == len(infos) - 1 - 1:
             # The version just before the latest: its combined report is the latest report.
-            summary = by_version.get((target, latest.id))
+            summary = entries[-1].summary
             if summary is None:
                 continue
             href, line = summary.report_path("html"), summary.summary_line
         else:
             wanted.add(base_id)
             line_or_none = (
-                None if mode == _FORCE else _current_since(archive, target, base_id, latest.id)
+                None if mode == _FORCE else _current_since(archive, target, base_id, newest.id)
             )
             if line_or_none is None and mode != _READ:
                 line_or_none = _write_since(
-                    archive, target, base_id, latest.id, len(infos) - 1 - position[base_id], watch
+                    archive,
+                    target,
+                    base_id,
+                    latest if latest is not None and latest.id == newest.id else newest.id,
+                    len(infos) - 1 - position[base_id],
+                    watch,
                 )
             if line_or_none is None:
                 continue
@@ -266,7 +360,7 @@ def _update_since(
                 target=target,
                 old_id=base_id,
                 old_captured_at=info.captured_at,
-                new_id=latest.id,
+                new_id=newest.id,
                 reasons=reasons,
                 summary_line=line,
                 href=href,
@@ -298,17 +392,19 @@ def _write_since(
     archive: Archive,
     target: str,
     base_id: str,
-    latest_id: str,
+    latest: Version | str,
     steps: int,
     watch: Watchlist | None,
 ) -> str | None:
-    """Compute and store the combined report from `base_id` to `latest_id`; its summary line."""
+    """Compute and store the combined report from `base_id` to the latest version (given, or
+    its id); its summary line."""
 
     try:
         old = archive.read_version(target, base_id)
-        new = archive.read_version(target, latest_id)
+        new = latest if isinstance(latest, Version) else archive.read_version(target, latest)
     except (NotFound, ScraperError):
         return None
+    latest_id = new.id
     report = build_report(old, new, watch=watch)
     note = (
         f"Everything that changed since version {base_id} (captured "
@@ -335,13 +431,27 @@ def write_report(
     flags (default: the built-in ones); `pairs`: the translated pairs of the config, for the
     counterpart block of a target in one."""
 
+    path, report, _ = _write_report(archive, old, new, watch=watch, pairs=pairs)
+    return path, report.change
+
+
+def _write_report(
+    archive: Archive,
+    old: Version,
+    new: Version,
+    *,
+    watch: Watchlist | None,
+    pairs: Sequence[TranslationPair],
+) -> tuple[Path, Report, str]:
+    """`write_report`, returning the report and its JSON text too."""
     report = build_report(old, new, watch=watch)
     if pairs:
         report = replace(report, counterparts=counterpart_checks(archive, old, new, pairs))
-    archive.write_report(new.target, new.id, "json", render_json(report))
+    text = render_json(report)
+    archive.write_report(new.target, new.id, "json", text)
     archive.write_report(new.target, new.id, "html", render_html(report, links=REPORT_LINKS))
     path = archive.write_report(new.target, new.id, "md", render_markdown(report))
-    return path, report.change
+    return path, report, text
 
 
 def refresh_counterparts(

@@ -52,6 +52,7 @@ class _Handler(SimpleHTTPRequestHandler):
         ".md": "text/markdown; charset=utf-8",
         ".json": "application/json",
         ".atom": "application/atom+xml; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
     }
 
     def setup(self) -> None:

@@ -21,9 +21,16 @@ from markupsafe import Markup
 
 from scraper.core.change import BlockChange, SectionChange, SectionStatus
 from scraper.core.records import Version
-from scraper.reports.assets import asset, drop_xml_illegal, page_csp
+from scraper.reports.assets import LINKED_CSP, asset, drop_xml_illegal, page_csp
 from scraper.reports.cite import Citation, citation_parts
-from scraper.reports.model import Report, ReportSummary, SinceLink, SiteLinks
+from scraper.reports.model import (
+    PAGE_STYLESHEET,
+    SITE_FLAGS,
+    Report,
+    ReportSummary,
+    SinceLink,
+    SiteLinks,
+)
 from scraper.reports.side_by_side import side_by_side
 from scraper.reports.timeline import VersionInfo, build_timeline, legend
 from scraper.reports.translation import CatchUp
@@ -48,8 +55,6 @@ from scraper.reports.words import (
 from scraper.timespec import utc_iso
 
 FEED_ID = "tag:nato-watch,2024:feed"
-# How many of a report's strongest flags the index and the feed name.
-SITE_FLAGS = 3
 ENTRY_ID_PREFIX = "tag:nato-watch,2024:"
 # An empty feed still needs an `updated`; the epoch says "nothing yet" and never changes.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -105,8 +110,10 @@ _ENV.globals["term_phrase"] = term_phrase
 _ENV.globals["citation_parts"] = citation_parts
 
 
-# The stylesheet goes into every page verbatim, so its hash names it in the page's
-# Content-Security-Policy. No page has a script: everything works without JavaScript.
+# A page that stands alone (and the index) carries the stylesheet verbatim, so its hash names
+# it in the page's Content-Security-Policy; reports and version pages in the site link the
+# shared `reports/style.css` instead (`assets.LINKED_CSP`). No page has a script: everything
+# works without JavaScript.
 _CSS = Markup(asset("style.css"))
 # The index alone draws the timeline (its hatches are `url(#…)` fills, its only url()s).
 # (Joined as plain text: adding a str to a Markup would escape it, and a <style> element
@@ -166,12 +173,13 @@ def _runs(section: SectionChange) -> tuple[_Run, ...]:
 
 
 def render_html(report: Report, *, links: SiteLinks | None = None, note: str | None = None) -> str:
-    """The report as a standalone HTML page (no external assets; readable on a phone).
+    """The report as an HTML page (readable on a phone).
 
     Two views of the change, switchable in the page without JavaScript (CSS `:target`):
     inline (insertions and deletions in the running text) and side by side (old left, new
-    right). `links` places the report in the site (links to the index and to the two
-    version pages); `note` is a line under the title (what a combined report spans).
+    right). `links` places the report in the site (links to the index, to the two version
+    pages and to the shared stylesheet); without them the page stands alone, its stylesheet
+    inline. `note` is a line under the title (what a combined report spans).
     """
     change = report.change
     views = tuple(
@@ -192,7 +200,8 @@ def render_html(report: Report, *, links: SiteLinks | None = None, note: str | N
         links=links,
         note=note,
         citation=report.citation,
-        csp=_csp(),
+        stylesheet=links.stylesheet if links is not None else None,
+        csp=LINKED_CSP if links is not None else _csp(),
         counterparts=[counterpart_view(c) for c in report.counterparts],
     )
 
@@ -203,7 +212,8 @@ def render_version_page(version: Version, *, previous: str | None, next: str | N
     return _ENV.get_template("version.html").render(
         page=version_page(version, previous=previous, next=next),
         citation=Citation.of(version),
-        csp=_csp(),
+        stylesheet=PAGE_STYLESHEET,
+        csp=LINKED_CSP,
     )
 
 

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from scraper.core.document import LastUpdated
 from scraper.core.records import Version
-from scraper.reports.model import ReportSummary, VersionRef
+from scraper.reports.model import SITE_FLAGS, ReportSummary, VersionRef
 from scraper.timespec import utc_iso
 
 STEP = 22  # px between two columns
@@ -260,7 +260,7 @@ def _mark_label(info: VersionInfo, kind: MarkKind, summary: ReportSummary | None
     if summary is not None:
         parts.append(summary.summary_line)
         if summary.flags:
-            parts.append("flags: " + "; ".join(f.headline for f in summary.flags[:3]))
+            parts.append("flags: " + "; ".join(f.headline for f in summary.flags[:SITE_FLAGS]))
     elif info.last_updated is not None:
         parts.append(f"'Last updated' {info.last_updated.text}")
     return " — ".join(parts)

@@ -10,11 +10,14 @@ once. Everything returns plain text; each renderer escapes it for its own format
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from scraper.core.change import BlockChange, BlockStatus, Change, SectionStatus, StampStatus
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag
-from scraper.core.terms import TermChange, TermStatus
+
+if TYPE_CHECKING:
+    from scraper.core.terms import TermChange
 
 _STALE = "the page may have been restored from an older copy or served from a stale cache"
 
@@ -144,6 +147,9 @@ def flags_heading(shown: int, total: int) -> str:
 
 def term_phrase(term: TermChange) -> str:
     """A watched term's counts: "China 0 → 3 (appeared)", "Russia 3 (unchanged)"."""
+    # lazy: `log` reads report summaries through this module and counts no terms
+    from scraper.core.terms import TermStatus
+
     if term.status is TermStatus.UNCHANGED:
         return f"{term.term} {term.new} (unchanged)"
     return f"{term.term} {term.old} → {term.new} ({term.status.value})"

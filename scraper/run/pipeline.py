@@ -1,14 +1,15 @@
-"""The one pass of a check: fetch → parse → compare with the latest version → hold a suspect
-page? → store raw, version → report → site → the check-log line.
+"""The one pass of a check: fetch → parse → compare with the latest version → hold a suspect page?
+→ store raw, version → report → site → the check-log line.
 
 `check_target` is called by the `check` command and by the scheduler alike, and reads as that
-list of steps; every way a check ends is one call of `_Check` (`failed`, `unchanged`,
-`stored`), which writes the check-log line last. The clock, the fetcher and the archive come in
-as parameters. Writes happen in the order DESIGN.md fixes — raw snapshot, version, report,
-index and feed, then the check-log line — so whatever a kill interrupts, what exists is
-complete and what is missing can be rebuilt. After the line, the site's health page is
-rewritten from the check logs (`reports.health_page`). Whether a page is suspect, and what then, is
-`core.suspect`'s policy; the sentences about it are written here.
+list of steps (the scheduler makes the fetch ahead, outside the archive lock, with
+`fetch_ahead`, so that checks of different hosts fetch at once); every way a check ends is one
+call of `_Check` (`failed`, `unchanged`, `stored`), which writes the check-log line last. The
+clock, the fetcher and the archive come in as parameters. Writes happen in the order DESIGN.md
+fixes — raw snapshot, version, report, index and feed, then the check-log line — so whatever a
+kill interrupts, what exists is complete and what is missing can be rebuilt. After the line,
+the site's health page is rewritten from the check logs (`reports.health_page`). Whether a page
+is suspect, and what then, is `core.suspect`'s policy; the sentences about it are written here.
 
 The check-log line of a check that stored a version is also the mark that the version was
 announced (`run` notifies of every check that ends `new` or `changed`). A check that stopped
@@ -33,6 +34,7 @@ from scraper.archive.pending import unfinished_version
 from scraper.archive.store import Archive, sha256_hex
 from scraper.core.document import Document, LastUpdated
 from scraper.core.health import DEFAULT_UNHEALTHY_AFTER
+from scraper.core.parser_version import PARSER_VERSION
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source, Version
 from scraper.core.suspect import SuspectDecision, Verdict, judge
 from scraper.core.target import Target, TranslationPair
@@ -109,6 +111,32 @@ class CheckResult:
         }
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """A check's fetch made ahead, outside the archive lock (`fetch_ahead`): when the check
+    started, the latest version whose validators were sent (None: none), and the server's
+    answer or the fetch's failure; None when the latest version could not be trusted (the
+    check then fails as it would have, without a fetch)."""
+
+    started_at: datetime
+    clock_start: float  # `time.monotonic()` when the check started: its duration counts from it
+    latest_id: str | None
+    outcome: FetchResult | FetchError | None
+
+
+def fetch_ahead(target: Target, *, archive: Archive, fetch: FetchFunction, now: Clock) -> Fetched:
+    """The fetch of a check of `target`, made before its archive part and without the archive
+    lock, so that `run` can fetch from several hosts at once (`check_target(fetched=…)` then
+    finishes it under the lock). Reads the latest version for its validators; writes nothing."""
+    started_at, clock_start = now(), time.monotonic()
+    latest = _trusted_latest(archive, target.name, now=started_at)
+    if isinstance(latest, str):
+        return Fetched(started_at, clock_start, None, None)
+    return Fetched(
+        started_at, clock_start, latest.id if latest else None, _fetch(fetch, target, latest)
+    )
+
+
 def check_target(
     target: Target,
     *,
@@ -116,37 +144,60 @@ def check_target(
     fetch: FetchFunction,
     now: Clock,
     options: CheckOptions | None = None,
+    fetched: Fetched | None = None,
 ) -> CheckResult:
     """Check `target` once: finish what a check that stopped left, then fetch, parse, and
     store a new version if the document changed; then rewrite the site's health page from the
-    check log it ends."""
+    check log it ends.
+
+    `fetched`: the check's fetch, made ahead (`fetch_ahead`). It is used when the latest
+    version is still the one it was validated against; else (another writer stored a version
+    in between) the page is fetched again.
+    """
     options = options or CheckOptions()
-    result = _check_once(target, archive=archive, fetch=fetch, now=now, options=options)
+    result = _check_once(
+        target, archive=archive, fetch=fetch, now=now, options=options, fetched=fetched
+    )
     _publish_health(archive, options)
     return result
 
 
 def _check_once(
-    target: Target, *, archive: Archive, fetch: FetchFunction, now: Clock, options: CheckOptions
+    target: Target,
+    *,
+    archive: Archive,
+    fetch: FetchFunction,
+    now: Clock,
+    options: CheckOptions,
+    fetched: Fetched | None,
 ) -> CheckResult:
     """The check itself, in DESIGN.md's order; its check-log line is its last write."""
-    check = _Check.start(target, archive, started_at=now())
+    if fetched is None:
+        check = _Check.start(target, archive, started_at=now())
+    else:
+        check = _Check.start(target, archive, started_at=fetched.started_at)
+        check = replace(check, clock_start=fetched.clock_start)
     late = _finish_unfinished(check, options.pairs)
     if isinstance(late, str):
         return check.failed(late)
-    result = _check_page(check, fetch, options)
+    result = _check_page(check, fetch, options, fetched)
     return replace(result, late=late) if late is not None else result
 
 
-def _check_page(check: _Check, fetch: FetchFunction, options: CheckOptions) -> CheckResult:
-    """Fetch, parse, compare with the latest version, and store a new one if it differs."""
+def _check_page(
+    check: _Check, fetch: FetchFunction, options: CheckOptions, fetched: Fetched | None
+) -> CheckResult:
+    """Fetch (or take the fetch made ahead), parse, compare with the latest version, and
+    store a new one if it differs."""
     target, archive = check.target, check.archive
     latest = _trusted_latest(archive, target.name, now=check.started_at)
     if isinstance(latest, str):
         return check.failed(latest)
-    try:
-        result = fetch(target.url, validators=_validators_for(latest, target))
-    except FetchError as err:
+    outcome = fetched.outcome if fetched is not None else None
+    if outcome is None or fetched is None or fetched.latest_id != (latest.id if latest else None):
+        outcome = _fetch(fetch, target, latest)
+    if isinstance(outcome, FetchError):
+        err = outcome
         return check.failed(
             str(err),
             final_url=err.final_url,
@@ -155,21 +206,21 @@ def _check_page(check: _Check, fetch: FetchFunction, options: CheckOptions) -> C
             raw_sha256=err.body_sha256,
             body_size=err.body_size,
         )
+    result = outcome
     check = check.heard(result)
     if result.not_modified:
         return check.unchanged(latest, not_modified=True)
-    check = check.knowing(raw_sha256=sha256_hex(result.body), body_size=len(result.body))
+    raw = sha256_hex(result.body)
+    check = check.knowing(raw_sha256=raw, body_size=len(result.body))
+    if latest is not None and _read_before(latest, result, raw):
+        return _unchanged(check, result, latest)
     document = _read(result)
     if isinstance(document, str):
         return check.failed(document)
     if latest is not None and document.content_hash == latest.content_hash:
         # Same document, maybe different bytes (a new session id): keep the bytes as evidence
         # so a better parser can re-read them, but no new version.
-        try:
-            _put_raw(archive, target.name, result, check.started_at)
-        except StoreError as err:
-            return check.failed(str(err))
-        return check.unchanged(latest)
+        return _unchanged(check, result, latest)
     decision = judge(
         latest.document if latest else None,
         document,
@@ -300,6 +351,16 @@ class _Check:
         )
 
 
+def _fetch(
+    fetch: FetchFunction, target: Target, latest: Version | None
+) -> FetchResult | FetchError:
+    """The page, asked for with the latest version's validators; or why it could not be had."""
+    try:
+        return fetch(target.url, validators=_validators_for(latest, target))
+    except FetchError as err:
+        return err
+
+
 def _trusted_latest(archive: Archive, target: str, *, now: datetime) -> Version | str | None:
     """The latest version, to compare the page with; or why it cannot be trusted (the check's
     error): a document edited after it was stored, or a capture time where none can be (an
@@ -317,6 +378,30 @@ def _trusted_latest(archive: Archive, target: str, *, now: datetime) -> Version 
                 "the versions without it, and `nato-watch verify`"
             )
     return latest
+
+
+def _read_before(latest: Version, result: FetchResult, raw: str) -> bool:
+    """Whether the latest version is this response read already: the same bytes, from the
+    same URL, under the same content type (the charset that decodes them), read by this
+    parser version — so the document is the latest's, without loading the parser."""
+    origin = latest.provenance
+    return (
+        origin.raw_sha256 == raw
+        and origin.parser_version == PARSER_VERSION
+        and origin.final_url == result.final_url
+        and origin.content_type == result.content_type
+        and origin.renderer == result.renderer
+    )
+
+
+def _unchanged(check: _Check, result: FetchResult, latest: Version) -> CheckResult:
+    """End with the page's document the latest version's: the bytes are kept (once) as
+    evidence, so a better parser can re-read them; no new version."""
+    try:
+        _put_raw(check.archive, check.target.name, result, check.started_at)
+    except StoreError as err:
+        return check.failed(str(err))
+    return check.unchanged(latest)
 
 
 def _read(result: FetchResult) -> Document | str:
@@ -365,9 +450,6 @@ def _store_version(
     """Store the new document in DESIGN.md's order (raw snapshot, version, report, index and
     feed), then end the check; a report or site the disk refuses fails it, the version kept
     for the next check to finish."""
-    # lazy: the parser is loaded by now (`_read`); its version is read here
-    from scraper.core.parse import PARSER_VERSION
-
     target, archive = check.target, check.archive
     raw = _put_raw(archive, target.name, result, check.started_at)
     provenance = Provenance(
@@ -406,15 +488,10 @@ def _publish(
     """Write the report from `previous` to `version` and the site, then end the check as
     having stored `version`."""
     # lazy: the renderers and Jinja2 load only when a check has a new version to publish
-    from scraper.reports.publish import rebuild_site, write_report
+    from scraper.reports.publish import publish_version
 
     target, archive = check.target, check.archive
-    report, change = (
-        write_report(archive, previous, version, watch=target.watch, pairs=pairs)
-        if previous is not None
-        else (None, None)
-    )
-    rebuild_site(archive, target=target.name, watch=target.watch, pairs=pairs)
+    report, change = publish_version(archive, version, previous, watch=target.watch, pairs=pairs)
     return check.stored(version, first=previous is None, report=report, change=change, note=note)
 
 

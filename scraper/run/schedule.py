@@ -1,6 +1,7 @@
-"""The scheduled job (`nato-watch run`): one APScheduler job per target, each calling
-`pipeline.check_target` under the archive lock taken for that check only; health warnings,
-notifications, and a clean stop on SIGINT/SIGTERM.
+"""The scheduled job (`nato-watch run`): one APScheduler job per target, each fetching its
+page when its host's turn comes (`run.hosts`: hosts side by side, one request at a time per
+host) and then calling `pipeline.check_target` under the archive lock taken for that check
+only; health warnings, notifications, and a clean stop on SIGINT/SIGTERM.
 
 When checks happen is `run.timing`, a target's health `core.health`, the log lines
 `run.runlog`, the heartbeat `run.heartbeat`. Only this module and `run.timing` (the triggers)
@@ -27,8 +28,9 @@ from scraper.core.health import Health, HealthChange, check_history
 from scraper.errors import ConfigError, LockedError, ScraperError
 from scraper.run.alerts import notices_for
 from scraper.run.heartbeat import beating
+from scraper.run.hosts import HostTurns, Stopped
 from scraper.run.notify import Delivery, Notice, Notifier, NotifySettings
-from scraper.run.pipeline import CheckOptions, CheckResult, check_target
+from scraper.run.pipeline import CheckOptions, CheckResult, Fetched, check_target, fetch_ahead
 from scraper.run.runlog import (
     LOG,
     configure_logging,
@@ -68,6 +70,9 @@ class RunPlan:
     unhealthy_after: int = 3
     stop_timeout: float = 60.0
     lock_timeout: float = 60.0
+    # Seconds between the end of one request to a host and the start of the next (the
+    # config's `[run] host_interval`, 1 s unless set).
+    host_interval: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,9 @@ class ScheduledRun:
             raise ConfigError("no targets to run; add [[targets]] to the config")
         self.targets = tuple(targets)
         self.archive = archive
-        # One fetcher for the whole run is safe: every fetch happens under the archive lock,
-        # so no two checks of this process fetch at the same time.
+        # One fetcher for the whole run, shared by checks of different hosts that fetch at
+        # once: the HTTP fetcher's connection pools are thread-safe, and the browser fetcher
+        # loads one page at a time.
         self.fetch = fetch
         self.plan = plan
         self.options = options
@@ -140,6 +146,9 @@ class ScheduledRun:
         self._health: dict[str, Health] = {}
         self._counts = {"checks": 0, "failed": 0}
         self._scheduler: Any = None
+        self._turns = HostTurns(plan.host_interval, stop=self._stopping)
+        # This process's checks queue here for the archive lock, instead of each polling it.
+        self._writer = threading.Lock()
 
     # -- public ------------------------------------------------------------------------------
 
@@ -307,13 +316,16 @@ class ScheduledRun:
 
     def _check_once(self, target: Target, started: float) -> None:
         try:
-            with self._archive_lock():
+            fetched = self._fetch_ahead(target)
+            # Fetched: the check is in progress, and a stop waits for it (bounded).
+            with self._archive_lock(stoppable=False):
                 result = check_target(
                     target,
                     archive=self.archive,
                     fetch=self.fetch,
                     now=self.now,
                     options=self.options,
+                    fetched=fetched,
                 )
                 # Decided while the check's line is the log's newest: `run.alerts`.
                 notices = notices_for(
@@ -359,13 +371,36 @@ class ScheduledRun:
             for notice in notices:
                 self.notifier.submit_notice(target, notice)
 
+    def _fetch_ahead(self, target: Target) -> Fetched:
+        """The check's fetch, outside the archive lock, when its host's turn comes."""
+        try:
+            with self._turns.turn(target.url):
+                return fetch_ahead(target, archive=self.archive, fetch=self.fetch, now=self.now)
+        except Stopped:
+            raise _Skipped("stopping") from None
+
     @contextlib.contextmanager
-    def _archive_lock(self) -> Iterator[None]:
-        """The archive lock for one check: wait up to the lock timeout, in short steps so a
-        stop request is not kept waiting."""
+    def _archive_lock(self, *, stoppable: bool = True) -> Iterator[None]:
+        """The archive lock for one check: this process's turn first, then the data dir's
+        lock; wait up to the lock timeout, in short steps so a stop request (when
+        `stoppable`) is not kept waiting."""
         deadline = time.monotonic() + self.plan.lock_timeout
+        while not self._writer.acquire(timeout=0.25):
+            if stoppable and self._stopping.is_set():
+                raise _Skipped("stopping")
+            if time.monotonic() >= deadline:
+                raise _Skipped(f"waited {self.plan.lock_timeout:g}s for this run's other checks")
+        try:
+            with self._held_archive_lock(deadline, stoppable=stoppable):
+                yield
+        finally:
+            self._writer.release()
+
+    @contextlib.contextmanager
+    def _held_archive_lock(self, deadline: float, *, stoppable: bool) -> Iterator[None]:
+        """The data dir's lock, waited for until `deadline` in short steps."""
         while True:
-            if self._stopping.is_set():
+            if stoppable and self._stopping.is_set():
                 raise _Skipped("stopping")
             remaining = deadline - time.monotonic()
             try:
@@ -538,6 +573,7 @@ def run_schedule(
         unhealthy_after=config.run.unhealthy_after,
         stop_timeout=config.run.stop_timeout,
         lock_timeout=config.check.lock_timeout,
+        host_interval=config.run.host_interval.total_seconds(),
     )
     notifier = None
     if any(t.webhook or t.command for t in targets):

@@ -9,13 +9,12 @@ parses each distinct snapshot once, collapses consecutive equal documents into o
 and rewrites versions, reports, the index and the feed. It says which versions the parser now
 reads differently; it never records a change of the site. The check log is never rewritten.
 
-Pure orchestration: the archive does the I/O, `parse` and `reports.publish` (`write_report`,
-`rebuild_site`, `write_version_pages`) do the work; nothing here prints.
+Pure orchestration: the archive does the I/O, `parse` and `reports.publish` (`write_history`,
+`rebuild_site`) do the work; nothing here prints.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -25,12 +24,13 @@ from scraper.archive.captures import Capture, captures_of
 from scraper.archive.store import Archive, version_bytes
 from scraper.core.document import Document
 from scraper.core.health import DEFAULT_UNHEALTHY_AFTER
-from scraper.core.parse import PARSER_VERSION, parse
+from scraper.core.parse import parse
+from scraper.core.parser_version import PARSER_VERSION
 from scraper.core.records import Provenance, Version
 from scraper.errors import NotFound, ParseError, ScraperError, StoreError
 from scraper.fetching.decoding import decode_body
 from scraper.reports.health_page import write_health_page
-from scraper.reports.publish import rebuild_site, write_report, write_version_pages
+from scraper.reports.publish import rebuild_site, write_history
 from scraper.timespec import capture_time_problem, parse_stamp, stamp_of, utc_iso, utc_now
 
 if TYPE_CHECKING:
@@ -169,9 +169,7 @@ def replay_target(
             for version in produced:
                 archive.write_version(version)
         with archive.batch():
-            for old, new in itertools.pairwise(produced):
-                write_report(archive, old, new, watch=watch, pairs=pairs)
-            write_version_pages(archive, produced)
+            entries = write_history(archive, produced, watch=watch, pairs=pairs)
         produced_ids = {v.id for v in produced}
         first = produced[0].id if produced else None
         for version_id in sorted(archive.report_files(target)):
@@ -181,7 +179,7 @@ def replay_target(
         for version_id in removed:
             archive.delete_version_page(target, version_id)
             archive.delete_version(target, version_id)
-        rebuild_site(archive, target=target, watch=watch, pairs=pairs)
+        rebuild_site(archive, target=target, watch=watch, pairs=pairs, entries=entries)
         write_health_page(archive, unhealthy_after=unhealthy_after, if_missing=True)
 
     old_by_capture = {(c.at, c.raw): c for c in captures if c.version_id is not None}

@@ -21,7 +21,8 @@ from test_wayback import FakeWayback
 from hostile.helpers import one_error_line
 from hostile.warcs import TARGET_URL, page_response, warcinfo, write_warc
 from scraper.archive.store import Archive
-from scraper.core.parse import PARSER_VERSION, parse
+from scraper.core.parse import parse
+from scraper.core.parser_version import PARSER_VERSION
 from scraper.core.records import CheckRecord, CheckStatus, Provenance, Source
 
 TARGET = "rok"
