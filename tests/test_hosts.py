@@ -14,8 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import QUICK_FETCH
 from pages import load_content, nato_page
-from test_schedule import FAST_FETCH, running, wait_for
+from test_schedule import running, wait_for
 
 from scraper.archive.store import Archive
 from scraper.config import RunSettings
@@ -119,7 +120,11 @@ def slow_server(host: str) -> Iterator[Served]:
 
 def test_a_run_fetches_two_hosts_at_once_and_one_host_politely(tmp_path: Path) -> None:
     interval = 0.2
-    with slow_server("127.0.0.1") as one, slow_server("127.0.0.2") as two, Fetcher(FAST_FETCH) as f:
+    with (
+        slow_server("127.0.0.1") as one,
+        slow_server("127.0.0.2") as two,
+        Fetcher(QUICK_FETCH) as f,
+    ):
         targets = [
             Target(f"{name}-{k}", served.url(f"/{k}.htm"))
             for name, served in (("one", one), ("two", two))
