@@ -14,11 +14,11 @@ the page carries the site's stylesheet and Content-Security-Policy.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from scraper.archive.memo import FileMemo
 from scraper.archive.store import Archive
 from scraper.core.health import CheckHistory, check_history
 from scraper.reports.assets import asset, escape_html, page_csp
@@ -55,44 +55,24 @@ def write_health_page(archive: Archive, *, unhealthy_after: int, if_missing: boo
         return
     if if_missing and (archive.reports / HEALTH_PAGE).is_file():
         return
-    rows = [_HISTORIES.row(archive, name) for name in archive.targets()]
+    rows = [_row(archive, name) for name in archive.targets()]
     archive.write_site_file(HEALTH_PAGE, render_health_page(rows, unhealthy_after=unhealthy_after))
 
 
-class _Histories:
-    """The health row of each check log, read again only when the log changed (its inode,
-    size or modification time): `run` rewrites the page after every check, and without this
-    each check would read the end of every target's log, a cost growing with the number of
-    targets (300 targets: 20 ms of a 29 ms page at each check, `bench/bench_capacity.py`)."""
-
-    def __init__(self) -> None:
-        self._rows: dict[str, tuple[tuple[int, int, int], TargetHealth]] = {}
-        self._guard = threading.Lock()
-
-    def row(self, archive: Archive, target: str) -> TargetHealth:
-        """The row of `target`, from its check log as it is now."""
-        # A name `archive.targets()` listed: its path joined as a string, not validated again.
-        path = os.path.join(archive.snapshots, target, CHECK_LOG)
-        try:
-            info = os.stat(path)
-            key = (info.st_ino, info.st_size, info.st_mtime_ns)
-        except OSError:
-            key = (0, -1, 0)
-        with self._guard:
-            known = self._rows.get(path)
-        if known is not None and known[0] == key:
-            return known[1]
-        row = TargetHealth(target, check_history(archive.iter_checks_newest_first(target)))
-        with self._guard:
-            if len(self._rows) > _REMEMBERED:
-                self._rows.clear()
-            self._rows[path] = (key, row)
-        return row
+# Each target's row, made again only when its check log changed: `run` rewrites the page
+# after every check, and without this each check would read the end of every target's log, a
+# cost growing with the number of targets (300 targets: 20 ms of a 29 ms page at each check,
+# `bench/bench_capacity.py`).
+_ROWS: FileMemo[TargetHealth] = FileMemo()
 
 
-# Rows remembered at most (one per target and data dir; a few hundred bytes each).
-_REMEMBERED = 10_000
-_HISTORIES = _Histories()
+def _row(archive: Archive, target: str) -> TargetHealth:
+    """The row of `target`, from its check log as it is now."""
+    # A name `archive.targets()` listed: its path joined as a string, not validated again.
+    return _ROWS.get(
+        os.path.join(archive.snapshots, target, CHECK_LOG),
+        lambda: TargetHealth(target, check_history(archive.iter_checks_newest_first(target))),
+    )
 
 
 def render_health_page(rows: Sequence[TargetHealth], *, unhealthy_after: int) -> str:

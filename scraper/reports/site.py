@@ -272,6 +272,8 @@ def render_index(
     """
     if versions is None:
         versions = _versions_of(summaries)
+    newest = _newest_first(summaries)
+    # Rows only for the changes shown: the older ones are counted, not rendered.
     rows = [
         {
             "s": s,
@@ -279,7 +281,7 @@ def render_index(
             "alert": s.silent_edit or s.stamp.value in ("backwards", "missing"),
             "flags": _site_flags(s),
         }
-        for s in _newest_first(summaries)
+        for s in newest[:INDEX_ROWS]
     ]
     reported = {(s.target, s.new_id) for s in summaries}
     firsts = sorted(
@@ -296,8 +298,8 @@ def render_index(
     filters = targets if len(targets) > 1 else []
     style = Markup(str(_INDEX_CSS) + _filter_css(filters))
     return _ENV.get_template("index.html").render(
-        rows=rows[:INDEX_ROWS],
-        older=max(0, len(rows) - INDEX_ROWS),
+        rows=rows,
+        older=max(0, len(newest) - INDEX_ROWS),
         targets=targets,
         filters=filters,
         timeline=build_timeline(versions, summaries) if versions else None,
