@@ -15,8 +15,9 @@ from pathlib import Path
 
 from scraper.archive.files import TMP_FILE
 from scraper.archive.findings import Findings, VerifyResult, counted
+from scraper.archive.names import SHA256, TARGET_NAME
 from scraper.archive.pending import unfinished_version
-from scraper.archive.store import HEADERS_SUFFIX, SHA256, TARGET_NAME, Archive, sha256_hex
+from scraper.archive.store import HEADERS_SUFFIX, Archive, sha256_hex
 from scraper.archive.verify_reports import check_reports, check_site
 from scraper.core.chain import Link, check_chain
 from scraper.core.records import CheckStatus, Version
@@ -54,10 +55,10 @@ def verify(archive: Archive, *, now: datetime | None = None) -> VerifyResult:
 
 def _report_dirs(archive: Archive) -> list[str]:
     """The target folders under `reports/`, including those of targets with no snapshots."""
-    if not archive.reports.is_dir():
+    if not archive.site.root.is_dir():
         return []
     return sorted(
-        p.name for p in archive.reports.iterdir() if p.is_dir() and TARGET_NAME.fullmatch(p.name)
+        p.name for p in archive.site.root.iterdir() if p.is_dir() and TARGET_NAME.fullmatch(p.name)
     )
 
 

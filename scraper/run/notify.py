@@ -185,7 +185,7 @@ def notification_for(result: CheckResult, *, archive: Archive) -> Notification |
     summary = None
     if result.status is CheckStatus.CHANGED and result.version:
         try:
-            text = archive.read_report(result.target, result.version, "json")
+            text = archive.site.read_report(result.target, result.version, "json")
             summary = ReportSummary.from_json(text)
         except (ScraperError, ValueError, KeyError, TypeError):
             summary = None  # the report can be rebuilt by replay; the change is still news

@@ -172,12 +172,12 @@ def replay_target(
             entries = write_history(archive, produced, watch=watch, pairs=pairs)
         produced_ids = {v.id for v in produced}
         first = produced[0].id if produced else None
-        for version_id in sorted(archive.report_files(target)):
+        for version_id in sorted(archive.site.report_files(target)):
             if version_id not in produced_ids or version_id == first:
-                archive.delete_reports(target, version_id)
+                archive.site.delete_reports(target, version_id)
         removed = tuple(v.id for v in existing if v.id not in produced_ids)
         for version_id in removed:
-            archive.delete_version_page(target, version_id)
+            archive.site.delete_version_page(target, version_id)
             archive.delete_version(target, version_id)
         rebuild_site(archive, target=target, watch=watch, pairs=pairs, entries=entries)
         write_health_page(archive, unhealthy_after=unhealthy_after, if_missing=True)

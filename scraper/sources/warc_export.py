@@ -404,8 +404,8 @@ class _TargetExport:
         stamp = version.document.last_updated
         if stamp is not None:
             out.append(("last-updated", stamp.text))
-        if self.archive.has_report(self.target, version.id):
-            text = self.archive.read_report(self.target, version.id, "json")
+        if self.archive.site.has_report(self.target, version.id):
+            text = self.archive.site.read_report(self.target, version.id, "json")
             summary = ReportSummary.from_json(text)
             out.append(("previous-version", summary.old_id))
             out.append(("report", f"reports/{self.target}/{version.id}.json"))
