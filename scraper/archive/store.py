@@ -25,10 +25,11 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from scraper.archive.checklog import LogLine, append_line, read_lines
 from scraper.archive.files import StagedWrites, atomic_write, remove_files, remove_temp_files
@@ -65,6 +66,7 @@ CONFIG_NAME = "nato-watch.toml"
 # Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
 # reader that needs only the capture time reads the head of the file, not the document.
 CAPTURED_AT_HEAD = re.compile(rb'^\{\s*"captured_at":\s*"([^"]+)"')
+R = TypeVar("R")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -281,10 +283,7 @@ class Archive:
             return None
         except (OSError, ValueError) as err:
             raise StoreError(f"headers file {path} is unreadable: {err}") from err
-        try:
-            sidecar = SnapshotHeaders.from_dict(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise StoreError(f"headers file {path} is malformed: {err}") from err
+        sidecar = _parsed(SnapshotHeaders.from_dict, data, f"headers file {path}")
         if sidecar.sha256 != sha256:
             raise StoreError(f"headers file {path} names raw snapshot {sidecar.sha256[:16]}…")
         return sidecar
@@ -370,13 +369,10 @@ class Archive:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise NotFound(f"no version {version_id} of target {target!r}") from None
+            raise _no_version(target, version_id) from None
         except (OSError, ValueError) as err:
             raise StoreError(f"version file {path} is unreadable: {err}") from err
-        try:
-            version = Version.from_dict(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise StoreError(f"version file {path} is malformed: {err}") from err
+        version = _parsed(Version.from_dict, data, f"version file {path}")
         if check and data.get("content_hash") != version.content_hash:
             raise StoreError(
                 f"version file {path} is damaged: its document no longer hashes to its "
@@ -392,7 +388,7 @@ class Archive:
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise NotFound(f"no version {version_id} of target {target!r}") from None
+            raise _no_version(target, version_id) from None
         except OSError as err:
             raise StoreError(f"version file {path} is unreadable: {err}") from err
 
@@ -403,7 +399,7 @@ class Archive:
             with path.open("rb") as handle:
                 head = handle.read(256)
         except FileNotFoundError:
-            raise NotFound(f"no version {version_id} of target {target!r}") from None
+            raise _no_version(target, version_id) from None
         match = CAPTURED_AT_HEAD.match(head)
         if match:
             with contextlib.suppress(ValueError):
@@ -480,3 +476,17 @@ def _sidecar_bytes(sidecar: SnapshotHeaders) -> bytes:
 def version_bytes(version: Version) -> bytes:
     """The exact bytes of a version file: canonical JSON, indented, one trailing newline."""
     return (canonical_json(version.to_dict(), indent=1) + "\n").encode("utf-8")
+
+
+def _no_version(target: str, version_id: str) -> NotFound:
+    """The error of a version that is not stored."""
+    return NotFound(f"no version {version_id} of target {target!r}")
+
+
+def _parsed(from_dict: Callable[[Any], R], data: Any, what: str) -> R:
+    """The record `from_dict` makes of a stored file's JSON; `StoreError` naming `what` (the
+    file) when the JSON is not one."""
+    try:
+        return from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise StoreError(f"{what} is malformed: {err}") from err
