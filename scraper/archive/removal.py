@@ -19,6 +19,7 @@ from scraper.archive.names import check_target_name
 from scraper.archive.site_store import SUMMARY_INDEX
 from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus, Source
+from scraper.errors import counted
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Holdings:
             (self.raws, "raw snapshot"),
             (self.report_files, "report file"),
         )
-        return ", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in counts)
+        return ", ".join(counted(n, noun) for n, noun in counts)
 
 
 def holdings(archive: Archive, target: str) -> Holdings:

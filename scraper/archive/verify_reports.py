@@ -41,12 +41,7 @@ def check_reports(found: Findings, target: str, versions: dict[str, Version]) ->
         found.reports += 1
         found.any_report = True
         formats = reports[version_id]
-        for fmt in REPORT_FORMATS:
-            if fmt not in formats:
-                found.note(
-                    folder / f"{version_id}.{fmt}",
-                    "missing (an interrupted write?); `nato-watch replay` writes it",
-                )
+        _missing_formats(found, folder, version_id, formats, REPORT_FORMATS, "`nato-watch replay`")
         for fmt in sorted(formats - {"json"}):
             _site_text(found, folder / f"{version_id}.{fmt}", f"{fmt} report")
         if "json" in formats:
@@ -160,12 +155,9 @@ def _since_reports(found: Findings, target: str, versions: dict[str, Version]) -
     _unexpected(found, folder, SINCE_FORMATS, "since")
     for version_id in sorted(stored):
         formats = stored[version_id]
-        for fmt in SINCE_FORMATS:
-            if fmt not in formats:
-                found.note(
-                    folder / f"{version_id}.{fmt}",
-                    "missing (an interrupted write?); the next check or replay writes it",
-                )
+        _missing_formats(
+            found, folder, version_id, formats, SINCE_FORMATS, "the next check or replay"
+        )
         if "html" in formats:
             _site_text(found, folder / f"{version_id}.html", "since report")
         if "json" in formats:
@@ -204,6 +196,24 @@ def _since_json(
             f"compares with {new_id}, but the latest version is {latest}; the next "
             "check or `nato-watch replay` rebuilds it",
         )
+
+
+def _missing_formats(
+    found: Findings,
+    folder: Path,
+    version_id: str,
+    present: set[str],
+    formats: tuple[str, ...],
+    writer: str,
+) -> None:
+    """A note for each of `formats` a report of `version_id` lacks, saying which `writer`
+    writes it."""
+    for fmt in formats:
+        if fmt not in present:
+            found.note(
+                folder / f"{version_id}.{fmt}",
+                f"missing (an interrupted write?); {writer} writes it",
+            )
 
 
 def _unexpected(

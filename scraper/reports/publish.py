@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 
 from scraper.archive.store import Archive
 from scraper.core.records import Version
-from scraper.errors import NotFound, ScraperError
+from scraper.errors import NotFound, ScraperError, counted
 from scraper.reports import summaries
 from scraper.reports.assets import STYLESHEET, asset
 from scraper.reports.json_report import render_json
@@ -409,7 +409,7 @@ def _write_since(
     note = (
         f"Everything that changed since version {base_id} (captured "
         f"{utc_iso(old.captured_at)}), up to the latest version, {latest_id}: "
-        f"{steps} change{'' if steps == 1 else 's'} in between, shown as one."
+        f"{counted(steps, 'change')} in between, shown as one."
     )
     archive.site.write_since_report(target, base_id, "json", render_json(report))
     archive.site.write_since_report(

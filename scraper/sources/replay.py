@@ -27,7 +27,7 @@ from scraper.core.health import DEFAULT_UNHEALTHY_AFTER
 from scraper.core.parse import parse
 from scraper.core.parser_version import PARSER_VERSION
 from scraper.core.records import Provenance, Version
-from scraper.errors import NotFound, ParseError, ScraperError, StoreError
+from scraper.errors import NotFound, ParseError, ScraperError, StoreError, counted
 from scraper.fetching.decoding import decode_body
 from scraper.reports.health_page import write_health_page
 from scraper.reports.publish import rebuild_site, write_history
@@ -112,12 +112,6 @@ class ReplayResult:
                 "documents (provenance updated)"
             )
         return out
-
-
-def counted(n: int, noun: str) -> str:
-    """`1 capture`, `3 captures`: a count and its noun, as every summary line of the sources
-    (replay, imports, WARC export) writes them."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _ids(ids: tuple[str, ...], limit: int = 5) -> str:

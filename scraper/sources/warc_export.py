@@ -44,9 +44,8 @@ from scraper.core.records import (
     Source,
     Version,
 )
-from scraper.errors import NotFound, StoreError
+from scraper.errors import NotFound, StoreError, counted
 from scraper.reports.model import ReportSummary
-from scraper.sources.replay import counted
 from scraper.sources.warc import SOFTWARE, WarcError, format_warc_fields
 from scraper.timespec import utc_iso
 
