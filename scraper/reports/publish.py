@@ -29,8 +29,8 @@ time other than capture times, so `replay` rebuilds it byte for byte.
   capture (not at "now") keeps the wall clock out of derived files. For any other date,
   `nato-watch diff --since DATE` computes one on demand.
 
-The archive does the I/O (only `archive.store` touches files); the renderers format; nothing
-prints. `write_report` writes the report of one change in every format.
+The archive does the I/O (`archive.site`, a `SiteStore`, writes `reports/`); the renderers
+format; nothing prints. `write_report` writes the report of one change in every format.
 """
 
 from __future__ import annotations
