@@ -228,7 +228,7 @@ def measure(
                                 server.url, "--target", TARGET]  # fmt: skip
                         processes.add(size, kind, run_process(argv, archives[size].root))
                 server.conditional = True
-    since = {size: len(archives[size].since_report_files(TARGET)) for size in sizes}
+    since = {size: len(archives[size].site.since_report_files(TARGET)) for size in sizes}
     return HistoryResult(tuple(sizes), in_process, processes, built, since)
 
 

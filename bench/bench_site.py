@@ -117,8 +117,8 @@ def main() -> None:
             f"pages and rebuild_site in {time.perf_counter() - started:.1f} s"
         )
         summaries = [
-            ReportSummary.from_json(archive.read_report(TARGET, i, "json"))
-            for i in archive.report_ids(TARGET)
+            ReportSummary.from_json(archive.site.read_report(TARGET, i, "json"))
+            for i in archive.site.report_ids(TARGET)
         ]
         from scraper.reports.publish import _version_infos
 
@@ -148,7 +148,7 @@ def main() -> None:
             start = time.perf_counter()
             rebuild_site(archive, target=TARGET)
             times.append(time.perf_counter() - start)
-        since = archive.since_report_files(TARGET)
+        since = archive.site.since_report_files(TARGET)
         print(
             f"rebuild_site after a check (read {len(summaries)} JSON reports, recompute "
             f"{len(since)} since reports, write index + feed): {median_ms(times)}"
@@ -167,7 +167,7 @@ def main() -> None:
             start = time.perf_counter()
             html = render_version_page(middle, previous=versions[0].id, next=versions[-1].id)
             times.append(time.perf_counter() - start)
-        report = archive.read_report(TARGET, middle.id, "html")
+        report = archive.site.read_report(TARGET, middle.id, "html")
         print(
             f"version page: {median_ms(times)} to render, {len(html.encode()) / 1024:.0f} KiB; "
             f"report HTML (inline + side by side) {len(report.encode()) / 1024:.0f} KiB"

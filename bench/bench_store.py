@@ -243,7 +243,7 @@ def throughput(count: int, runs: int, profile: bool) -> None:
         cold, warm = [], []
         for run in range(runs):
             shutil.rmtree(archive.target_dir(TARGET) / "versions", ignore_errors=True)
-            shutil.rmtree(archive.reports, ignore_errors=True)
+            shutil.rmtree(archive.site.root, ignore_errors=True)
             profiler = cProfile.Profile() if profile and run == 0 else None
             started = time.perf_counter()
             if profiler:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from scraper.archive.names import TARGET_NAME
 from scraper.archive.store import CONFIG_NAME
 from scraper.core.target import (
     DEFAULT_NOTIFY_ON,
@@ -43,7 +44,6 @@ if TYPE_CHECKING:  # the word lists load only when a config uses them (start-up 
 
 DEFAULT_TARGET_NAME = "republic-of-korea"
 DEFAULT_URL = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORDY = re.compile(r"[^\W_]")
 _LANG = re.compile(r"^[a-z]{2}$")
@@ -277,7 +277,7 @@ def _parse_targets(raw: Any, source: str, words: Words | None = None) -> tuple[T
             if not isinstance(item.get(key), str) or not item[key].strip():
                 raise ConfigError(f'{where}: missing {key} (add {key} = "…")')
         name, url = item["name"].strip(), item["url"].strip()
-        if not SLUG.fullmatch(name):
+        if not TARGET_NAME.fullmatch(name):
             raise ConfigError(
                 f"{where}: name {name!r} is not a slug; use lowercase letters, digits and '-' "
                 f"(e.g. {slugify(name) or 'republic-of-korea'!r})"
@@ -310,7 +310,7 @@ def _parse_translation(item: dict[str, Any], where: str) -> dict[str, str | None
     out: dict[str, str | None] = {"translation_of": None, "lang": None}
     of = item.get("translation_of")
     if of is not None:
-        if not isinstance(of, str) or not SLUG.fullmatch(of.strip()):
+        if not isinstance(of, str) or not TARGET_NAME.fullmatch(of.strip()):
             raise ConfigError(
                 f"{where}: translation_of must name another target "
                 f'(e.g. translation_of = "republic-of-korea"), not {of!r}'
@@ -579,7 +579,7 @@ def target_for_url(url: str, *, name: str | None, config: Config) -> Target:
     same URL, or a name derived from the URL's host and path."""
     check_url(url, where="--url")
     if name:
-        if not SLUG.fullmatch(name):
+        if not TARGET_NAME.fullmatch(name):
             raise ConfigError(f"--target {name!r} is not a slug; e.g. {slugify(name)!r}")
         return Target(name, url)
     for target in config.targets:

@@ -3,7 +3,8 @@
 Every error the tool raises on purpose is a `ScraperError`; only `cli.py` turns one into an
 exit code and a one-line message. Messages name the thing that failed and, where there is one,
 the fix. Context lives in attributes so callers (the check log, the scheduler) can record it.
-`one_line` is how a message quotes the error of a library underneath.
+`one_line` is how a message quotes the error of a library underneath, and `counted` how a
+message or a summary line counts things ("1 version", "3 versions").
 """
 
 from __future__ import annotations
@@ -78,3 +79,9 @@ def one_line(problem: BaseException | str) -> str:
     if said:
         return said
     return type(problem).__name__ if isinstance(problem, BaseException) else "unknown error"
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 capture`, `3 captures`: a count and its noun, with an s unless `n` is 1 (the
+    summary lines of `verify`, replay, the imports and exports, `forget`)."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -129,13 +129,13 @@ def test_the_demo_prints_each_check_and_what_to_open(demo: Demo) -> None:
 def test_the_reports_show_a_silent_edit_a_restamp_and_the_rewrite(demo: Demo) -> None:
     archive = Archive(demo.root)
     english = archive.version_ids(ENGLISH)
-    reports = [json.loads(archive.read_report(ENGLISH, v, "json")) for v in english[1:]]
+    reports = [json.loads(archive.site.read_report(ENGLISH, v, "json")) for v in english[1:]]
     rewrite, silent, restamp, moved = reports
     assert rewrite["stamp"] == "changed" and rewrite["summary"]["sections_added"] >= 3
     assert silent["silent_edit"] is True and silent["stamp"] == "unchanged"
     assert restamp["restamp"] is True and restamp["sections"] == []
     assert moved["summary"]["blocks_moved"] == 1
-    french = json.loads(archive.read_report(FRENCH, archive.version_ids(FRENCH)[-1], "json"))
+    french = json.loads(archive.site.read_report(FRENCH, archive.version_ids(FRENCH)[-1], "json"))
     assert french["new"]["last_updated_text"] == "16 Aug. 2023 15:39"
     # The provenance is honest: the pages came from this machine.
     first = archive.read_version(ENGLISH, english[0])

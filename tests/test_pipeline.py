@@ -46,7 +46,7 @@ def test_new_then_unchanged_then_changed(
     assert first.version == "2024-07-16T083000Z"
     assert second.version == first.version
     assert third.version == "2024-07-16T203000Z"
-    assert third.report == archive.report_path("rok", third.version, "md")
+    assert third.report == archive.site.report_path("rok", third.version, "md")
     assert archive.version_ids("rok") == [first.version, third.version]
     statuses = [r.status for r in archive.iter_checks("rok")]
     assert statuses == [CheckStatus.NEW, CheckStatus.UNCHANGED, CheckStatus.CHANGED]

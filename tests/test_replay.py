@@ -183,7 +183,7 @@ def test_a_capture_an_older_parser_did_not_see_as_a_change_becomes_a_version(
 ) -> None:
     original = snapshot(data_dir)
     v1, v2, v3 = versions(archive)
-    archive.delete_reports(TARGET, v2.id)
+    archive.site.delete_reports(TARGET, v2.id)
     archive.delete_version(TARGET, v2.id)
     write_report(archive, v1, v3)
     rebuild_site(archive)

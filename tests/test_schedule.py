@@ -832,6 +832,7 @@ def test_the_cli_starts_without_importing_the_scheduler() -> None:
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "assert 'apscheduler' not in sys.modules, 'apscheduler imported'\n"
         "assert 'scraper.run.schedule' not in sys.modules\n"
+        "assert 'scraper.run.launch' not in sys.modules\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=30

@@ -987,7 +987,7 @@ def test_diff_since_a_date_combines_every_change_from_the_version_in_force(
     data = json.loads(result.stdout)
     assert (data["old"]["id"], data["new"]["id"]) == (ids[1], ids[-1])
     # The same as the stored combined report since that version.
-    assert data == json.loads(archive.read_since_report(TARGET, ids[1], "json"))
+    assert data == json.loads(archive.site.read_since_report(TARGET, ids[1], "json"))
     html = run_cli("diff", "--since", ids[1], "--format", "html")
     assert html.exit_code == 0
     root = xml(html.stdout)

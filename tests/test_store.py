@@ -20,13 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scraper.archive.lock import LOCK_NAME
+from scraper.archive.names import check_target_name
 from scraper.archive.refs import resolve_version, version_at
-from scraper.archive.store import (
-    Archive,
-    TornLine,
-    check_target_name,
-    sha256_hex,
-)
+from scraper.archive.store import Archive, TornLine, sha256_hex
 from scraper.core.chain import check_chain
 from scraper.core.document import Block, BlockKind, Document, LastUpdated, Section
 from scraper.core.records import CheckRecord, CheckStatus, Provenance
@@ -140,7 +136,7 @@ def test_readers_ignore_leftover_temp_files(tmp_path: Path) -> None:
 
     assert archive.version_ids(TARGET) == [version_id]
     assert list(archive.iter_raw(TARGET)) == [sha]
-    assert archive.report_ids(TARGET) == []
+    assert archive.site.report_ids(TARGET) == []
     assert [v.id for v in archive.iter_versions(TARGET)] == [version_id]
 
 
@@ -160,7 +156,7 @@ def test_target_names_that_are_not_slugs_are_refused(tmp_path: Path, name: str) 
         lambda: archive.append_check(
             CheckRecord(name, T0, "https://example.org/", CheckStatus.ERROR, 1)
         ),
-        lambda: archive.write_report(name, "2024-07-16T083000Z", "md", "x"),
+        lambda: archive.site.write_report(name, "2024-07-16T083000Z", "md", "x"),
     ):
         with pytest.raises(StoreError):
             write()
@@ -181,7 +177,7 @@ def test_version_ids_that_are_not_stamps_never_become_paths(
     with pytest.raises(NotFound, match="invalid version id"):
         archive.read_version(TARGET, version_id)
     with pytest.raises(NotFound):
-        archive.write_report(TARGET, version_id, "md", "x")
+        archive.site.write_report(TARGET, version_id, "md", "x")
     with pytest.raises(NotFound):
         resolve_version(archive, TARGET, version_id)
     assert not (tmp_path / "etc").exists()
@@ -191,7 +187,7 @@ def test_version_ids_that_are_not_stamps_never_become_paths(
 @pytest.mark.parametrize("name", ["../index.html", "/tmp/x", ".hidden", "a\\b"])
 def test_site_file_names_are_plain_names(tmp_path: Path, name: str) -> None:
     with pytest.raises(StoreError, match="invalid site file name"):
-        Archive(tmp_path / "data").write_site_file(name, "x")
+        Archive(tmp_path / "data").site.write_site_file(name, "x")
     assert files_under(tmp_path) == []
 
 
@@ -490,7 +486,7 @@ def test_only_folders_changed_since_the_last_hold_are_listed_for_temp_files(
             os.utime(folder, (long_ago, long_ago))
     let_go = long_ago + 60  # the last holder let go, after the folders' last change
     os.utime(tmp_path / LOCK_NAME, (let_go, let_go))
-    leftover = archive.reports / ".index.html.q1.tmp"
+    leftover = archive.site.root / ".index.html.q1.tmp"
     leftover.parent.mkdir(parents=True, exist_ok=True)
     leftover.write_text("<html")  # moves reports/'s mtime
     listed: list[str] = []
@@ -499,7 +495,7 @@ def test_only_folders_changed_since_the_last_hold_are_listed_for_temp_files(
     with Archive(tmp_path).lock(timeout=1):
         pass
     assert not leftover.exists()
-    assert listed == [str(archive.reports)]
+    assert listed == [str(archive.site.root)]
 
 
 def test_version_files_hold_canonical_json_with_the_capture_time_first(tmp_path: Path) -> None:
@@ -524,15 +520,15 @@ def test_a_batch_puts_its_files_in_place_only_at_its_end(tmp_path: Path) -> None
 
     with archive.batch():
         archive.write_version(changed)
-        archive.write_report(TARGET, version_id, "md", "# report\n")
-        archive.write_site_file("index.html", "<p>index</p>")
+        archive.site.write_report(TARGET, version_id, "md", "# report\n")
+        archive.site.write_site_file("index.html", "<p>index</p>")
         # readers still see the old state; the new bytes wait in temp files
         assert archive.read_version(TARGET, version_id) == version
-        assert not archive.has_report(TARGET, version_id, "md")
+        assert not archive.site.has_report(TARGET, version_id, "md")
         assert len([p for p in tmp_path.rglob("*.tmp")]) == 3
 
     assert archive.read_version(TARGET, version_id).document == document("after")
-    assert archive.read_report(TARGET, version_id, "md") == "# report\n"
+    assert archive.site.read_report(TARGET, version_id, "md") == "# report\n"
     assert (tmp_path / "reports" / "index.html").read_text() == "<p>index</p>"
     assert not list(tmp_path.rglob("*.tmp"))
 
@@ -546,7 +542,7 @@ def test_a_failed_batch_changes_nothing(tmp_path: Path) -> None:
         archive.write_version(
             replace(archive.read_version(TARGET, version_id), document=document("x"))
         )
-        archive.write_report(TARGET, version_id, "md", "# report\n")
+        archive.site.write_report(TARGET, version_id, "md", "# report\n")
         raise RuntimeError("a renderer bug")
 
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before

@@ -12,6 +12,7 @@ from pages import edited, load_content, nato_page
 from test_site import EDITS, PATH, TARGET, make_history
 
 from scraper.archive.findings import Severity
+from scraper.archive.site_store import SiteStore
 from scraper.archive.store import Archive
 from scraper.archive.verify import verify
 from scraper.core.target import Target
@@ -29,7 +30,7 @@ def built(site: Site, clock: Clock, data_dir: Path) -> tuple[Archive, list[str]]
 
 
 def index_bytes(archive: Archive) -> bytes:
-    data = archive.read_summary_index(TARGET)
+    data = archive.site.read_summary_index(TARGET)
     assert data is not None
     return data
 
@@ -58,7 +59,7 @@ def test_an_entry_says_what_the_report_says(built: tuple[Archive, list[str]]) ->
     entries = summaries.load(archive, TARGET)
     assert entries is not None and entries[0].summary is None
     for entry in entries[1:]:
-        stored = ReportSummary.from_json(archive.read_report(TARGET, entry.id, "json"))
+        stored = ReportSummary.from_json(archive.site.read_report(TARGET, entry.id, "json"))
         assert entry.summary is not None
         assert entry.summary.line == stored.line and entry.summary.old_id == stored.old_id
         assert [f.headline for f in entry.summary.flags] == [
@@ -73,8 +74,8 @@ def test_a_check_reads_no_report_of_the_history(
 ) -> None:
     archive, _ = built
     read = []
-    real = Archive.read_report
-    monkeypatch.setattr(Archive, "read_report", lambda self, *a: read.append(a) or real(self, *a))
+    real = SiteStore.read_report
+    monkeypatch.setattr(SiteStore, "read_report", lambda self, *a: read.append(a) or real(self, *a))
     check_once_more(archive, site, clock, "ROK")
     assert read == []
     assert index_bytes(archive) == b"".join(
@@ -96,7 +97,7 @@ def test_an_index_out_of_step_is_rebuilt_by_the_next_check(
     built: tuple[Archive, list[str]], site: Site, clock: Clock, damage: object
 ) -> None:
     archive, _ = built
-    path = archive.summary_index_path(TARGET)
+    path = archive.site.summary_index_path(TARGET)
     if damage is None:
         path.unlink()
     else:
@@ -112,7 +113,7 @@ def test_verify_compares_the_index_with_the_versions_and_reports(
     built: tuple[Archive, list[str]],
 ) -> None:
     archive, ids = built
-    path = archive.summary_index_path(TARGET)
+    path = archive.site.summary_index_path(TARGET)
     rel = f"reports/{TARGET}/summary.jsonl"
     lines = path.read_bytes().splitlines(keepends=True)
 

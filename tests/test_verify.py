@@ -198,7 +198,7 @@ def test_what_an_interrupted_write_leaves_is_a_note(
     ids = archive.version_ids(TARGET)
     # a kill after the version was written, before its report and the site
     for fmt in ("md", "html", "json"):
-        archive.report_path(TARGET, ids[2], fmt).unlink()
+        archive.site.report_path(TARGET, ids[2], fmt).unlink()
     (data_dir / "reports" / "feed.atom").unlink()
     (archive.target_dir(TARGET) / "versions" / f".{ids[2]}.json.x8k2.tmp").write_text('{"capt')
 
@@ -219,8 +219,10 @@ def test_what_an_interrupted_write_leaves_is_a_note(
 
 def test_a_damaged_report_is_damage(archive: Archive, run_cli: Callable[..., Result]) -> None:
     ids = archive.version_ids(TARGET)
-    archive.report_path(TARGET, ids[1], "json").write_text('{"target": "republic-of-korea", "old"')
-    archive.report_path(TARGET, ids[2], "html").write_bytes(b"\xff\xfe broken")
+    archive.site.report_path(TARGET, ids[1], "json").write_text(
+        '{"target": "republic-of-korea", "old"'
+    )
+    archive.site.report_path(TARGET, ids[2], "html").write_bytes(b"\xff\xfe broken")
 
     code, lines = run_verify(run_cli)
 
@@ -233,8 +235,8 @@ def test_a_report_filed_under_the_wrong_version_is_damage(
     archive: Archive, run_cli: Callable[..., Result]
 ) -> None:
     ids = archive.version_ids(TARGET)
-    report = archive.report_path(TARGET, ids[2], "json").read_text()
-    archive.report_path(TARGET, ids[1], "json").write_text(report)
+    report = archive.site.report_path(TARGET, ids[2], "json").read_text()
+    archive.site.report_path(TARGET, ids[1], "json").write_text(report)
 
     code, lines = run_verify(run_cli)
 

@@ -547,7 +547,7 @@ def test_import_builds_the_history_from_the_archive(
     assert "failed to fetch" in result.stderr and "20200101" not in json.dumps(lines)
 
     # Reports are marked imported; `log` marks the versions; verify passes.
-    report = json.loads(archive.read_report(TARGET, EXPECTED_VERSIONS[2], "json"))
+    report = json.loads(archive.site.read_report(TARGET, EXPECTED_VERSIONS[2], "json"))
     assert report["old"]["imported"] and report["new"]["imported"]
     log = run_cli("log")
     assert log.exit_code == 0
@@ -643,8 +643,8 @@ def test_imported_history_interleaves_with_a_live_check_made_before(
     assert ids == [*EXPECTED_VERSIONS[:3], "2020-03-02T160000Z", *EXPECTED_VERSIONS[3:]]
     kept = archive.read_version(TARGET, "2020-03-02T160000Z")
     assert kept.provenance.source is Source.LIVE and kept.provenance.memento_url is None
-    into = json.loads(archive.read_report(TARGET, "2020-03-02T160000Z", "json"))
-    out = json.loads(archive.read_report(TARGET, "2023-11-20T100000Z", "json"))
+    into = json.loads(archive.site.read_report(TARGET, "2020-03-02T160000Z", "json"))
+    out = json.loads(archive.site.read_report(TARGET, "2023-11-20T100000Z", "json"))
     assert (into["old"]["id"], into["old"]["imported"], into["new"]["imported"]) == (
         "2018-09-12T070000Z",
         True,

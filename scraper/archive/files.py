@@ -174,6 +174,17 @@ def make_dirs(folder: Path) -> None:
         fsync_dir(folder.parent)
 
 
+def remove_files(paths: Iterable[Path], folder: Path) -> None:
+    """Remove those of `paths` that exist; fsync their `folder` when any did."""
+    removed = False
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed = True
+    if removed:
+        fsync_dir(folder)
+
+
 def remove_temp_files(folders: Iterable[Path], *, changed_since: float) -> int:
     """Remove every temp file (`TMP_FILE`) in those of `folders` (not below them) changed at
     or after `changed_since` (a file time: seconds since the epoch); return how many.

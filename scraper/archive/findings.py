@@ -14,6 +14,7 @@ from typing import Any
 from scraper.archive.files import TMP_FILE
 from scraper.archive.store import Archive
 from scraper.core.chain import ChainReport
+from scraper.errors import counted
 
 
 class Severity(StrEnum):
@@ -129,11 +130,6 @@ class VerifyResult:
             "problems": [problem.to_dict() for problem in self.problems],
             "chains": [chain.to_dict() for chain in self.chains],
         }
-
-
-def counted(n: int, noun: str) -> str:
-    """`n noun`, with an s unless n is 1."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 class Findings:

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scraper.archive.files import fsync_dir
-from scraper.archive.store import SUMMARY_INDEX, Archive, check_target_name
+from scraper.archive.names import check_target_name
+from scraper.archive.site_store import SUMMARY_INDEX
+from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus, Source
+from scraper.errors import counted
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,12 @@ class Holdings:
             (self.raws, "raw snapshot"),
             (self.report_files, "report file"),
         )
-        return ", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in counts)
+        return ", ".join(counted(n, noun) for n, noun in counts)
 
 
 def holdings(archive: Archive, target: str) -> Holdings:
     """Count what the archive holds for `target` (reads its whole check log)."""
-    reports = archive.reports / check_target_name(target)
+    reports = archive.site.target_dir(target)
     return Holdings(
         versions=len(archive.version_ids(target)),
         checks=sum(1 for _ in archive.iter_checks(target)),
@@ -62,7 +65,7 @@ def holds_only_failed_checks(archive: Archive, target: str) -> bool:
     """Whether all the archive holds for `target` is a check log of failed live checks: no
     version, snapshot or report (a target that never worked)."""
     folder = archive.target_dir(target)
-    if not folder.is_dir() or (archive.reports / target).exists():
+    if not folder.is_dir() or archive.site.target_dir(target).exists():
         return False
     if any(path.name != "checks.jsonl" for path in folder.iterdir()):
         return False
@@ -74,7 +77,7 @@ def holds_only_failed_checks(archive: Archive, target: str) -> bool:
 
 def remove_target(archive: Archive, target: str) -> None:
     """Remove `snapshots/<target>/` and `reports/<target>/` (each renamed aside, then deleted)."""
-    for parent in (archive.snapshots, archive.reports):
+    for parent in (archive.snapshots, archive.site.root):
         _remove_folder(parent, check_target_name(target))
 
 

@@ -1,18 +1,15 @@
-"""The archive on disk: check logs, raw snapshots, versions, reports. `Archive` is how every
-layer above reads and writes them; its files are written through `archive.files` and its
-writer lock is `archive.lock`.
+"""The archive on disk: check logs, raw snapshots, versions, and (as `Archive.site`, a
+`site_store.SiteStore`) the report site. `Archive` is how every layer above reads and writes
+them; its files are written through `archive.files`, their names checked by `archive.names`,
+and its writer lock is `archive.lock`.
 
-Layout (under the data dir):
+Layout (under the data dir; `reports/` is `site_store`'s):
 
     snapshots/<target>/checks.jsonl          append-only, one JSON line per check
     snapshots/<target>/raw/<sha256>.html.gz  every distinct response body, byte for byte
     snapshots/<target>/raw/<sha256>.http.json  the HTTP heads that delivered it (once kept)
     snapshots/<target>/versions/<stamp>.json one per version: document + provenance
-    reports/<target>/<stamp>.{md,html,json}  change from the previous version to this one
-    reports/<target>/pages/<stamp>.html      the page of each version, as it stood then
-    reports/<target>/since/<stamp>.{html,json} change from that version to the latest
-    reports/<target>/summary.jsonl           what the site shows of each version, oldest first
-    reports/index.html, reports/feed.atom    every change of every target
+    reports/                                 the report site, derived from the above
 
 Every file write is atomic (temp file in the same directory, fsync, rename, fsync of the
 directory); the check log is appended with one `write` and fsync, each line chained to the
@@ -28,24 +25,25 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from scraper.archive.checklog import LogLine, append_line, read_lines
-from scraper.archive.files import (
-    StagedWrites,
-    atomic_write,
-    disk_errors,
-    fsync_dir,
-    make_dirs,
-    remove_temp_files,
-    write_or_take_back,
-)
-from scraper.archive.listing import StampListing, list_stamps
+from scraper.archive.files import StagedWrites, atomic_write, remove_files, remove_temp_files
+from scraper.archive.listing import StampListing
 from scraper.archive.lock import hold_lock
 from scraper.archive.logtail import lines_newest_first
+from scraper.archive.names import (
+    SHA256,
+    TARGET_NAME,
+    check_target_name,
+    valid_sha256,
+    valid_version_id,
+)
+from scraper.archive.site_store import SiteStore
 from scraper.core.document import Document, canonical_json
 from scraper.core.records import (
     CheckRecord,
@@ -56,18 +54,8 @@ from scraper.core.records import (
     Version,
 )
 from scraper.errors import NotFound, StoreError
-from scraper.timespec import STAMP, parse_utc, stamp_of
+from scraper.timespec import parse_utc, stamp_of
 
-TARGET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
-REPORT_FORMATS = ("md", "html", "json")
-SITE_FILES = ("index.html", "feed.atom", "style.css")
-# Inside reports/<target>/: a page per version, and combined "since" reports (old id -> latest).
-PAGES_DIR = "pages"
-SINCE_DIR = "since"
-SINCE_FORMATS = ("html", "json")
-# Inside reports/<target>/: one line per version, what the site shows of it (`reports.summaries`).
-SUMMARY_INDEX = "summary.jsonl"
 # Beside `raw/<sha256>.html.gz`: the HTTP heads of the response that delivered those bytes.
 HEADERS_SUFFIX = ".http.json"
 # In the data dir of an archive made by `nato-watch demo`: what it is. Its presence marks the
@@ -78,16 +66,7 @@ CONFIG_NAME = "nato-watch.toml"
 # Version files are canonical JSON with sorted keys, so "captured_at" is the first key: a
 # reader that needs only the capture time reads the head of the file, not the document.
 CAPTURED_AT_HEAD = re.compile(rb'^\{\s*"captured_at":\s*"([^"]+)"')
-
-
-def check_target_name(name: str) -> str:
-    """Return `name` if it is a valid target slug, else raise `StoreError` saying why."""
-    if not TARGET_NAME.fullmatch(name) or len(name) > 100:
-        raise StoreError(
-            f"invalid target name {name!r}: use lowercase letters, digits and '-', "
-            "starting with a letter or digit (e.g. 'republic-of-korea')"
-        )
-    return name
+R = TypeVar("R")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -114,8 +93,9 @@ class Archive:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
         self.snapshots = self.root / "snapshots"
-        self.reports = self.root / "reports"
         self._writes = StagedWrites()
+        # The report site under `reports/`; its writes join this archive's `batch()`.
+        self.site = SiteStore(self.root / "reports", self._writes)
         self._listing = StampListing()  # version ids, kept while their folder is unchanged
         # Whether this object swept the temp files of killed writers yet: at its first lock,
         # then whenever the lock's previous holder died holding it.
@@ -129,20 +109,13 @@ class Archive:
 
     def raw_path(self, target: str, sha256: str) -> Path:
         """Where the raw body with this sha256 is (or would be) stored."""
-        name = f"{_valid_sha256(sha256)}.html.gz"
+        name = f"{valid_sha256(sha256)}.html.gz"
         return self.target_dir(target) / "raw" / name
 
     def version_path(self, target: str, version_id: str) -> Path:
         """Where version `version_id` of `target` is stored."""
-        name = f"{_valid_id(version_id)}.json"
+        name = f"{valid_version_id(version_id)}.json"
         return self.target_dir(target) / "versions" / name
-
-    def report_path(self, target: str, version_id: str, fmt: str) -> Path:
-        """Where the report leading to version `version_id` is stored in format `fmt`."""
-        if fmt not in REPORT_FORMATS:
-            raise StoreError(f"unknown report format {fmt!r}; one of {', '.join(REPORT_FORMATS)}")
-        name = f"{_valid_id(version_id)}.{fmt}"
-        return self.reports / check_target_name(target) / name
 
     def checks_path(self, target: str) -> Path:
         """The target's append-only check log."""
@@ -174,15 +147,15 @@ class Archive:
 
     def _write_folders(self) -> Iterator[Path]:
         """Every folder this archive writes files into (where a killed writer's temp files
-        are): the targets' snapshot, raw, version, report, page and "since" folders."""
-        for top in (self.snapshots, self.reports):
-            yield top
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                for name in sorted(os.listdir(top)):
-                    if TARGET_NAME.fullmatch(name):
-                        yield top / name
-                        for sub in ("raw", "versions", PAGES_DIR, SINCE_DIR):
-                            yield top / name / sub
+        are): the targets' snapshot, raw and version folders, then the site's."""
+        yield self.snapshots
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            for name in sorted(os.listdir(self.snapshots)):
+                if TARGET_NAME.fullmatch(name):
+                    yield self.snapshots / name
+                    for sub in ("raw", "versions"):
+                        yield self.snapshots / name / sub
+        yield from self.site.write_folders()
 
     # -- batched writes ----------------------------------------------------------------------
 
@@ -202,17 +175,12 @@ class Archive:
         """Write a file atomically, now or at the end of the current `batch()`."""
         self._writes.write(path, data, skip_if_same=skip_if_same)
 
-    def _write_text(self, path: Path, text: str) -> Path:
-        """Write a text file of the report site (left alone when unchanged); return its path."""
-        self._write(path, text.encode("utf-8"), skip_if_same=True)
-        return path
-
     # -- what the data dir is ------------------------------------------------------------------
 
     def holds_archive(self) -> bool:
         """Whether anything is stored under `snapshots/` or `reports/`."""
         return any(
-            folder.is_dir() and any(folder.iterdir()) for folder in (self.snapshots, self.reports)
+            folder.is_dir() and any(folder.iterdir()) for folder in (self.snapshots, self.site.root)
         )
 
     def is_demo(self) -> bool:
@@ -262,7 +230,7 @@ class Archive:
 
     def headers_path(self, target: str, sha256: str) -> Path:
         """Where the HTTP heads of the raw body with this sha256 are (or would be) kept."""
-        name = f"{_valid_sha256(sha256)}{HEADERS_SUFFIX}"
+        name = f"{valid_sha256(sha256)}{HEADERS_SUFFIX}"
         return self.target_dir(target) / "raw" / name
 
     def put_raw(
@@ -315,10 +283,7 @@ class Archive:
             return None
         except (OSError, ValueError) as err:
             raise StoreError(f"headers file {path} is unreadable: {err}") from err
-        try:
-            sidecar = SnapshotHeaders.from_dict(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise StoreError(f"headers file {path} is malformed: {err}") from err
+        sidecar = _parsed(SnapshotHeaders.from_dict, data, f"headers file {path}")
         if sidecar.sha256 != sha256:
             raise StoreError(f"headers file {path} names raw snapshot {sidecar.sha256[:16]}…")
         return sidecar
@@ -390,7 +355,7 @@ class Archive:
     def delete_version(self, target: str, version_id: str) -> None:
         """Remove a version file (used by replay when a parser no longer sees it)."""
         path = self.version_path(target, version_id)
-        _unlink_all([path], path.parent)
+        remove_files([path], path.parent)
 
     def version_ids(self, target: str) -> list[str]:
         """Ids of the target's versions, oldest first."""
@@ -404,13 +369,10 @@ class Archive:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise NotFound(f"no version {version_id} of target {target!r}") from None
+            raise _no_version(target, version_id) from None
         except (OSError, ValueError) as err:
             raise StoreError(f"version file {path} is unreadable: {err}") from err
-        try:
-            version = Version.from_dict(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise StoreError(f"version file {path} is malformed: {err}") from err
+        version = _parsed(Version.from_dict, data, f"version file {path}")
         if check and data.get("content_hash") != version.content_hash:
             raise StoreError(
                 f"version file {path} is damaged: its document no longer hashes to its "
@@ -426,7 +388,7 @@ class Archive:
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise NotFound(f"no version {version_id} of target {target!r}") from None
+            raise _no_version(target, version_id) from None
         except OSError as err:
             raise StoreError(f"version file {path} is unreadable: {err}") from err
 
@@ -437,7 +399,7 @@ class Archive:
             with path.open("rb") as handle:
                 head = handle.read(256)
         except FileNotFoundError:
-            raise NotFound(f"no version {version_id} of target {target!r}") from None
+            raise _no_version(target, version_id) from None
         match = CAPTURED_AT_HEAD.match(head)
         if match:
             with contextlib.suppress(ValueError):
@@ -454,131 +416,6 @@ class Archive:
         `read_version` checks it."""
         ids = self.version_ids(target)
         return self.read_version(target, ids[-1], check=check) if ids else None
-
-    # -- reports -----------------------------------------------------------------------------
-
-    def write_report(self, target: str, version_id: str, fmt: str, text: str) -> Path:
-        """Write one format of the report leading to `version_id`; return its path."""
-        path = self.report_path(target, version_id, fmt)
-        return self._write_text(path, text)
-
-    def read_report(self, target: str, version_id: str, fmt: str) -> str:
-        """One format of the report leading to `version_id`."""
-        path = self.report_path(target, version_id, fmt)
-        return _read_text(path, f"no {fmt} report for version {version_id} of {target!r}")
-
-    def has_report(self, target: str, version_id: str, fmt: str = "json") -> bool:
-        """Whether the report leading to `version_id` exists in format `fmt`."""
-        return self.report_path(target, version_id, fmt).is_file()
-
-    def delete_reports(self, target: str, version_id: str) -> None:
-        """Remove every format of the report leading to `version_id`."""
-        paths = [self.report_path(target, version_id, fmt) for fmt in REPORT_FORMATS]
-        _unlink_all(paths, self.reports / check_target_name(target))
-
-    def report_ids(self, target: str) -> list[str]:
-        """Ids of the versions that have a JSON report, oldest first."""
-        return sorted(
-            i
-            for i, formats in self.report_files(target).items()
-            if "json" in formats and STAMP.fullmatch(i)
-        )
-
-    def report_files(self, target: str) -> dict[str, set[str]]:
-        """Every stored report of `target`: version id -> the formats present."""
-        return _formats_by_id(self.reports / check_target_name(target), REPORT_FORMATS)
-
-    def write_site_file(self, name: str, text: str) -> Path:
-        """Write a file of the report site (`index.html`, `feed.atom`) atomically."""
-        if "/" in name or name.startswith(".") or "\\" in name:
-            raise StoreError(f"invalid site file name {name!r}")
-        path = self.reports / name
-        return self._write_text(path, text)
-
-    # -- version pages and "since" reports (the report site) ----------------------------------
-
-    def version_page_path(self, target: str, version_id: str) -> Path:
-        """`reports/<target>/pages/<id>.html`: the page of one version, as it stood then."""
-        page = f"{_valid_id(version_id)}.html"
-        return self.reports / check_target_name(target) / PAGES_DIR / page
-
-    def write_version_page(self, target: str, version_id: str, text: str) -> Path:
-        """Write the page of version `version_id` atomically (left alone when unchanged)."""
-        path = self.version_page_path(target, version_id)
-        return self._write_text(path, text)
-
-    def version_page_ids(self, target: str) -> list[str]:
-        """Ids of the versions of `target` that have a page, oldest first."""
-        return list_stamps(self.reports / check_target_name(target) / PAGES_DIR, ".html")
-
-    def delete_version_page(self, target: str, version_id: str) -> None:
-        """Remove the page of a version that is gone."""
-        path = self.version_page_path(target, version_id)
-        _unlink_all([path], path.parent)
-
-    def since_path(self, target: str, version_id: str, fmt: str) -> Path:
-        """`reports/<target>/since/<id>.<fmt>`: the change from version `version_id` to the
-        target's latest version."""
-        if fmt not in SINCE_FORMATS:
-            raise StoreError(f"unknown since-report format {fmt!r}; one of html, json")
-        name = f"{_valid_id(version_id)}.{fmt}"
-        return self.reports / check_target_name(target) / SINCE_DIR / name
-
-    def write_since_report(self, target: str, version_id: str, fmt: str, text: str) -> Path:
-        """Write one format of the combined report since `version_id` atomically."""
-        path = self.since_path(target, version_id, fmt)
-        return self._write_text(path, text)
-
-    def read_since_report(self, target: str, version_id: str, fmt: str) -> str:
-        """One format of the combined report since `version_id`."""
-        path = self.since_path(target, version_id, fmt)
-        return _read_text(path, f"no {fmt} report since {version_id} of {target!r}")
-
-    def since_report_files(self, target: str) -> dict[str, set[str]]:
-        """Every stored combined report of `target`: old version id -> the formats present."""
-        return _formats_by_id(self.reports / check_target_name(target) / SINCE_DIR, SINCE_FORMATS)
-
-    def delete_since_reports(self, target: str, version_id: str) -> None:
-        """Remove every format of the combined report since `version_id`."""
-        paths = [self.since_path(target, version_id, fmt) for fmt in SINCE_FORMATS]
-        _unlink_all(paths, self.reports / check_target_name(target) / SINCE_DIR)
-
-    # -- the summary index of the report site ---------------------------------------------------
-
-    def summary_index_path(self, target: str) -> Path:
-        """`reports/<target>/summary.jsonl`: what the site shows of each version of `target`,
-        one line each, oldest first (`reports.summaries`)."""
-        return self.reports / check_target_name(target) / SUMMARY_INDEX
-
-    def read_summary_index(self, target: str) -> bytes | None:
-        """The summary index of `target` as stored, or None when there is none."""
-        path = self.summary_index_path(target)
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as err:
-            raise StoreError(f"summary index {path} is unreadable: {err}") from err
-
-    def write_summary_index(self, target: str, data: bytes) -> Path:
-        """Write the whole summary index atomically (left alone when unchanged)."""
-        path = self.summary_index_path(target)
-        self._write(path, data, skip_if_same=True)
-        return path
-
-    def append_summary_index(self, target: str, line: bytes) -> None:
-        """Append one line (newline included) to the summary index with one write, and
-        fsync it (at once, even inside a `batch()`); a write a full disk cuts short is taken
-        back. A kill mid-write leaves a torn last line, which readers take as out of date."""
-        path = self.summary_index_path(target)
-        make_dirs(path.parent)
-        with disk_errors(path):
-            # Mode 0666 less the umask, as for any new file.
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-            try:
-                write_or_take_back(fd, line, size=os.fstat(fd).st_size, path=path)
-            finally:
-                os.close(fd)
 
     # -- check log ---------------------------------------------------------------------------
 
@@ -641,45 +478,15 @@ def version_bytes(version: Version) -> bytes:
     return (canonical_json(version.to_dict(), indent=1) + "\n").encode("utf-8")
 
 
-def _valid_id(version_id: str) -> str:
-    """`version_id` when it has the form of a version id; else `NotFound` saying the form."""
-    if not STAMP.fullmatch(version_id):
-        raise NotFound(f"invalid version id {version_id!r}: expected YYYY-MM-DDTHHMMSSZ")
-    return version_id
+def _no_version(target: str, version_id: str) -> NotFound:
+    """The error of a version that is not stored."""
+    return NotFound(f"no version {version_id} of target {target!r}")
 
 
-def _valid_sha256(sha256: str) -> str:
-    """`sha256` when it is 64 lowercase hex digits; else `StoreError`."""
-    if not SHA256.fullmatch(sha256):
-        raise StoreError(f"invalid sha256 {sha256!r}")
-    return sha256
-
-
-def _read_text(path: Path, missing: str) -> str:
-    """The text of the file at `path`; `NotFound(missing)` when there is none."""
+def _parsed(from_dict: Callable[[Any], R], data: Any, what: str) -> R:
+    """The record `from_dict` makes of a stored file's JSON; `StoreError` naming `what` (the
+    file) when the JSON is not one."""
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotFound(missing) from None
-
-
-def _formats_by_id(folder: Path, formats: tuple[str, ...]) -> dict[str, set[str]]:
-    """The `<id>.<fmt>` files in `folder`: version id -> the formats present."""
-    found: dict[str, set[str]] = {}
-    if folder.is_dir():
-        for path in folder.iterdir():
-            stem, _, fmt = path.name.rpartition(".")
-            if fmt in formats and STAMP.fullmatch(stem):
-                found.setdefault(stem, set()).add(fmt)
-    return found
-
-
-def _unlink_all(paths: list[Path], folder: Path) -> None:
-    """Remove those of `paths` that exist; fsync their `folder` when any did."""
-    removed = False
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            removed = True
-    if removed:
-        fsync_dir(folder)
+        return from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise StoreError(f"{what} is malformed: {err}") from err

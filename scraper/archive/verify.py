@@ -14,13 +14,14 @@ from datetime import datetime
 from pathlib import Path
 
 from scraper.archive.files import TMP_FILE
-from scraper.archive.findings import Findings, VerifyResult, counted
+from scraper.archive.findings import Findings, VerifyResult
+from scraper.archive.names import SHA256, TARGET_NAME
 from scraper.archive.pending import unfinished_version
-from scraper.archive.store import HEADERS_SUFFIX, SHA256, TARGET_NAME, Archive, sha256_hex
+from scraper.archive.store import HEADERS_SUFFIX, Archive, sha256_hex
 from scraper.archive.verify_reports import check_reports, check_site
 from scraper.core.chain import Link, check_chain
 from scraper.core.records import CheckStatus, Version
-from scraper.errors import NotFound, StoreError
+from scraper.errors import NotFound, StoreError, counted
 from scraper.timespec import STAMP, capture_time_problem, parse_stamp, utc_iso, utc_now
 
 
@@ -54,10 +55,10 @@ def verify(archive: Archive, *, now: datetime | None = None) -> VerifyResult:
 
 def _report_dirs(archive: Archive) -> list[str]:
     """The target folders under `reports/`, including those of targets with no snapshots."""
-    if not archive.reports.is_dir():
+    if not archive.site.root.is_dir():
         return []
     return sorted(
-        p.name for p in archive.reports.iterdir() if p.is_dir() and TARGET_NAME.fullmatch(p.name)
+        p.name for p in archive.site.root.iterdir() if p.is_dir() and TARGET_NAME.fullmatch(p.name)
     )
 
 
@@ -191,17 +192,21 @@ def _version_file(
         microsecond=0
     ):
         found.damage(path, f"id is earlier than its capture time {utc_iso(version.captured_at)}")
-    problem = capture_time_problem(version.captured_at, now=found.now)
-    if problem is not None:
-        found.damage(
-            path,
-            f"capture time {utc_iso(version.captured_at)} {problem}; `nato-watch replay` "
-            "rebuilds the versions without it",
-        )
+    _capture_time(
+        found, path, version.captured_at, "; `nato-watch replay` rebuilds the versions without it"
+    )
     sha = version.provenance.raw_sha256
     if sha not in raws:
         found.damage(path, f"points at raw snapshot {sha[:16]}…, which is not stored")
     return version
+
+
+def _capture_time(found: Findings, path: Path, at: datetime, then: str) -> None:
+    """Damage at `path` when `at` is a time no capture can have (`timespec`), saying `then`
+    what comes of it."""
+    problem = capture_time_problem(at, now=found.now)
+    if problem is not None:
+        found.damage(path, f"capture time {utc_iso(at)} {problem}{then}")
 
 
 def _check_log(found: Findings, target: str, raws: dict[str, bool]) -> None:
@@ -231,13 +236,12 @@ def _check_log(found: Findings, target: str, raws: dict[str, bool]) -> None:
             else:
                 found.damage(path, f"line {line.number} is not a check record")
             continue
-        problem = capture_time_problem(item.started_at, now=found.now)
-        if problem is not None:
-            found.damage(
-                path,
-                f"capture time {utc_iso(item.started_at)} {problem} (an import before dates "
-                "were checked?); replay leaves it out",
-            )
+        _capture_time(
+            found,
+            path,
+            item.started_at,
+            " (an import before dates were checked?); replay leaves it out",
+        )
         if (
             item.status is not CheckStatus.ERROR
             and item.raw_sha256

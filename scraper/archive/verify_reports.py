@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 from scraper.archive.files import TMP_FILE
 from scraper.archive.findings import Findings
-from scraper.archive.store import (
+from scraper.archive.site_store import (
     PAGES_DIR,
     REPORT_FORMATS,
     SINCE_DIR,
@@ -32,21 +32,16 @@ def check_reports(found: Findings, target: str, versions: dict[str, Version]) ->
     """Every report of `target` is readable and names its versions; then its pages and since
     reports. `versions` are the target's readable versions (none for a reports-only folder)."""
     archive = found.archive
-    folder = archive.reports / target
+    folder = archive.site.root / target
     found.strays(folder)
-    reports = archive.report_files(target)
+    reports = archive.site.report_files(target)
     ordered = sorted(versions)
     previous = {new: old for old, new in itertools.pairwise(ordered)}
     for version_id in sorted(reports):
         found.reports += 1
         found.any_report = True
         formats = reports[version_id]
-        for fmt in REPORT_FORMATS:
-            if fmt not in formats:
-                found.note(
-                    folder / f"{version_id}.{fmt}",
-                    "missing (an interrupted write?); `nato-watch replay` writes it",
-                )
+        _missing_formats(found, folder, version_id, formats, REPORT_FORMATS, "`nato-watch replay`")
         for fmt in sorted(formats - {"json"}):
             _site_text(found, folder / f"{version_id}.{fmt}", f"{fmt} report")
         if "json" in formats:
@@ -76,9 +71,9 @@ def check_reports(found: Findings, target: str, versions: dict[str, Version]) ->
 def check_site(found: Findings) -> None:
     """The index and the feed are there once there are reports, and they parse."""
     archive = found.archive
-    found.strays(archive.reports)
+    found.strays(archive.site.root)
     for name in SITE_FILES:
-        path = archive.reports / name
+        path = archive.site.root / name
         if not path.is_file():
             if found.any_report:
                 found.note(path, "missing (an interrupted write?); the next check writes it")
@@ -126,7 +121,7 @@ def _report_json(
 def _version_pages(found: Findings, target: str, versions: dict[str, Version]) -> None:
     """Every version has a readable page (a missing one is a note), and every page is of
     a version that exists (replay removes a version's page before the version)."""
-    folder = found.archive.reports / target / PAGES_DIR
+    folder = found.archive.site.root / target / PAGES_DIR
     found.strays(folder)
     pages = set()
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
@@ -153,19 +148,16 @@ def _since_reports(found: Findings, target: str, versions: dict[str, Version]) -
     They are recomputed whenever the latest version changes, so one that is out of date
     or names a version that is gone is what an interrupted rebuild leaves: a note.
     """
-    folder = found.archive.reports / target / SINCE_DIR
+    folder = found.archive.site.root / target / SINCE_DIR
     found.strays(folder)
     latest = max(versions) if versions else None
-    stored = found.archive.since_report_files(target) if folder.is_dir() else {}
+    stored = found.archive.site.since_report_files(target) if folder.is_dir() else {}
     _unexpected(found, folder, SINCE_FORMATS, "since")
     for version_id in sorted(stored):
         formats = stored[version_id]
-        for fmt in SINCE_FORMATS:
-            if fmt not in formats:
-                found.note(
-                    folder / f"{version_id}.{fmt}",
-                    "missing (an interrupted write?); the next check or replay writes it",
-                )
+        _missing_formats(
+            found, folder, version_id, formats, SINCE_FORMATS, "the next check or replay"
+        )
         if "html" in formats:
             _site_text(found, folder / f"{version_id}.html", "since report")
         if "json" in formats:
@@ -204,6 +196,24 @@ def _since_json(
             f"compares with {new_id}, but the latest version is {latest}; the next "
             "check or `nato-watch replay` rebuilds it",
         )
+
+
+def _missing_formats(
+    found: Findings,
+    folder: Path,
+    version_id: str,
+    present: set[str],
+    formats: tuple[str, ...],
+    writer: str,
+) -> None:
+    """A note for each of `formats` a report of `version_id` lacks, saying which `writer`
+    writes it."""
+    for fmt in formats:
+        if fmt not in present:
+            found.note(
+                folder / f"{version_id}.{fmt}",
+                f"missing (an interrupted write?); {writer} writes it",
+            )
 
 
 def _unexpected(

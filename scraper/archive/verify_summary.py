@@ -22,7 +22,7 @@ def check_summary_index(found: Findings, target: str, versions: dict[str, Versio
     """The target's summary index reads, lists every version once, in order, and says of each
     what its JSON report says (the previous version, the stamp, the summary line)."""
     archive = found.archive
-    path = archive.summary_index_path(target)
+    path = archive.site.summary_index_path(target)
     try:
         data = path.read_bytes()
         data.decode("utf-8")
@@ -59,7 +59,7 @@ def check_summary_index(found: Findings, target: str, versions: dict[str, Versio
     missing = [
         version_id
         for version_id in sorted(set(versions) - set(ids))
-        if version_id == first or (archive.reports / target / f"{version_id}.json").exists()
+        if version_id == first or (archive.site.root / target / f"{version_id}.json").exists()
     ]
     if missing and not lines[-1]:  # a torn line's version is the one missing: noted above
         found.note(path, f"does not list version {missing[0]}; {REPLAY}")
@@ -75,7 +75,7 @@ def _against_report(
 ) -> None:
     """A line says of its version what the JSON report leading to it says, or that there is
     none; else a note (out of step)."""
-    report_path = found.archive.reports / target / f"{version_id}.json"
+    report_path = found.archive.site.root / target / f"{version_id}.json"
     try:
         report = json.loads(report_path.read_bytes())
         stored = (report["old"]["id"], report["stamp"], report["summary_line"])

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from scraper.archive.names import check_target_name
 from scraper.archive.refs import resolve_version, version_at, version_stamped_at
-from scraper.archive.store import Archive, check_target_name
+from scraper.archive.store import Archive
 from scraper.config import Config
 from scraper.core.target import Target
 from scraper.errors import ConfigError, NotFound, ScraperError, one_line

@@ -57,7 +57,7 @@ def _summary_of(
 
     try:
         summary = indexed.get(version.id) or ReportSummary.from_json(
-            archive.read_report(version.target, version.id, "json")
+            archive.site.read_report(version.target, version.id, "json")
         )
     except NotFound:
         missing = "(report missing; `nato-watch replay` rebuilds it)"

@@ -55,7 +55,7 @@ def run(
     import os
 
     # lazy: APScheduler, requests and the parser load only for run
-    from scraper.run.schedule import run_schedule
+    from scraper.run.launch import run_schedule
 
     with errors_to_exit():
         refuse_demo(env, "run")

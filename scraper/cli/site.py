@@ -39,7 +39,7 @@ def serve(env: Env, port: int, target_name: str | None) -> None:
 
     with errors_to_exit():
         target = pick_target(env, target_name) if target_name else None
-        server = SiteServer(env.archive.reports, port=port)
+        server = SiteServer(env.archive.site.root, port=port)
     # Ctrl-C, and SIGTERM (a service manager, `kill`), stop it cleanly, even when started in
     # the background by a shell that ignores SIGINT for its background jobs.
     signal.signal(signal.SIGINT, _interrupt)

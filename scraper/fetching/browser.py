@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from scraper.core.pagekind import is_bot_check
 from scraper.errors import FetchError
@@ -42,12 +41,15 @@ from scraper.fetching.chromium import (
 )
 from scraper.fetching.decoding import parse_content_type
 from scraper.fetching.failures import (
+    SEE_IN_A_BROWSER,
     ConnectionTrouble,
     TryFailed,
     TryFailure,
     failure_for_bot_check,
+    failure_for_broken_connection,
     failure_for_connection,
     failure_for_status,
+    failure_unexplained,
     require_html,
     require_http_url,
     too_many_redirects,
@@ -381,7 +383,7 @@ class BrowserFetcher(FetcherBase):
                 TryFailure(
                     outcome="no response",
                     summary="got no response for the page",
-                    advice="open the URL in a browser to see what the site does",
+                    advice=SEE_IN_A_BROWSER,
                     retryable=True,
                 )
             )
@@ -427,7 +429,6 @@ class BrowserFetcher(FetcherBase):
     def _browser_failure(self, err: Exception, url: str, watchdog: Watchdog) -> TryFailure:
         """Describe a Playwright error of a page load as a failure the user can act on."""
         text = playwright_said(err)
-        host = urlsplit(url).netloc
         if watchdog.fired:
             return TryFailure(
                 outcome="too slow",
@@ -467,17 +468,8 @@ class BrowserFetcher(FetcherBase):
         if code.startswith(("net::ERR_CERT_", "net::ERR_SSL_")):
             return failure_for_connection(ConnectionTrouble.TLS, url, code)
         if code:
-            return TryFailure(
-                outcome=code,
-                summary=f"failed: the connection to {host} failed ({code})",
-                advice="the network or the site is unstable; the next check will try again",
-                retryable=True,
-            )
-        return TryFailure(
-            outcome=type(err).__name__,
-            summary=f"failed in Chromium: {text}",
-            advice="open the URL in a browser to see what the site does",
-        )
+            return failure_for_broken_connection(url, code, f"failed ({code})")
+        return failure_unexplained(type(err).__name__, f"failed in Chromium: {text}")
 
     def _stopped(self) -> TryFailure:
         """The failure of a try cut short by `close`."""

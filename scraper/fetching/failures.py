@@ -7,8 +7,9 @@ last one into the `FetchError` (or `BlockedError`) the caller sees, with `error_
 
 The wording of failures both fetchers meet lives here, so a plain GET and a browser load
 explain themselves alike: an HTTP status (`failure_for_status`), no connection at all
-(`failure_for_connection`), a bot check (`failure_for_bot_check`), too many redirects, a body
-that is not HTML. Plain Python: no requests, no Playwright.
+(`failure_for_connection`), a connection that broke (`failure_for_broken_connection`), an
+error nothing explains (`failure_unexplained`), a bot check (`failure_for_bot_check`), too many
+redirects, a body that is not HTML. Plain Python: no requests, no Playwright.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from scraper.urls import redact_text
 
 # 501 and 505 say the server will never do this; retrying cannot help.
 NOT_RETRIED_5XX = frozenset({501, 505})
+# The advice of a failure no rule explains.
+SEE_IN_A_BROWSER = "open the URL in a browser to see what the site does"
 
 
 def require_http_url(url: str) -> None:
@@ -229,6 +232,22 @@ def failure_for_connection(trouble: ConnectionTrouble, url: str, detail: str = "
         summary=f"failed: the TLS (https) connection to {host} could not be verified ({detail})",
         advice="check the system clock and CA certificates, and whether a proxy intercepts https",
     )
+
+
+def failure_for_broken_connection(url: str, outcome: str, what: str) -> TryFailure:
+    """The failure of a connection to `url` that failed once made (`what`: "broke (…)"),
+    worded alike for every fetcher."""
+    return TryFailure(
+        outcome=outcome,
+        summary=f"failed: the connection to {urlsplit(url).netloc} {what}",
+        advice="the network or the site is unstable; the next check will try again",
+        retryable=True,
+    )
+
+
+def failure_unexplained(outcome: str, summary: str) -> TryFailure:
+    """The failure of an error no rule explains: what it said, and where to look."""
+    return TryFailure(outcome=outcome, summary=summary, advice=SEE_IN_A_BROWSER)
 
 
 def failure_for_bot_check(base: TryFailure, body: bytes, *, in_browser: bool) -> TryFailure:

@@ -15,7 +15,9 @@ from scraper.fetching.failures import (
     ConnectionTrouble,
     TryFailure,
     causes_of,
+    failure_for_broken_connection,
     failure_for_connection,
+    failure_unexplained,
 )
 from scraper.fetching.settings import FetchSettings
 
@@ -65,14 +67,5 @@ def network_failure(
             retryable=True,
         )
     if isinstance(err, requests.exceptions.ConnectionError | urllib3.exceptions.HTTPError):
-        return TryFailure(
-            outcome="connection broken",
-            summary=f"failed: the connection to {host} broke ({one_line(err)})",
-            advice="the network or the site is unstable; the next check will try again",
-            retryable=True,
-        )
-    return TryFailure(
-        outcome=type(err).__name__,
-        summary=f"failed: {one_line(err)}",
-        advice="open the URL in a browser to see what the site does",
-    )
+        return failure_for_broken_connection(url, "connection broken", f"broke ({one_line(err)})")
+    return failure_unexplained(type(err).__name__, f"failed: {one_line(err)}")

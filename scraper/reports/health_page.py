@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from scraper.archive.memo import FileMemo
+from scraper.archive.site_store import HEALTH_PAGE
 from scraper.archive.store import Archive
 from scraper.core.health import CheckHistory, check_history
 from scraper.reports.assets import asset, escape_html, page_csp
 
-HEALTH_PAGE = "health.html"
 CHECK_LOG = "checks.jsonl"  # in `snapshots/<target>/`
 
 
@@ -51,12 +51,14 @@ def write_health_page(archive: Archive, *, unhealthy_after: int, if_missing: boo
     With `if_missing` (replay: it changes versions and reports, never a check log, so it has
     no reason to rewrite the page), only a missing page is written.
     """
-    if not (archive.reports / "index.html").is_file():
+    if not archive.site.has_site_file("index.html"):
         return
-    if if_missing and (archive.reports / HEALTH_PAGE).is_file():
+    if if_missing and archive.site.has_site_file(HEALTH_PAGE):
         return
     rows = [_row(archive, name) for name in archive.targets()]
-    archive.write_site_file(HEALTH_PAGE, render_health_page(rows, unhealthy_after=unhealthy_after))
+    archive.site.write_site_file(
+        HEALTH_PAGE, render_health_page(rows, unhealthy_after=unhealthy_after)
+    )
 
 
 # Each target's row, made again only when its check log changed: `run` rewrites the page

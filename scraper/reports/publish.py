@@ -29,8 +29,8 @@ time other than capture times, so `replay` rebuilds it byte for byte.
   capture (not at "now") keeps the wall clock out of derived files. For any other date,
   `nato-watch diff --since DATE` computes one on demand.
 
-The archive does the I/O (only `archive.store` touches files); the renderers format; nothing
-prints. `write_report` writes the report of one change in every format.
+The archive does the I/O (`archive.site`, a `SiteStore`, writes `reports/`); the renderers
+format; nothing prints. `write_report` writes the report of one change in every format.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 
 from scraper.archive.store import Archive
 from scraper.core.records import Version
-from scraper.errors import NotFound, ScraperError
+from scraper.errors import NotFound, ScraperError, counted
 from scraper.reports import summaries
 from scraper.reports.assets import STYLESHEET, asset
 from scraper.reports.json_report import render_json
@@ -198,7 +198,7 @@ def publish_version(
 def _write_stylesheet(archive: Archive) -> None:
     """Write `reports/style.css`, the stylesheet the reports and version pages link (left
     alone when it holds these bytes already)."""
-    archive.write_site_file(STYLESHEET, asset(STYLESHEET))
+    archive.site.write_site_file(STYLESHEET, asset(STYLESHEET))
 
 
 def _entries_of(archive: Archive, target: str) -> list[SiteEntry]:
@@ -226,9 +226,9 @@ def _write_index_and_feed(
         pairs=rows,
         demo=archive.is_demo(),
     )
-    archive.write_site_file("index.html", index)
+    archive.site.write_site_file("index.html", index)
     caught = [entry.caught for entry in every if entry.caught is not None]
-    archive.write_site_file("feed.atom", render_feed(reported, caught))
+    archive.site.write_site_file("feed.atom", render_feed(reported, caught))
 
 
 def write_history(
@@ -256,7 +256,7 @@ def write_version_pages(archive: Archive, versions: Sequence[Version]) -> None:
     for k, version in enumerate(versions):
         previous = versions[k - 1].id if k else None
         following = versions[k + 1].id if k + 1 < len(versions) else None
-        archive.write_version_page(
+        archive.site.write_version_page(
             version.target,
             version.id,
             render_version_page(version, previous=previous, next=following),
@@ -276,17 +276,17 @@ def _write_neighbour_pages(
             previous=ids[k - 1] if k else None,
             next=ids[k + 1] if k + 1 < len(ids) else None,
         )
-        archive.write_version_page(shown.target, shown.id, page)
+        archive.site.write_version_page(shown.target, shown.id, page)
 
 
 def _repair_pages(archive: Archive, target: str, ids: Sequence[str]) -> None:
     """Write the missing version pages and rewrite their neighbours' (whose links to the
     previous and next version changed); remove pages of versions that are gone."""
 
-    pages = set(archive.version_page_ids(target))
+    pages = set(archive.site.version_page_ids(target))
     todo: set[int] = set()
     for stray in sorted(pages - set(ids)):
-        archive.delete_version_page(target, stray)
+        archive.site.delete_version_page(target, stray)
         at = bisect.bisect_left(ids, stray)
         todo.update(k for k in (at - 1, at) if 0 <= k < len(ids))
     for k, version_id in enumerate(ids):
@@ -302,7 +302,7 @@ def _repair_pages(archive: Archive, target: str, ids: Sequence[str]) -> None:
             previous=ids[k - 1] if k else None,
             next=ids[k + 1] if k + 1 < len(ids) else None,
         )
-        archive.write_version_page(target, ids[k], page)
+        archive.site.write_version_page(target, ids[k], page)
 
 
 def _update_since(
@@ -322,8 +322,8 @@ def _update_since(
     infos = [entry.info for entry in entries]
     if len(infos) < 2:
         if mode != _READ:
-            for stale in archive.since_report_files(target):
-                archive.delete_since_reports(target, stale)
+            for stale in archive.site.since_report_files(target):
+                archive.site.delete_since_reports(target, stale)
         return []
     newest = infos[-1]
     position = {info.id: k for k, info in enumerate(infos)}
@@ -367,8 +367,8 @@ def _update_since(
             )
         )
     if mode != _READ:
-        for stale in sorted(set(archive.since_report_files(target)) - wanted):
-            archive.delete_since_reports(target, stale)
+        for stale in sorted(set(archive.site.since_report_files(target)) - wanted):
+            archive.site.delete_since_reports(target, stale)
     return links
 
 
@@ -376,11 +376,11 @@ def _current_since(archive: Archive, target: str, base_id: str, latest_id: str) 
     """The summary line of the stored "since" report, when both its formats are there and it
     ends at the latest version; else None (it must be written)."""
 
-    formats = archive.since_report_files(target).get(base_id, set())
+    formats = archive.site.since_report_files(target).get(base_id, set())
     if formats != {"html", "json"}:
         return None
     try:
-        summary = ReportSummary.from_json(archive.read_since_report(target, base_id, "json"))
+        summary = ReportSummary.from_json(archive.site.read_since_report(target, base_id, "json"))
     except (ScraperError, ValueError, KeyError):
         return None
     if summary.old_id != base_id or summary.new_id != latest_id:
@@ -409,10 +409,10 @@ def _write_since(
     note = (
         f"Everything that changed since version {base_id} (captured "
         f"{utc_iso(old.captured_at)}), up to the latest version, {latest_id}: "
-        f"{steps} change{'' if steps == 1 else 's'} in between, shown as one."
+        f"{counted(steps, 'change')} in between, shown as one."
     )
-    archive.write_since_report(target, base_id, "json", render_json(report))
-    archive.write_since_report(
+    archive.site.write_since_report(target, base_id, "json", render_json(report))
+    archive.site.write_since_report(
         target, base_id, "html", render_html(report, links=SINCE_LINKS, note=note)
     )
     return summary_line(report.change)
@@ -448,9 +448,9 @@ def _write_report(
     if pairs:
         report = replace(report, counterparts=counterpart_checks(archive, old, new, pairs))
     text = render_json(report)
-    archive.write_report(new.target, new.id, "json", text)
-    archive.write_report(new.target, new.id, "html", render_html(report, links=REPORT_LINKS))
-    path = archive.write_report(new.target, new.id, "md", render_markdown(report))
+    archive.site.write_report(new.target, new.id, "json", text)
+    archive.site.write_report(new.target, new.id, "html", render_html(report, links=REPORT_LINKS))
+    path = archive.site.write_report(new.target, new.id, "md", render_markdown(report))
     return path, report, text
 
 

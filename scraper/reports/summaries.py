@@ -228,14 +228,14 @@ def parse_index(target: str, data: bytes) -> list[SiteEntry] | None:
 def load(archive: Archive, target: str) -> list[SiteEntry] | None:
     """The target's entries as its summary index holds them; None when it has none or it
     cannot be trusted (see `parse_index`)."""
-    entries = _LOADED.get(archive.summary_index_path(target), lambda: _read(archive, target))
+    entries = _LOADED.get(archive.site.summary_index_path(target), lambda: _read(archive, target))
     # A copy: the kept list is never changed by a caller.
     return list(entries) if entries is not None else None
 
 
 def _read(archive: Archive, target: str) -> list[SiteEntry] | None:
     try:
-        data = archive.read_summary_index(target)
+        data = archive.site.read_summary_index(target)
     except ScraperError:
         return None
     return parse_index(target, data) if data is not None else None
@@ -252,11 +252,11 @@ def from_evidence(archive: Archive, target: str) -> list[SiteEntry]:
     readable report as the report tells it, any other from its version file (one that cannot
     be read is left out: `verify` reports it)."""
     entries = []
-    reported = set(archive.report_ids(target))
+    reported = set(archive.site.report_ids(target))
     for version_id in archive.version_ids(target):
         if version_id in reported:
             try:
-                text = archive.read_report(target, version_id, "json")
+                text = archive.site.read_report(target, version_id, "json")
                 entries.append(SiteEntry.of_stored_report(text))
                 continue
             except (ScraperError, ValueError, KeyError, TypeError):
@@ -277,7 +277,7 @@ def rebuild(archive: Archive, target: str) -> list[SiteEntry]:
 
 def write(archive: Archive, target: str, entries: Sequence[SiteEntry]) -> None:
     """Write the whole summary index of `target` (left alone when unchanged)."""
-    archive.write_summary_index(target, b"".join(entry.line() for entry in entries))
+    archive.site.write_summary_index(target, b"".join(entry.line() for entry in entries))
 
 
 def add(archive: Archive, target: str, entry: SiteEntry, previous: str | None) -> list[SiteEntry]:
@@ -300,9 +300,9 @@ def add(archive: Archive, target: str, entry: SiteEntry, previous: str | None) -
     if finished_late:
         write(archive, target, [*kept, entry])
     else:
-        archive.append_summary_index(target, entry.line())
+        archive.site.append_summary_index(target, entry.line())
     entries = [*kept, entry]
     # Kept as written (under the archive lock: no other writer), so the next check does not
     # parse the whole index again.
-    _LOADED.put(archive.summary_index_path(target), list(entries))
+    _LOADED.put(archive.site.summary_index_path(target), list(entries))
     return entries

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from scraper.core.facts import Fact, FactKind
 from scraper.core.translation import CounterpartCheck, PairLag, PairSide, Role
+from scraper.errors import counted
 from scraper.reports.translation import CatchUp, PairStatus
 from scraper.timespec import utc_iso
 
@@ -101,7 +102,7 @@ def lead_sentence(lag: PairLag) -> str:
     if lag.lead is None:
         return f"Both pages are dated the same moment ({basis})."
     side = lag.side(lag.lead)
-    days = f"{lag.lag_days} day{'' if lag.lag_days == 1 else 's'}"
+    days = counted(lag.lag_days, "day")
     return f"{_capital(page_name(side.lang, side.target))} is newer, by {days} ({basis})."
 
 
@@ -109,7 +110,7 @@ def _missing_lines(having: PairSide, lacking: PairSide, facts: Sequence[Fact]) -
     lines = []
     if not facts:
         return [f"  {_code(having)}: every fact is on {page_name(lacking.lang, lacking.target)}."]
-    count = f"{len(facts)} fact{'' if len(facts) == 1 else 's'}"
+    count = counted(len(facts), "fact")
     lines.append(
         f"  {_code(having)} {_dated(having)}: {count} not on "
         f"{page_name(lacking.lang, lacking.target)}, {_last(lacking)}:"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from scraper.core.change import BlockChange, BlockStatus, Change, SectionStatus, StampStatus
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag
+from scraper.errors import counted
 
 if TYPE_CHECKING:
     from scraper.core.terms import TermChange
@@ -201,7 +202,7 @@ def _stamp_phrase(change: Change) -> str:
 
 
 def _plural(count: int, noun: str, verb: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'} {verb}"
+    return f"{counted(count, noun)} {verb}"
 
 
 def describe_changes(change: Change) -> str:

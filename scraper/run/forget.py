@@ -33,7 +33,7 @@ def forget_target(
             raise NotFound(f"the archive holds no target {target!r}; it holds: {listed}")
         removed = holdings(archive, target)
         remove_target(archive, target)
-        if (archive.reports / "index.html").is_file():
+        if archive.site.has_site_file("index.html"):
             rebuild_site(archive, pairs=pairs)
             write_health_page(archive, unhealthy_after=unhealthy_after)
     return removed

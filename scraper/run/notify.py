@@ -185,7 +185,7 @@ def notification_for(result: CheckResult, *, archive: Archive) -> Notification |
     summary = None
     if result.status is CheckStatus.CHANGED and result.version:
         try:
-            text = archive.read_report(result.target, result.version, "json")
+            text = archive.site.read_report(result.target, result.version, "json")
             summary = ReportSummary.from_json(text)
         except (ScraperError, ValueError, KeyError, TypeError):
             summary = None  # the report can be rebuilt by replay; the change is still news
@@ -225,22 +225,16 @@ def send_webhook(
             stop=stop,
         )
     except FetchError as err:
-        detail = _hidden(str(err), url, shown)
         tries = f" after {err.attempts} tries" if err.attempts > 1 else ""
-        return Delivery(
-            notification.target,
-            Channel.WEBHOOK,
-            shown,
-            ok=False,
-            detail=f"{detail}{tries}",
-            duration=time.monotonic() - started,
-        )
+        ok, detail = False, f"{_hidden(str(err), url, shown)}{tries}"
+    else:
+        ok, detail = True, f"HTTP {status}"
     return Delivery(
         notification.target,
         Channel.WEBHOOK,
         shown,
-        ok=True,
-        detail=f"HTTP {status}",
+        ok=ok,
+        detail=detail,
         duration=time.monotonic() - started,
     )
 

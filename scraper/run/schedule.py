@@ -4,8 +4,9 @@ host) and then calling `pipeline.check_target` under the archive lock taken for 
 only; health warnings, notifications, and a clean stop on SIGINT/SIGTERM.
 
 When checks happen is `run.timing`, a target's health `core.health`, the log lines
-`run.runlog`, the heartbeat `run.heartbeat`. Only this module and `run.timing` (the triggers)
-import APScheduler, and only inside functions, so the CLI starts fast.
+`run.runlog`, the heartbeat `run.heartbeat`; `run.launch` sets a run up from the config.
+Only this module and `run.timing` (the triggers) import APScheduler, and only inside
+functions, so the CLI starts fast.
 """
 
 from __future__ import annotations
@@ -17,44 +18,25 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from scraper.core.health import Health, HealthChange, check_history
 from scraper.errors import ConfigError, LockedError, ScraperError
 from scraper.run.alerts import notices_for
-from scraper.run.heartbeat import beating
 from scraper.run.hosts import HostTurns, Stopped
-from scraper.run.notify import Delivery, Notice, Notifier, NotifySettings
+from scraper.run.notify import Notice, Notifier
 from scraper.run.pipeline import CheckOptions, CheckResult, Fetched, check_target, fetch_ahead
-from scraper.run.runlog import (
-    LOG,
-    configure_logging,
-    format_check_line,
-    format_fields,
-    local_iso,
-    retry_logger,
-)
-from scraper.run.timing import (
-    Schedule,
-    first_run,
-    nominal_next,
-    period_of,
-    plan_schedule,
-    trigger_for,
-)
+from scraper.run.runlog import LOG, format_check_line, format_fields, local_iso
+from scraper.run.timing import Schedule, first_run, nominal_next, period_of, trigger_for
 from scraper.timespec import format_duration, utc_now
 
 if TYPE_CHECKING:
     from scraper.archive.store import Archive
-    from scraper.config import Config
     from scraper.core.target import Target
     from scraper.fetching.http import FetchFunction
-    from scraper.fetching.retry import RetryWait
 
 Clock = Callable[[], datetime]
 
@@ -288,31 +270,25 @@ class ScheduledRun:
         try:
             self._check_once(target, started)
         except ScraperError as err:  # the archive cannot be written (a full disk): one line
-            self.log.error(
-                "check %s",
-                format_fields(
-                    target=target.name,
-                    status="error",
-                    duration=f"{time.monotonic() - started:.2f}s",
-                    error=str(err),
-                ),
-            )
-            self._count(target.name, ok=False, error=str(err))
+            self._failed(self.log.error, target, started, shown=str(err), error=str(err))
         except Exception as err:  # a bug or a broken disk must not stop the other targets
-            self.log.exception(
-                "check %s",
-                format_fields(
-                    target=target.name,
-                    status="error",
-                    duration=f"{time.monotonic() - started:.2f}s",
-                    error=f"internal error (please report it): {type(err).__name__}: {err}",
-                ),
-            )
-            self._count(target.name, ok=False, error=f"{type(err).__name__}: {err}")
+            error = f"{type(err).__name__}: {err}"
+            shown = f"internal error (please report it): {error}"
+            self._failed(self.log.exception, target, started, shown=shown, error=error)
         finally:
             with self._idle:
                 self._active.discard(target.name)
                 self._idle.notify_all()
+
+    def _failed(
+        self, log: Callable[..., None], target: Target, started: float, *, shown: str, error: str
+    ) -> None:
+        """A check that raised: its line (`shown` as its error) through `log`, and its count
+        (`error` in the health)."""
+        duration = f"{time.monotonic() - started:.2f}s"
+        fields = format_fields(target=target.name, status="error", duration=duration, error=shown)
+        log("check %s", fields)
+        self._count(target.name, ok=False, error=error)
 
     def _check_once(self, target: Target, started: float) -> None:
         try:
@@ -541,87 +517,3 @@ def _signal_name(number: int | None) -> str:
         return f"received {signal.Signals(number).name}"
     except ValueError:
         return f"received signal {number}"
-
-
-# -- the command -----------------------------------------------------------------------------
-
-
-def run_schedule(
-    config: Config,
-    *,
-    archive: Archive,
-    make_fetcher: Callable[
-        [threading.Event, Callable[[RetryWait], None]], AbstractContextManager[FetchFunction]
-    ],
-    target_name: str | None = None,
-    every: str | None = None,
-    cron: str | None = None,
-    timezone: str | None = None,
-    jitter: str | None = None,
-    log_file: Path | None = None,
-    log_level: int = logging.INFO,
-) -> RunOutcome:
-    """`nato-watch run`: plan the schedule, set up logging and notifications, and run in the
-    foreground until SIGINT/SIGTERM, beating (`run.heartbeat`) all along. `make_fetcher(stop,
-    on_wait)` opens the run's one fetcher; `stop` is set when the run stops, `on_wait` logs each
-    wait before a retry."""
-    schedule = plan_schedule(config.run, every=every, cron=cron, timezone=timezone, jitter=jitter)
-    targets = [config.target(target_name)] if target_name else list(config.targets)
-    configure_logging(level=log_level, log_file=log_file, tz=schedule.tz)
-    plan = RunPlan(
-        schedule=schedule,
-        unhealthy_after=config.run.unhealthy_after,
-        stop_timeout=config.run.stop_timeout,
-        lock_timeout=config.check.lock_timeout,
-        host_interval=config.run.host_interval.total_seconds(),
-    )
-    notifier = None
-    if any(t.webhook or t.command for t in targets):
-        notifier = Notifier(
-            NotifySettings(timeout=config.run.notify_timeout, tries=config.run.notify_tries),
-            on_delivery=_log_delivery,
-        )
-    stop = threading.Event()
-    options = CheckOptions(
-        suspect_confirmations=config.check.suspect_confirmations,
-        unhealthy_after=config.run.unhealthy_after,
-        pairs=config.pairs(),
-    )
-    heartbeat = beating(
-        archive.root,
-        schedule=schedule.describe(),
-        interval=period_of(schedule, utc_now()),
-        targets=tuple(t.name for t in targets),
-        now=utc_now,
-    )
-    try:
-        with make_fetcher(stop, retry_logger(targets)) as fetch, heartbeat:
-            runner = ScheduledRun(
-                targets,
-                archive=archive,
-                fetch=fetch,
-                plan=plan,
-                options=options,
-                notifier=notifier,
-                stop=stop,
-            )
-            return runner.run(handle_signals=True)
-    finally:
-        if notifier is not None:
-            notifier.close()
-
-
-def _log_delivery(delivery: Delivery) -> None:
-    fields = format_fields(
-        target=delivery.target,
-        event=delivery.event,
-        channel=delivery.channel.value,
-        to=delivery.destination,
-        ok="yes" if delivery.ok else "no",
-        duration=f"{delivery.duration:.2f}s",
-        detail=delivery.detail,
-    )
-    if delivery.ok:
-        LOG.info("notify %s", fields)
-    else:
-        LOG.warning("notify %s", fields)

@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scraper.archive.heartbeat import read_heartbeats
-from scraper.archive.store import Archive, check_target_name
+from scraper.archive.names import check_target_name
+from scraper.archive.store import Archive
 from scraper.config import Config
 from scraper.core.document import LastUpdated
 from scraper.core.health import (

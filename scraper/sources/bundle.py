@@ -33,7 +33,7 @@ from scraper.archive.files import atomic_stream
 from scraper.archive.store import Archive
 from scraper.core.records import CheckStatus, Version
 from scraper.core.watchlist import Watchlist
-from scraper.errors import NotFound
+from scraper.errors import NotFound, counted
 from scraper.reports.cite import (
     Citation,
     citation_bibtex,
@@ -45,7 +45,6 @@ from scraper.reports.model import build_report
 from scraper.reports.site import render_html
 from scraper.sources import bundle_format as fmt
 from scraper.sources.bundle_format import BundleError
-from scraper.sources.replay import counted
 from scraper.sources.warc_export import WarcWritten, write_captures
 from scraper.timespec import utc_iso
 

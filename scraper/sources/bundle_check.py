@@ -30,9 +30,9 @@ from typing import IO, Any
 
 from scraper.core.chain import Link, check_chain
 from scraper.core.records import CheckRecord, Version
+from scraper.errors import counted
 from scraper.sources import bundle_format as fmt
 from scraper.sources.bundle_format import BundleError
-from scraper.sources.replay import counted
 
 _END = struct.Struct("<4s4H2LH")  # the end of central directory record
 _LOCAL = struct.Struct("<4s2B4HL2L2H")  # a member's local header

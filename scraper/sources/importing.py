@@ -39,9 +39,9 @@ from scraper.core.parse import parse
 from scraper.core.records import CheckRecord, CheckStatus, HttpExchange, Source
 from scraper.core.target import Target, TranslationPair
 from scraper.core.watchlist import Watchlist
-from scraper.errors import ParseError, ScraperError
+from scraper.errors import ParseError, ScraperError, counted
 from scraper.fetching.decoding import decode_body
-from scraper.sources.replay import Progress, ReplayResult, counted, replay_target
+from scraper.sources.replay import Progress, ReplayResult, replay_target
 from scraper.timespec import capture_time_problem, stamp_of, utc_iso
 
 SHA1_BASE32 = re.compile(r"^[A-Z2-7]{32}$")

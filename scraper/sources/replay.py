@@ -27,7 +27,7 @@ from scraper.core.health import DEFAULT_UNHEALTHY_AFTER
 from scraper.core.parse import parse
 from scraper.core.parser_version import PARSER_VERSION
 from scraper.core.records import Provenance, Version
-from scraper.errors import NotFound, ParseError, ScraperError, StoreError
+from scraper.errors import NotFound, ParseError, ScraperError, StoreError, counted
 from scraper.fetching.decoding import decode_body
 from scraper.reports.health_page import write_health_page
 from scraper.reports.publish import rebuild_site, write_history
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from scraper.core.target import TranslationPair
     from scraper.core.watchlist import Watchlist
+    from scraper.reports.summaries import SiteEntry
 
 Progress = Callable[[int, int], None]
 """Called as `progress(done, total)` after each capture is read."""
@@ -113,12 +114,6 @@ class ReplayResult:
         return out
 
 
-def counted(n: int, noun: str) -> str:
-    """`1 capture`, `3 captures`: a count and its noun, as every summary line of the sources
-    (replay, imports, WARC export) writes them."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
 def _ids(ids: tuple[str, ...], limit: int = 5) -> str:
     shown = ", ".join(ids[:limit])
     return shown + (f", … ({len(ids) - limit} more)" if len(ids) > limit else "")
@@ -148,62 +143,94 @@ def replay_target(
     `pairs` the translated pairs of the config (the counterpart blocks and the index's lag);
     `unhealthy_after` the failures in a row the health page calls failing.
     """
-
     with archive.lock(timeout=lock_timeout):
         existing = list(archive.iter_versions(target))
         captures, skipped = _in_time(captures_of(archive, target, versions=existing), now)
         documents, unread = _read_all(archive, target, captures, progress)
         skipped += unread
         produced = _versions(target, captures, documents, PARSER_VERSION)
-
-        before = {v.id: v for v in existing}
-        rewritten = tuple(
-            v.id
-            for v in produced
-            if v.id not in before or version_bytes(before[v.id]) != version_bytes(v)
-        )
-        # Versions first, then the reports that name them, then what is gone: whatever a kill
-        # interrupts, every report names versions that exist. Each group is one batch: one
-        # sync for all its files instead of two fsyncs per file.
-        with archive.batch():
-            for version in produced:
-                archive.write_version(version)
-        with archive.batch():
-            entries = write_history(archive, produced, watch=watch, pairs=pairs)
-        produced_ids = {v.id for v in produced}
-        first = produced[0].id if produced else None
-        for version_id in sorted(archive.report_files(target)):
-            if version_id not in produced_ids or version_id == first:
-                archive.delete_reports(target, version_id)
-        removed = tuple(v.id for v in existing if v.id not in produced_ids)
-        for version_id in removed:
-            archive.delete_version_page(target, version_id)
-            archive.delete_version(target, version_id)
+        rewritten = _rewritten(existing, produced)
+        entries = _write_versions_and_reports(archive, produced, watch=watch, pairs=pairs)
+        removed = _remove_gone(archive, target, existing, produced)
         rebuild_site(archive, target=target, watch=watch, pairs=pairs, entries=entries)
         write_health_page(archive, unhealthy_after=unhealthy_after, if_missing=True)
-
-    old_by_capture = {(c.at, c.raw): c for c in captures if c.version_id is not None}
-    reread: list[str] = []
-    added: list[str] = []
-    for version in produced:
-        key = (version.captured_at, version.provenance.raw_sha256)
-        capture = old_by_capture.get(key)
-        if capture is None:
-            added.append(version.id)
-        elif capture.content_hash != version.content_hash:
-            reread.append(version.id)
+    reread, added = _compared(captures, produced)
     return ReplayResult(
         target=target,
         parser_version=PARSER_VERSION,
         captures=len(captures),
         snapshots=len({(c.raw, c.content_type, c.url) for c in captures}),
         versions=tuple(v.id for v in produced),
-        reread=tuple(reread),
-        added=tuple(added),
+        reread=reread,
+        added=added,
         removed=removed,
         rewritten=rewritten,
         skipped=tuple(skipped),
     )
+
+
+def _rewritten(existing: list[Version], produced: list[Version]) -> tuple[str, ...]:
+    """The ids of the produced versions whose file bytes differ from the stored ones."""
+    before = {v.id: v for v in existing}
+    return tuple(
+        v.id
+        for v in produced
+        if v.id not in before or version_bytes(before[v.id]) != version_bytes(v)
+    )
+
+
+def _write_versions_and_reports(
+    archive: Archive,
+    produced: list[Version],
+    *,
+    watch: Watchlist | None,
+    pairs: Sequence[TranslationPair],
+) -> list[SiteEntry]:
+    """Write the versions, then the reports that name them; return the site's entries.
+
+    Versions first, then the reports, then (`_remove_gone`) what is gone: whatever a kill
+    interrupts, every report names versions that exist. Each group is one batch: one sync
+    for all its files instead of two fsyncs per file.
+    """
+    with archive.batch():
+        for version in produced:
+            archive.write_version(version)
+    with archive.batch():
+        return write_history(archive, produced, watch=watch, pairs=pairs)
+
+
+def _remove_gone(
+    archive: Archive, target: str, existing: list[Version], produced: list[Version]
+) -> tuple[str, ...]:
+    """Remove the reports of versions no longer produced (and of the first, which has none),
+    then the versions that are gone and their pages; return the ids of those versions."""
+    produced_ids = {v.id for v in produced}
+    first = produced[0].id if produced else None
+    for version_id in sorted(archive.site.report_files(target)):
+        if version_id not in produced_ids or version_id == first:
+            archive.site.delete_reports(target, version_id)
+    removed = tuple(v.id for v in existing if v.id not in produced_ids)
+    for version_id in removed:
+        archive.site.delete_version_page(target, version_id)
+        archive.delete_version(target, version_id)
+    return removed
+
+
+def _compared(
+    captures: list[Capture], produced: list[Version]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The produced versions re-read differently from their capture's old version, and
+    those whose capture was no version before."""
+    old_by_capture = {(c.at, c.raw): c for c in captures if c.version_id is not None}
+    reread: list[str] = []
+    added: list[str] = []
+    for version in produced:
+        capture = old_by_capture.get((version.captured_at, version.provenance.raw_sha256))
+        if capture is None:
+            added.append(version.id)
+        elif capture.content_hash != version.content_hash:
+            reread.append(version.id)
+    return tuple(reread), tuple(added)
 
 
 def _in_time(captures: list[Capture], now: datetime | None) -> tuple[list[Capture], list[Skipped]]:

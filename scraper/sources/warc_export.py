@@ -44,9 +44,8 @@ from scraper.core.records import (
     Source,
     Version,
 )
-from scraper.errors import NotFound, StoreError
+from scraper.errors import NotFound, StoreError, counted
 from scraper.reports.model import ReportSummary
-from scraper.sources.replay import counted
 from scraper.sources.warc import SOFTWARE, WarcError, format_warc_fields
 from scraper.timespec import utc_iso
 
@@ -404,8 +403,8 @@ class _TargetExport:
         stamp = version.document.last_updated
         if stamp is not None:
             out.append(("last-updated", stamp.text))
-        if self.archive.has_report(self.target, version.id):
-            text = self.archive.read_report(self.target, version.id, "json")
+        if self.archive.site.has_report(self.target, version.id):
+            text = self.archive.site.read_report(self.target, version.id, "json")
             summary = ReportSummary.from_json(text)
             out.append(("previous-version", summary.old_id))
             out.append(("report", f"reports/{self.target}/{version.id}.json"))

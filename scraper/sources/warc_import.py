@@ -34,7 +34,7 @@ from scraper.archive.store import Archive
 from scraper.core.pagekind import is_bot_check
 from scraper.core.records import Header, HttpExchange, Source
 from scraper.core.target import Target, TranslationPair
-from scraper.errors import ConfigError, one_line
+from scraper.errors import ConfigError, counted, one_line
 from scraper.fetching.decoding import HTML_TYPES, looks_like_html, parse_content_type
 from scraper.fetching.settings import FetchSettings
 from scraper.sources.importing import (
@@ -50,7 +50,6 @@ from scraper.sources.importing import (
     sha1_digest,
 )
 from scraper.sources.replay import Progress as ReplayProgress
-from scraper.sources.replay import counted
 from scraper.sources.warc import WarcError, by_nato_watch, parse_warc_fields
 from scraper.timespec import utc_now
 from scraper.urls import same_page

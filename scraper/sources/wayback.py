@@ -41,7 +41,7 @@ from scraper.archive.store import Archive
 from scraper.core.records import Source
 from scraper.core.target import Target, TranslationPair
 from scraper.core.watchlist import Watchlist
-from scraper.errors import BlockedError, ConfigError, FetchError
+from scraper.errors import BlockedError, ConfigError, FetchError, counted
 from scraper.fetching.http import Fetcher, FetchResult, Validators
 from scraper.fetching.settings import FetchSettings
 from scraper.sources.importing import (
@@ -56,7 +56,7 @@ from scraper.sources.importing import (
     out_of_time,
     payload_digest,
 )
-from scraper.sources.replay import Progress, counted
+from scraper.sources.replay import Progress
 from scraper.timespec import TimeSpan, utc_now
 from scraper.urls import cps_file, host_key, redact_url, same_page
 

@@ -61,7 +61,7 @@ def assert_finished(run_cli: Callable[..., Result], data_dir: Path, clock: Clock
     assert len(ids) == 2, ids
     new = ids[-1]
     for fmt in ("md", "html", "json"):
-        assert archive.has_report(TARGET, new, fmt), (new, fmt)
+        assert archive.site.has_report(TARGET, new, fmt), (new, fmt)
     assert new in (data_dir / "reports" / "index.html").read_text()
     changed = [line for line in log_lines(data_dir) if line["status"] == "changed"]
     assert [line["version"] for line in changed] == [new], changed
@@ -118,7 +118,7 @@ def test_a_real_full_disk_loses_no_change(
         line = one_error_line(failed, 1)
         assert "No space left on device" in line, line
         ids = Archive(data).version_ids(TARGET)
-        assert len(ids) == 2 and not Archive(data).has_report(TARGET, ids[-1]), ids
+        assert len(ids) == 2 and not Archive(data).site.has_report(TARGET, ids[-1]), ids
         noted = run_cli("--data-dir", str(data), "verify", now=clock)
         assert noted.exit_code == 0 and "the next check finishes" in noted.stdout, noted.stdout
 
@@ -239,7 +239,7 @@ def test_replay_writes_the_report_and_the_next_check_still_announces(
     refusal.arm(None)
     assert run_cli("replay", now=clock).exit_code == 0
     new = Archive(data_dir).version_ids(TARGET)[-1]
-    assert Archive(data_dir).has_report(TARGET, new)
+    assert Archive(data_dir).site.has_report(TARGET, new)
     noted = run_cli("verify", now=clock)
     assert "its announcement" in noted.stdout, noted.stdout
     finished = check(run_cli, data_dir, url, clock)
