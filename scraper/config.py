@@ -364,12 +364,14 @@ def _parse_watch(item: dict[str, Any], where: str, words: Words | None) -> Watch
     """`watch = ["China", "Indo-Pacific", ["Korean Peninsula", "Korea"]]`: each string names
     a known actor or term (any variant) or is a term of its own; a list of strings is a term
     of its own with its variants, the first its name."""
+    raw = item.get("watch")
+    if raw is None and words is None:
+        return None  # the built-in default, without loading the word lists
     # lazy: the word lists load only when a config uses them
     from scraper.core.watchlist import watchlist_for
 
-    raw = item.get("watch")
     if raw is None:
-        return watchlist_for(None, words) if words is not None else None
+        return watchlist_for(None, words)
     example = 'e.g. watch = ["China", "Indo-Pacific", ["Korean Peninsula", "Korea"]]'
     if not isinstance(raw, list):
         raise ConfigError(f"{where}: watch must be a list of terms ({example})")

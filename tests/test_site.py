@@ -45,7 +45,14 @@ from scraper.core.worddiff import diff_new_text, diff_old_text
 from scraper.errors import NotFound
 from scraper.fetching.http import Fetcher
 from scraper.fetching.settings import FetchSettings
-from scraper.reports.model import REPORT_LINKS, Report, ReportSummary, SinceLink, VersionRef
+from scraper.reports.model import (
+    REPORT_LINKS,
+    Report,
+    ReportSummary,
+    SinceLink,
+    VersionInfo,
+    VersionRef,
+)
 from scraper.reports.publish import SINCE_RECENT, since_bases
 from scraper.reports.serve import SiteServer, serve_in_thread
 from scraper.reports.site import render_html, render_index, render_version_page
@@ -53,7 +60,6 @@ from scraper.reports.timeline import (
     R_MAX,
     TICK_CHAR_PX,
     MarkKind,
-    VersionInfo,
     build_timeline,
     mark_radius,
 )

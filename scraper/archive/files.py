@@ -28,7 +28,6 @@ import contextlib
 import errno
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -224,6 +223,9 @@ def _holds(path: Path, data: bytes) -> bool:
 def _write_temp(path: Path, data: bytes, *, sync: bool) -> Path:
     """A new temp file `.<name>.<random>.tmp` beside `path` holding `data` (fsynced if asked),
     private while written, with the umask's mode once complete."""
+    # lazy: commands that only read the archive (`log`, `show`, `status`) never write
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -245,6 +247,9 @@ def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
     without an error it is fsynced, given the umask's mode and renamed onto `path` (else
     removed). For what commands write outside the archive (a WARC export, an evidence
     bundle); a path the system refuses (no room, no rights) is a `StoreError` naming it."""
+    # lazy: as in `_write_temp`, only a command that writes pays for tempfile
+    import tempfile
+
     folder = path.parent
     with disk_errors(path):
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")

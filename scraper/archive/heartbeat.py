@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
 
 def this_host() -> str:
     """This machine's name, as heartbeat files name it."""
+    # lazy: `status` of an archive without a run's heartbeat never asks (start-up)
+    import socket
+
     return _UNSAFE.sub("-", socket.gethostname()).strip("-.") or "host"
 
 

@@ -7,7 +7,6 @@ import sys
 
 import click
 
-from scraper.archive.verify import verify
 from scraper.cli.app import (
     Env,
     echo,
@@ -67,6 +66,9 @@ def verify_command(env: Env, as_json: bool) -> None:
 
     Example: nato-watch verify --json
     """
+    # lazy: `--help` lists this command without loading the archive's checks
+    from scraper.archive.verify import verify
+
     with errors_to_exit():
         result = verify(env.archive, now=env.now())
     if as_json:

@@ -2,7 +2,10 @@
 
 `Report` is what every renderer formats; `ReportSummary` is the little of a report that the
 index page and the Atom feed need, read back from a stored JSON report so the site can be
-rebuilt without re-diffing. `report_to_dict` is the one place the JSON report is made.
+rebuilt without re-diffing, and `VersionInfo` what the site needs of a version. `log` reads
+them back from the summary index, so this module loads neither the diff engine nor the
+citation (imported where a report is built) nor the timeline's drawing.
+`report_to_dict` is the one place the JSON report is made.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from scraper.core.change import (
 from scraper.core.document import LastUpdated
 from scraper.core.flags import Flag, is_significant
 from scraper.core.records import Source, Version
-from scraper.reports.cite import Citation
 from scraper.reports.words import summary_line
 from scraper.timespec import parse_utc, utc_iso
 from scraper.urls import page_language
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from scraper.core.terms import TermChange
     from scraper.core.translation import CounterpartCheck
     from scraper.core.watchlist import Watchlist
+    from scraper.reports.cite import Citation
 
 # The JSON report's format number; bumped only on an incompatible change of its schema.
 REPORT_FORMAT = 1
@@ -84,6 +87,38 @@ class VersionRef:
             fetched_at=parse_utc(data["fetched_at"]),
             last_updated=_stamp_from(data),
             imported=bool(data.get("imported", False)),
+        )
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """What the site needs of a version without its document."""
+
+    target: str
+    id: str
+    captured_at: datetime
+    imported: bool = False
+    last_updated: LastUpdated | None = None
+
+    def __post_init__(self) -> None:
+        if self.captured_at.tzinfo is None:
+            raise ValueError("VersionInfo.captured_at must be timezone-aware")
+
+    @classmethod
+    def from_version(cls, version: Version) -> VersionInfo:
+        """The site's view of a stored version."""
+        ref = VersionRef.from_version(version)
+        return cls(version.target, version.id, ref.captured_at, ref.imported, ref.last_updated)
+
+    @classmethod
+    def from_summary(cls, summary: ReportSummary) -> VersionInfo:
+        """The new version of a report, as its summary describes it."""
+        return cls(
+            summary.target,
+            summary.new_id,
+            summary.captured_at,
+            summary.imported,
+            summary.last_updated,
         )
 
 
@@ -302,8 +337,10 @@ def build_report(old: Version, new: Version, *, watch: Watchlist | None = None) 
     """The report of the change from version `old` to version `new` (pure: nothing is
     written). `watch`: the watched terms of its flags (default: the built-in ones). The flags
     read the page in the language its URL shows (`/cps/fr/…` is French)."""
-    # lazy: reading reports back (log, the site's summary index) needs no diff engine
+    # Reading reports back (log, the site's summary index) needs neither of these.
+    # lazy: the diff engine and the citation load only to build a report
     from scraper.core.diff import diff
+    from scraper.reports.cite import Citation
 
     return Report(
         target=new.target,

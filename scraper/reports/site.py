@@ -30,9 +30,10 @@ from scraper.reports.model import (
     ReportSummary,
     SinceLink,
     SiteLinks,
+    VersionInfo,
 )
 from scraper.reports.side_by_side import side_by_side
-from scraper.reports.timeline import VersionInfo, build_timeline, legend
+from scraper.reports.timeline import build_timeline, legend
 from scraper.reports.translation import CatchUp
 from scraper.reports.translation_words import (
     PairRow,

@@ -36,8 +36,7 @@ from scraper.core.document import LastUpdated, canonical_json
 from scraper.core.flags import Flag, FlagKind
 from scraper.core.records import Version
 from scraper.errors import ScraperError
-from scraper.reports.model import SITE_FLAGS, Report, ReportSummary
-from scraper.reports.timeline import VersionInfo
+from scraper.reports.model import SITE_FLAGS, Report, ReportSummary, VersionInfo
 from scraper.timespec import parse_utc, utc_iso
 
 if TYPE_CHECKING:

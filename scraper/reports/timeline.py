@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from scraper.core.document import LastUpdated
-from scraper.core.records import Version
-from scraper.reports.model import SITE_FLAGS, ReportSummary, VersionRef
+from scraper.reports.model import SITE_FLAGS, ReportSummary, VersionInfo
 from scraper.timespec import utc_iso
 
 STEP = 22  # px between two columns
@@ -65,38 +63,6 @@ KIND_WORDS = {
     MarkKind.RESTAMP: "restamp (stamp changed, wording did not)",
     MarkKind.UNREPORTED: "report missing",
 }
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """What the site needs of a version without its document."""
-
-    target: str
-    id: str
-    captured_at: datetime
-    imported: bool = False
-    last_updated: LastUpdated | None = None
-
-    def __post_init__(self) -> None:
-        if self.captured_at.tzinfo is None:
-            raise ValueError("VersionInfo.captured_at must be timezone-aware")
-
-    @classmethod
-    def from_version(cls, version: Version) -> VersionInfo:
-        """The site's view of a stored version."""
-        ref = VersionRef.from_version(version)
-        return cls(version.target, version.id, ref.captured_at, ref.imported, ref.last_updated)
-
-    @classmethod
-    def from_summary(cls, summary: ReportSummary) -> VersionInfo:
-        """The new version of a report, as its summary describes it."""
-        return cls(
-            summary.target,
-            summary.new_id,
-            summary.captured_at,
-            summary.imported,
-            summary.last_updated,
-        )
 
 
 def mark_kind(summary: ReportSummary | None, *, first: bool) -> MarkKind:
@@ -403,7 +369,6 @@ __all__ = [
     "MarkKind",
     "Shape",
     "Timeline",
-    "VersionInfo",
     "blocks_touched",
     "build_timeline",
     "legend",
