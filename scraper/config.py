@@ -36,7 +36,6 @@ from scraper.core.target import (
 from scraper.errors import ConfigError, one_line
 from scraper.fetching.settings import FetchSettings, check_at_most
 from scraper.timespec import parse_cron, parse_duration, resolve_timezone
-from scraper.urls import page_language
 
 if TYPE_CHECKING:  # the word lists load only when a config uses them (start-up time)
     from scraper.core.watchlist import Watchlist
@@ -165,7 +164,12 @@ class Config:
 def target_lang(target: Target) -> str | None:
     """A target's language: its config's `lang`, else what its URL asks for (`/cps/<lang>/`,
     `selectedLocale`); None when neither tells."""
-    return target.lang or page_language(target.url)
+    if target.lang:
+        return target.lang
+    # lazy: the URL rules load only for a translated pair (start-up of `log`, `status`)
+    from scraper.urls import page_language
+
+    return page_language(target.url)
 
 
 DEFAULT_TARGET = Target(DEFAULT_TARGET_NAME, DEFAULT_URL)

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from scraper.errors import LockedError, StoreError
 from scraper.timespec import utc_iso
-from scraper.urls import redact_text
 
 LOCK_NAME = ".nato-watch.lock"
 
@@ -116,6 +115,9 @@ def _holder_line() -> str:
     program = Path(sys.argv[0]).name if sys.argv else "python"
     if program in ("__main__.py", "-m", "-c"):
         program = "nato-watch"
+    # lazy: the URL rules load only for a command that takes the lock (start-up of readers)
+    from scraper.urls import redact_text
+
     # Shown to any waiter: a `--url` with credentials must not be.
     command = redact_text(" ".join([program, *sys.argv[1:]]))[:160]
     since = utc_iso(datetime.now(UTC).replace(microsecond=0))
