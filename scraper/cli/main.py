@@ -11,6 +11,7 @@ commands that need them, so `--help`, `log`, `show` and `status` start fast.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import sys
@@ -187,4 +188,11 @@ cli.commands = LazyCommands()  # a mapping, which is all click reads of it
 
 def main() -> None:
     """Entry point of the `nato-watch` console script."""
-    cli(prog_name="nato-watch")
+    try:
+        cli(prog_name="nato-watch")
+    finally:
+        # The process is about to end: what it made is left to the OS instead of to a last
+        # sweep of the cyclic collector over every module, function and class loaded (about
+        # 10 ms, a tenth of `log` or `status`). Nothing relies on it: files are written and
+        # closed by the commands themselves, and standard streams are flushed all the same.
+        gc.freeze()
