@@ -87,29 +87,41 @@ def test_sigkill_at_any_instant_leaves_an_archive_verify_accepts(
     for n in range(3):
         site.put(PATH, page(100 + n))
         assert start_check(data_dir, url).wait() == 0
-    # How long a check writes: from its first write (the raw snapshot) to its log line.
-    site.put(PATH, page(103))
-    log_size = archive.checks_path(TARGET).stat().st_size
-    proc = start_check(data_dir, url)
-    assert wait_for_first_write(proc, data_dir, raw_entries(data_dir)) >= 0
-    writing_started = time.monotonic()
-    deadline = writing_started + 30
-    while archive.checks_path(TARGET).stat().st_size == log_size:  # the log line is last
-        assert time.monotonic() < deadline, "the calibration check never wrote its log line"
-        time.sleep(0.001)
-    window = time.monotonic() - writing_started
-    assert proc.wait() == 0
 
-    # Kill instants spread over the writing window (and a little past it), one per check.
+    def writing_window(body: str) -> float:
+        """How long a check of `body` writes: from its first write (the raw snapshot) to its
+        log line."""
+        site.put(PATH, body)
+        log_size = archive.checks_path(TARGET).stat().st_size
+        proc = start_check(data_dir, url)
+        assert wait_for_first_write(proc, data_dir, raw_entries(data_dir)) >= 0
+        writing_started = time.monotonic()
+        deadline = writing_started + 30
+        while archive.checks_path(TARGET).stat().st_size == log_size:  # the log line is last
+            assert time.monotonic() < deadline, "the calibration check never wrote its log line"
+            time.sleep(0.001)
+        window = time.monotonic() - writing_started
+        assert proc.wait() == 0
+        return window
+
+    # Each path's own window: a changed page writes a version, its reports and the site; the
+    # same page in other bytes only its raw snapshot and log line, far sooner.
+    window = writing_window(page(103))
+    unchanged_window = writing_window(page(103) + "<!-- calibration -->\n")
+
+    # Kill instants spread over the writing window of the check's path (and a little past
+    # it), one per check.
     interrupted = cut_mid_write = 0
     for n in range(KILLS):
         # Every third check: the same page in other bytes, the unchanged path (raw + log line).
-        site.put(PATH, page(n - 1) + f"<!-- node {n} -->\n" if n % 3 == 2 else page(n))
+        unchanged = n % 3 == 2
+        site.put(PATH, page(n - 1) + f"<!-- node {n} -->\n" if unchanged else page(n))
         lines_before = len(archive.checks_path(TARGET).read_bytes().splitlines())
         versions_before = archive.version_ids(TARGET)
         proc = start_check(data_dir, url)
         if wait_for_first_write(proc, data_dir, raw_entries(data_dir)) >= 0:
-            time.sleep(window * 1.1 * n / (KILLS - 1))
+            span = unchanged_window if unchanged else window
+            time.sleep(span * 1.1 * n / (KILLS - 1))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         if proc.returncode == -signal.SIGKILL:
