@@ -15,23 +15,21 @@ Run from the repository root: `python bench/bench_check.py [--reps 200] [--log-l
 from __future__ import annotations
 
 import argparse
-import http.server
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_store import _Page, local_site
 from pages import load_content, nato_page
 
 from scraper.archive.store import Archive
@@ -43,49 +41,7 @@ from scraper.fetching.settings import FetchSettings
 from scraper.run.pipeline import check_target
 
 TARGET = "republic-of-korea"
-URL_PATH = "/cps/en/natohq/topics_50098.htm"
-ETAG = '"v1"'
 START = datetime(2024, 7, 16, 8, 30, tzinfo=UTC)
-
-
-class _Page:
-    body = b""
-    etag = True
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path != URL_PATH:
-            self.send_response(404)
-            self.end_headers()
-            return
-        if _Page.etag and self.headers.get("If-None-Match") == ETAG:
-            self.send_response(304)
-            self.send_header("ETag", ETAG)
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(_Page.body)))
-        if _Page.etag:
-            self.send_header("ETag", ETAG)
-        self.end_headers()
-        self.wfile.write(_Page.body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
-@contextmanager
-def local_site() -> Iterator[str]:
-    """Serve `_Page.body` at URL_PATH on 127.0.0.1; yield the URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{URL_PATH}"
-    finally:
-        server.shutdown()
 
 
 class Clock:
@@ -131,6 +87,7 @@ def median_ms(values: list[float]) -> str:
 
 def in_process(reps: int, log_lines: int) -> None:
     _Page.body = nato_page(load_content()).encode("utf-8")
+    _Page.etag = True  # the first version keeps the ETag the 304s answer to
     with tempfile.TemporaryDirectory() as tmp, local_site() as url:
         archive = Archive(Path(tmp))
         target = Target(TARGET, url)

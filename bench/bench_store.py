@@ -57,8 +57,14 @@ WORDS = ["strengthen", "reiterated", "flagship", "initiative", "detection", "ver
 # -- a local site ----------------------------------------------------------------------------
 
 
+ETAG = '"v1"'
+
+
 class _Page:
+    """What the local site serves: `body`, and with `etag` an ETag and a 304 to it."""
+
     body = b""
+    etag = False
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -67,9 +73,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(404)
             self.end_headers()
             return
+        if _Page.etag and self.headers.get("If-None-Match") == ETAG:
+            self.send_response(304)
+            self.send_header("ETag", ETAG)
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(_Page.body)))
+        if _Page.etag:
+            self.send_header("ETag", ETAG)
         self.end_headers()
         self.wfile.write(_Page.body)
 
