@@ -475,6 +475,61 @@ def test_revisits_errors_other_types_and_non_articles(data_dir: Path, tmp_path: 
     assert cli(data_dir, "verify").exit_code == 0
 
 
+def test_bytes_past_a_records_length_are_one_line_of_ours_not_the_readers(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    # A record followed by more than its Content-Length says (a tool that got the length
+    # wrong): warcio reads on and writes a multi-line WARNING to stderr; the user sees one line.
+    url = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
+
+    def build(writer: WARCWriter) -> None:
+        response(writer, url, "2016-10-07T09:00:00Z", PAGE_2016.encode())
+        response(writer, url, "2024-07-16T08:30:00Z", PAGE_2024.encode())
+
+    whole = tmp_path / "whole.warc"
+    write_warc(whole, build)
+    data = whole.read_bytes()
+    second = data.index(b"\r\n\r\nWARC/1.1", data.index(b"WARC/1.1") + 1)
+    warc = tmp_path / "long.warc"
+    warc.write_bytes(data[:second] + b"stray bytes after the block\r\n" + data[second:])
+    configure(data_dir, url)
+
+    result = cli(data_dir, "import-warc", str(warc), "--target", TARGET)
+
+    assert result.exit_code == 0, result.stderr
+    assert "WARNING" not in result.stderr and "Remainder" not in result.stderr
+    notes = [line for line in result.stderr.splitlines() if "Content-Length" in line]
+    assert notes == [
+        f"import-warc: long.warc: 1 record followed by more bytes than its Content-Length says "
+        f"(at byte {second}): read on past the extra bytes"
+    ], result.stderr
+    assert len(Archive(data_dir).version_ids(TARGET)) == 2
+    assert cli(data_dir, "verify").exit_code == 0
+
+
+def test_a_file_wrong_at_every_record_gives_one_bounded_line(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    url = "https://www.nato.int/cps/en/natohq/topics_50098.htm"
+
+    def build(writer: WARCWriter) -> None:
+        for day in range(1, 9):
+            response(writer, url, f"2024-07-{day:02d}T08:30:00Z", PAGE_2024.encode())
+
+    whole = tmp_path / "whole.warc"
+    write_warc(whole, build)
+    warc = tmp_path / "long.warc"
+    warc.write_bytes(whole.read_bytes().replace(b"\r\n\r\nWARC/1.1", b"junk\r\n\r\n\r\nWARC/1.1"))
+    configure(data_dir, url)
+
+    result = cli(data_dir, "import-warc", str(warc), "--target", TARGET)
+
+    assert result.exit_code == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if "Content-Length" in line]
+    assert len(notes) == 1 and "7 records followed by" in notes[0], result.stderr
+    assert notes[0].count("byte ") == 5 and "and 2 more): read on" in notes[0]
+
+
 def test_a_truncated_gzip_member_imports_nothing(
     archive_a: tuple[Path, str], tmp_path: Path
 ) -> None:

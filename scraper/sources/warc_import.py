@@ -209,8 +209,9 @@ def _scan(path: Path, targets: list[Target], notify: Callable[[str], None] | Non
             "'WARC/' or 'filedesc://'); nothing was imported from it"
         )
     scan = _Scan(path=path, found=[], metadata={}, requests={})
+    warned = _ReaderWarnings()
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, contextlib.redirect_stderr(warned):
             records = _bounded(ArchiveIterator(handle, arc2warc=True, check_digests=True))
             for record in records:
                 _scan_record(scan, records, record, targets)
@@ -233,7 +234,55 @@ def _scan(path: Path, targets: list[Target], notify: Callable[[str], None] | Non
         notify(f"{path.name}: {counted(scan.records, 'record')} read, captures: {shown}")
         for reason in scan.refused:
             notify(f"{path.name}: refused {reason}")
+        for line in warned.lines(path.name):
+            notify(line)
     return scan
+
+
+class _ReaderWarnings(io.TextIOBase):
+    """What warcio writes to stderr while it reads (a record followed by more than its
+    Content-Length, which it reads past): kept as the offsets it names, so that the user sees
+    one line of ours instead of warcio's multi-line text. Bounded: a hostile file may warn at
+    every record."""
+
+    KEPT = 5
+
+    def __init__(self) -> None:
+        self.offsets: list[str] = []
+        self.count = 0
+        self._other = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if "Content-Length is invalid" in text:
+            self.count += 1
+            offset = text.partition("Offset: ")[2].split("\n", 1)[0].strip()
+            if len(self.offsets) < self.KEPT and offset.isdigit():
+                self.offsets.append(offset)
+        elif text.strip():
+            self._other = True
+        return len(text)
+
+    def lines(self, name: str) -> list[str]:
+        """The notes for the file `name`."""
+        out = []
+        if self.count:
+            where = ", ".join(f"byte {offset}" for offset in self.offsets)
+            more = (
+                f" and {self.count - len(self.offsets)} more"
+                if self.count > len(self.offsets)
+                else ""
+            )
+            out.append(
+                f"{name}: {counted(self.count, 'record')} followed by more bytes than "
+                f"{'its' if self.count == 1 else 'their'} Content-Length says (at {where}{more}): "
+                "read on past the extra bytes"
+            )
+        if self._other:
+            out.append(f"{name}: the WARC reader reported a problem it does not name; read on")
+        return out
 
 
 def _first_bytes(path: Path, *, gzipped: bool) -> bytes:
