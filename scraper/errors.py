@@ -9,6 +9,8 @@ message or a summary line counts things ("1 version", "3 versions").
 
 from __future__ import annotations
 
+import logging
+
 
 class ScraperError(Exception):
     """Base of every error nato-watch raises on purpose."""
@@ -85,3 +87,17 @@ def counted(n: int, noun: str) -> str:
     """`1 capture`, `3 captures`: a count and its noun, with an s unless `n` is 1 (the
     summary lines of `verify`, replay, the imports and exports, `forget`)."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def without_post_path(record: logging.LogRecord) -> logging.LogRecord:
+    """A log record as it may be shown: urllib3's request line (`-vv`), `%s://%s:%s "%s %s
+    %s" %s %s` (scheme, host, port, method, path, …), of a POST has its path as `/…`:
+    nato-watch POSTs only to webhooks, whose path is usually their secret."""
+    args = record.args
+    if not (record.name.startswith("urllib3") and isinstance(args, tuple) and len(args) >= 5):
+        return record
+    if args[3] != "POST":
+        return record
+    hidden = logging.makeLogRecord(record.__dict__)
+    hidden.args = (*args[:4], "/…", *args[5:])
+    return hidden

@@ -6,6 +6,7 @@ nothing behind, `forget`; and a real `run` process turning failing, recovering a
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -369,6 +370,34 @@ def test_check_notifies_a_change_with_its_event_and_no_notify_sends_nothing(
     assert change["status"] == "changed" and change["restamp"] is True
 
 
+def test_vv_shows_urllib3_requests_but_not_a_webhooks_secret_path(
+    site: Site,
+    data_dir: Path,
+    run_cli: Callable[..., Result],
+    clock: Clock,
+    httpserver_ipv4: HTTPServer,
+) -> None:
+    secret = "/hooks/T0/B0/s3cr3t-t0ken"
+    httpserver_ipv4.expect_request(secret, method="POST").respond_with_data("ok")
+    content = load_content()
+    configure(
+        data_dir,
+        site.put(PATH, nato_page(content)),
+        target=f'webhook = "{httpserver_ipv4.url_for(secret)}"',
+    )
+    assert run_cli("check", "--no-notify", now=clock).exit_code == 0
+    site.put(PATH, nato_page(edited(content, stamp="18 Jul. 2024 09:15")))
+    clock.advance(hours=1)
+
+    result = run_cli("-vv", "check", now=clock)
+
+    assert result.exit_code == 0, result.stderr
+    assert len(httpserver_ipv4.log) == 1  # the webhook was called, at its secret path
+    assert f'"GET {PATH} HTTP/1.1" 200' in result.stderr  # -vv shows urllib3's request lines
+    assert '"POST /… HTTP/1.1" 200' in result.stderr
+    assert "s3cr3t" not in result.stderr
+
+
 # -- an ad-hoc URL, and forget ----------------------------------------------------------------
 
 
@@ -575,3 +604,26 @@ def test_a_real_run_turns_failing_tells_once_recovers_and_is_seen_dead_when_kill
     for name, mode in found.items():
         expected = "0o755" if (data_dir / name).is_dir() else "0o644"
         assert mode == expected, f"{name} is {mode}, not {expected}"
+
+
+def test_runs_log_lines_hide_a_webhooks_path_too() -> None:
+    # `run -vv` logs through its own formatter (ISO times in the run's zone).
+    from datetime import UTC
+
+    from scraper.run.runlog import IsoFormatter
+
+    request = logging.LogRecord(
+        "urllib3.connectionpool", logging.DEBUG, __file__, 1, '%s://%s:%s "%s %s %s" %s %s',
+        ("http", "hooks.example.org", 80, "POST", "/T0/B0/s3cr3t", "HTTP/1.1", 200, 2), None,
+    )  # fmt: skip
+    page = logging.LogRecord(
+        "urllib3.connectionpool", logging.DEBUG, __file__, 1, '%s://%s:%s "%s %s %s" %s %s',
+        ("https", "www.nato.int", 443, "GET", "/cps/en/natohq/topics_50098.htm", "HTTP/1.1",
+         200, 2), None,
+    )  # fmt: skip
+    formatter = IsoFormatter(UTC)
+    assert formatter.format(request).endswith(
+        'http://hooks.example.org:80 "POST /… HTTP/1.1" 200 2'
+    )
+    assert formatter.format(page).endswith('"GET /cps/en/natohq/topics_50098.htm HTTP/1.1" 200 2')
+    assert request.args is not None and "/T0/B0/s3cr3t" in request.args  # the record itself kept

@@ -21,7 +21,7 @@ from scraper.archive.refs import resolve_version, version_at, version_stamped_at
 from scraper.archive.store import Archive
 from scraper.config import Config
 from scraper.core.target import Target
-from scraper.errors import ConfigError, NotFound, ScraperError, one_line
+from scraper.errors import ConfigError, NotFound, ScraperError, one_line, without_post_path
 from scraper.fetching.settings import FetchSettings
 from scraper.timespec import parse_moment, utc_iso, utc_now
 
@@ -70,8 +70,10 @@ class SafeFormatter(logging.Formatter):
     """The command line's log lines, through the same filter as its output."""
 
     def format(self, record: logging.LogRecord) -> str:
-        """The record as a line no control character in it can turn against the terminal."""
-        return terminal_safe(super().format(record))
+        """The record as a line no control character in it can turn against the terminal,
+        and without the path of a webhook's POST (its secret token, usually) where `-vv`
+        shows urllib3's request lines."""
+        return terminal_safe(super().format(without_post_path(record)))
 
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:

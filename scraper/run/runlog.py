@@ -12,7 +12,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scraper.errors import ConfigError
+from scraper.errors import ConfigError, without_post_path
 from scraper.reports.words import stamp_label
 
 if TYPE_CHECKING:
@@ -98,6 +98,10 @@ class IsoFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """The record's time in ISO 8601 with its offset, to the second."""
         return local_iso(datetime.fromtimestamp(record.created, UTC), self.tz)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The line, without a webhook's secret path where `-vv` shows urllib3's requests."""
+        return super().format(without_post_path(record))
 
 
 def run_log_level(root_level: int) -> int:
