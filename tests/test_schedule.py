@@ -35,6 +35,7 @@ from scraper.core.records import CheckRecord, CheckStatus
 from scraper.core.target import Target
 from scraper.errors import ConfigError
 from scraper.fetching.http import Fetcher
+from scraper.reports.health_page import TargetHealth, render_health_page
 from scraper.run.notify import Delivery, Notifier, NotifySettings
 from scraper.run.pipeline import CheckResult
 from scraper.run.runlog import IsoFormatter, format_check_line, run_log_level
@@ -490,6 +491,27 @@ def test_checks_keep_their_rhythm(
         CheckStatus.NEW,
         CheckStatus.UNCHANGED,
     ]
+
+
+@pytest.mark.slow
+def test_the_run_keeps_the_health_page_and_its_stop_writes_what_is_due(
+    site: Site, archive: Archive, fetcher: Fetcher, page_2024: str
+) -> None:
+    # The run rewrites the page at most once a second (run.coalesce), not after each check.
+    names = ("a", "b", "c")
+    targets = [Target(name, site.put(f"/{name}.htm", page_2024)) for name in names]
+    runner = make_run(archive, fetcher, targets, every="1s")
+    page = archive.site.root / "health.html"
+
+    def from_the_logs() -> str:
+        rows = [TargetHealth(n, check_history(archive.iter_checks_newest_first(n))) for n in names]
+        return render_health_page(rows, unhealthy_after=3)
+
+    with running(runner):
+        wait_for(lambda: all(len(checks(archive, n)) >= 3 for n in names), 10, "three checks each")
+        assert page.is_file() and all(f"<code>{n}</code>" in page.read_text() for n in names)
+
+    assert page.read_text(encoding="utf-8") == from_the_logs()  # the last checks included
 
 
 @pytest.mark.slow

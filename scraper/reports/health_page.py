@@ -2,7 +2,8 @@
 with what result, its failures in a row and its last error, and a warning for each target
 that is failing (the last `unhealthy_after` checks failed: `core.health`).
 
-Rewritten after every check (the check log's new line is its source), so it is small and
+Rewritten after every check (the check log's new line is its source; `run` coalesces those
+writes to one a second at most, `run.coalesce`), so it is small and
 written without Jinja2: an unchanged check stays as cheap as before (`bench/bench_check.py`),
 and the index, which links to it, is rewritten only when a version is added. It is derived
 from the check logs alone and contains no wall-clock time but their check times, so it says

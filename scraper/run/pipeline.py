@@ -62,6 +62,8 @@ class CheckOptions:
     pairs: tuple[TranslationPair, ...] = ()
     # Failed checks in a row that the site's health page shows as failing.
     unhealthy_after: int = DEFAULT_UNHEALTHY_AFTER
+    # Rewrite the health page after the check (`run` coalesces those writes: run.coalesce).
+    health_page: bool = True
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def check_target(
 ) -> CheckResult:
     """Check `target` once: finish what a check that stopped left, then fetch, parse, and
     store a new version if the document changed; then rewrite the site's health page from the
-    check log it ends.
+    check log it ends (unless `options.health_page` is off: `run` coalesces those writes).
 
     `fetched`: the check's fetch, made ahead (`fetch_ahead`). It is used when the latest
     version is still the one it was validated against; else (another writer stored a version
@@ -158,7 +160,8 @@ def check_target(
     result = _check_once(
         target, archive=archive, fetch=fetch, now=now, options=options, fetched=fetched
     )
-    _publish_health(archive, options)
+    if options.health_page:
+        publish_health(archive, options)
     return result
 
 
@@ -544,7 +547,7 @@ def _put_raw(archive: Archive, target: str, result: FetchResult, started_at: dat
     )
 
 
-def _publish_health(archive: Archive, options: CheckOptions) -> None:
+def publish_health(archive: Archive, options: CheckOptions) -> None:
     """Rewrite the health page after the check-log line; a failure to write it is logged, not
     the check's: the line is written, and the next check rewrites the page."""
     try:

@@ -26,9 +26,17 @@ from typing import TYPE_CHECKING, Any
 from scraper.core.health import Health, HealthChange, check_history
 from scraper.errors import ConfigError, LockedError, ScraperError
 from scraper.run.alerts import notices_for
+from scraper.run.coalesce import Coalesced
 from scraper.run.hosts import HostTurns, Stopped
 from scraper.run.notify import Notice, Notifier
-from scraper.run.pipeline import CheckOptions, CheckResult, Fetched, check_target, fetch_ahead
+from scraper.run.pipeline import (
+    CheckOptions,
+    CheckResult,
+    Fetched,
+    check_target,
+    fetch_ahead,
+    publish_health,
+)
 from scraper.run.runlog import LOG, format_check_line, format_fields, local_iso
 from scraper.run.timing import Schedule, first_run, nominal_next, period_of, trigger_for
 from scraper.timespec import format_duration, utc_now
@@ -116,7 +124,10 @@ class ScheduledRun:
         # loads one page at a time.
         self.fetch = fetch
         self.plan = plan
-        self.options = options
+        # The health page is rewritten by the run, at most once a second (`run.coalesce`),
+        # not by each check: made from every target's log, it would cost more than the check.
+        self.options = replace(options or CheckOptions(), health_page=False)
+        self._health_page = Coalesced(self._write_health_page)
         self.notifier = notifier
         self.now = now
         self.log = log
@@ -276,6 +287,7 @@ class ScheduledRun:
             shown = f"internal error (please report it): {error}"
             self._failed(self.log.exception, target, started, shown=shown, error=error)
         finally:
+            self._health_page.due()
             with self._idle:
                 self._active.discard(target.name)
                 self._idle.notify_all()
@@ -346,6 +358,14 @@ class ScheduledRun:
         if self.notifier is not None:
             for notice in notices:
                 self.notifier.submit_notice(target, notice)
+
+    def _write_health_page(self) -> None:
+        """Rewrite the site's health page from the check logs, under the archive lock."""
+        try:
+            with self._archive_lock(stoppable=False):
+                publish_health(self.archive, self.options)
+        except _Skipped as skip:
+            self.log.warning("health page: not rewritten: %s", skip)
 
     def _fetch_ahead(self, target: Target) -> Fetched:
         """The check's fetch, outside the archive lock, when its host's turn comes."""
@@ -484,6 +504,10 @@ class ScheduledRun:
                     break
                 self._idle.wait(remaining)
             unfinished = tuple(sorted(self._active))
+        if unfinished:  # a check stuck holding the archive lock would hold the stop too
+            self._health_page.close()
+        else:
+            self._health_page.flush()
         if self.notifier is not None:
             self.notifier.drain(max(0.0, deadline - time.monotonic()))
         if unfinished:
