@@ -366,6 +366,12 @@ class ScheduledRun:
                 publish_health(self.archive, self.options)
         except _Skipped as skip:
             self.log.warning("health page: not rewritten: %s", skip)
+        except Exception as err:  # a bug must not end the writer's thread with a traceback
+            self.log.error(
+                "health page: not rewritten: internal error (please report it): %s: %s",
+                type(err).__name__,
+                err,
+            )
 
     def _fetch_ahead(self, target: Target) -> Fetched:
         """The check's fetch, outside the archive lock, when its host's turn comes."""
