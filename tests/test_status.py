@@ -345,6 +345,29 @@ def test_check_notifies_failing_once_then_recovered(
     assert events.read_text().splitlines() == ["failing 2", "recovered 4"]
 
 
+def a_change_to_tell(
+    site: Site,
+    data_dir: Path,
+    run_cli: Callable[..., Result],
+    clock: Clock,
+    httpserver: HTTPServer,
+    hook: str,
+) -> None:
+    """A target with a webhook at `hook`, checked once without notifying, and its page
+    changed since (a new stamp): the next check has a change to tell."""
+    httpserver.expect_request(hook, method="POST").respond_with_data("ok")
+    content = load_content()
+    configure(
+        data_dir,
+        site.put(PATH, nato_page(content)),
+        target=f'webhook = "{httpserver.url_for(hook)}"',
+    )
+    assert run_cli("check", "--no-notify", now=clock).exit_code == 0
+    assert httpserver.log == []
+    site.put(PATH, nato_page(edited(content, stamp="18 Jul. 2024 09:15")))
+    clock.advance(hours=1)
+
+
 def test_check_notifies_a_change_with_its_event_and_no_notify_sends_nothing(
     site: Site,
     data_dir: Path,
@@ -352,17 +375,7 @@ def test_check_notifies_a_change_with_its_event_and_no_notify_sends_nothing(
     clock: Clock,
     httpserver_ipv4: HTTPServer,
 ) -> None:
-    httpserver_ipv4.expect_request("/hook", method="POST").respond_with_data("ok")
-    content = load_content()
-    configure(
-        data_dir,
-        site.put(PATH, nato_page(content)),
-        target=f'webhook = "{httpserver_ipv4.url_for("/hook")}"',
-    )
-    assert run_cli("check", "--no-notify", now=clock).exit_code == 0
-    assert httpserver_ipv4.log == []
-    site.put(PATH, nato_page(edited(content, stamp="18 Jul. 2024 09:15")))
-    clock.advance(hours=1)
+    a_change_to_tell(site, data_dir, run_cli, clock, httpserver_ipv4, "/hook")
 
     assert run_cli("-q", "check", now=clock).stderr == ""  # told: nothing to say under -q
 
@@ -377,17 +390,7 @@ def test_vv_shows_urllib3_requests_but_not_a_webhooks_secret_path(
     clock: Clock,
     httpserver_ipv4: HTTPServer,
 ) -> None:
-    secret = "/hooks/T0/B0/s3cr3t-t0ken"
-    httpserver_ipv4.expect_request(secret, method="POST").respond_with_data("ok")
-    content = load_content()
-    configure(
-        data_dir,
-        site.put(PATH, nato_page(content)),
-        target=f'webhook = "{httpserver_ipv4.url_for(secret)}"',
-    )
-    assert run_cli("check", "--no-notify", now=clock).exit_code == 0
-    site.put(PATH, nato_page(edited(content, stamp="18 Jul. 2024 09:15")))
-    clock.advance(hours=1)
+    a_change_to_tell(site, data_dir, run_cli, clock, httpserver_ipv4, "/hooks/T0/B0/s3cr3t-t0ken")
 
     result = run_cli("-vv", "check", now=clock)
 
