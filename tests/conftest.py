@@ -127,26 +127,36 @@ def clock() -> Clock:
     return Clock(datetime(2024, 7, 16, 8, 30, tzinfo=UTC))
 
 
-@pytest.fixture
-def run_cli(data_dir: Path) -> Callable[..., Result]:
-    """Run the real `nato-watch` command with `--data-dir` set; stdout and stderr apart.
-    `now=` gives the command a clock of the test's (no sleeping to reach the next second)."""
+def nato_watch(
+    data_dir: Path,
+    *args: str,
+    env: dict[str, str | None] | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> Result:
+    """Run the real `nato-watch` command with `--data-dir data_dir`; stdout and stderr apart.
+    `now` gives the command a clock of the test's (no sleeping to reach the next second)."""
     from scraper.cli import cli
     from scraper.cli.app import Overrides
+
+    return CliRunner().invoke(
+        cli,
+        ["--data-dir", str(data_dir), *args],
+        env={"NATO_WATCH_CONFIG": None, "NATO_WATCH_DATA_DIR": None, **(env or {})},
+        catch_exceptions=False,
+        obj=Overrides(now=now) if now is not None else None,
+    )
+
+
+@pytest.fixture
+def run_cli(data_dir: Path) -> Callable[..., Result]:
+    """`nato_watch` with the test's data dir."""
 
     def run(
         *args: str,
         env: dict[str, str | None] | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> Result:
-        runner = CliRunner()
-        return runner.invoke(
-            cli,
-            ["--data-dir", str(data_dir), *args],
-            env={"NATO_WATCH_CONFIG": None, "NATO_WATCH_DATA_DIR": None, **(env or {})},
-            catch_exceptions=False,
-            obj=Overrides(now=now) if now is not None else None,
-        )
+        return nato_watch(data_dir, *args, env=env, now=now)
 
     return run
 

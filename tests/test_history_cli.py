@@ -11,8 +11,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import Clock, Site
+from click.testing import Result
+from conftest import Clock, Site, nato_watch
 from pages import edited, load_content, nato_page
 from pytest_httpserver import HTTPServer
 
@@ -54,20 +54,12 @@ def built_history(
     make_httpserver: HTTPServer, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, list[dict]]:
     """One archive with three versions, built once for this module (checks take seconds)."""
-    from scraper.cli import cli
-    from scraper.cli.app import Overrides
 
     root = tmp_path_factory.mktemp("history") / "data"
     root.mkdir()
 
     def run(*args: str, now: Callable[[], datetime] | None = None) -> Result:
-        return CliRunner().invoke(
-            cli,
-            ["--data-dir", str(root), *args],
-            env={"NATO_WATCH_CONFIG": None, "NATO_WATCH_DATA_DIR": None},
-            catch_exceptions=False,
-            obj=Overrides(now=now) if now is not None else None,
-        )
+        return nato_watch(root, *args, now=now)
 
     make_httpserver.clear()  # handlers another module's last test left on the shared server
     try:

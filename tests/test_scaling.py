@@ -6,16 +6,11 @@ files are those each machine wrote."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-from conftest import Site
+from conftest import Site, nato_watch
 from pages import edited, load_content, nato_page
-
-from scraper.cli import cli
-from scraper.cli.app import Overrides
 
 T0 = datetime.fromisoformat("2024-07-16T08:30:00+00:00")
 
@@ -25,16 +20,6 @@ def config(data_dir: Path, targets: dict[str, str]) -> None:
     blocks = "".join(f'[[targets]]\nname = "{n}"\nurl = "{u}"\n\n' for n, u in targets.items())
     (data_dir / "nato-watch.toml").write_text(
         blocks + "[fetch]\nretries = 1\nrespect_robots = false\n", encoding="utf-8"
-    )
-
-
-def nato_watch(data_dir: Path, *args: str, now: Callable[[], datetime] | None = None) -> Result:
-    return CliRunner().invoke(
-        cli,
-        ["--data-dir", str(data_dir), *args],
-        env={"NATO_WATCH_CONFIG": None, "NATO_WATCH_DATA_DIR": None},
-        catch_exceptions=False,
-        obj=Overrides(now=now) if now is not None else None,
     )
 
 

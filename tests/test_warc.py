@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import Clock, Site, tree
+from click.testing import Result
+from conftest import Clock, Site, nato_watch, tree
 from pages import edited, load_content, nato_page
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -50,16 +50,7 @@ PAGE_EDITED = nato_page(
 def cli(data_dir: Path, *args: str, now: Callable[[], datetime] | None = None) -> Result:
     """Run the real `nato-watch` with `--data-dir data_dir`; stdout and stderr apart; `now`
     the command's clock (default: the real one)."""
-    from scraper.cli import cli as group
-    from scraper.cli.app import Overrides
-
-    return CliRunner().invoke(
-        group,
-        ["--data-dir", str(data_dir), *args],
-        env={"NATO_WATCH_CONFIG": None, "NATO_WATCH_DATA_DIR": None},
-        catch_exceptions=False,
-        obj=Overrides(now=now) if now is not None else None,
-    )
+    return nato_watch(data_dir, *args, now=now)
 
 
 def configure(data_dir: Path, url: str, name: str = TARGET) -> None:
